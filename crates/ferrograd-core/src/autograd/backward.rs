@@ -1,0 +1,246 @@
+use super::Op;
+use crate::backend::{BinaryOp, ReduceOp, UnaryOp};
+use crate::tensor::{no_grad, TensorId};
+use crate::{bail, Result, Tensor};
+use std::collections::{HashMap, HashSet};
+
+/// Nodes reachable from `root` through tensors that require grad, root first, every node
+/// before its inputs.
+fn topo_order(root: &Tensor) -> Result<Vec<Tensor>> {
+    let mut order = Vec::new();
+    let mut seen = HashSet::new();
+    // (node, children pushed?)
+    let mut stack = vec![(root.clone(), false)];
+    while let Some((t, expanded)) = stack.pop() {
+        if expanded {
+            order.push(t);
+            continue;
+        }
+        if !seen.insert(t.id()) {
+            continue;
+        }
+        stack.push((t.clone(), true));
+        if t.is_leaf() {
+            continue;
+        }
+        let op = t.op();
+        let Some(op) = op.as_ref() else {
+            bail!("backward", "trying to backward through the graph a second time: a tensor of shape {:?} was already used by an earlier backward() (its saved values are freed)", t.shape());
+        };
+        for i in op.inputs() {
+            if i.requires_grad() && !seen.contains(&i.id()) {
+                stack.push((i.clone(), false));
+            }
+        }
+    }
+    order.reverse();
+    Ok(order)
+}
+
+fn accumulate(grads: &mut HashMap<TensorId, Tensor>, t: &Tensor, g: Tensor) -> Result<()> {
+    if !t.requires_grad() {
+        return Ok(());
+    }
+    let g = match grads.remove(&t.id()) {
+        Some(prev) => prev.add(&g)?,
+        None => g,
+    };
+    grads.insert(t.id(), g);
+    Ok(())
+}
+
+/// Computes gradients of `root` (seeded with `grad`, or 1 for a scalar) and accumulates them
+/// into the `.grad` of every leaf that requires grad. The graph's saved tensors are released
+/// as it goes, as PyTorch does without `retain_graph`.
+pub fn backward(root: &Tensor, grad: Option<Tensor>) -> Result<()> {
+    if !root.requires_grad() {
+        bail!("backward", "tensor of shape {:?} does not require grad and has no grad_fn", root.shape());
+    }
+    let seed = match grad {
+        Some(g) => {
+            if g.shape() != root.shape() {
+                bail!(
+                    "backward",
+                    "gradient of shape {:?} does not match the tensor's shape {:?}",
+                    g.shape(),
+                    root.shape()
+                );
+            }
+            g.detach()
+        }
+        None => {
+            if root.numel() != 1 {
+                bail!(
+                    "backward",
+                    "grad can be implicitly created only for scalar outputs, got shape {:?}",
+                    root.shape()
+                );
+            }
+            Tensor::ones(root.shape(), &root.device())?
+        }
+    };
+    no_grad(|| {
+        let order = topo_order(root)?;
+        let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
+        grads.insert(root.id(), seed);
+        for node in order {
+            let Some(g) = grads.remove(&node.id()) else {
+                continue;
+            };
+            if node.is_leaf() {
+                let total = match node.grad() {
+                    Some(prev) => prev.add(&g)?,
+                    None => g.contiguous()?,
+                };
+                node.set_grad(Some(total));
+                continue;
+            }
+            let Some(op) = node.take_op() else { continue };
+            for (input, gi) in input_grads(&op, &node, &g)? {
+                accumulate(&mut grads, input, gi)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The gradient rules: one arm per primitive.
+fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tensor, Tensor)>> {
+    Ok(match op {
+        Op::Unary(x, u) => {
+            let d = match *u {
+                UnaryOp::Neg => g.neg()?,
+                UnaryOp::Exp => g.mul(out)?,
+                UnaryOp::Log => g.div(x)?,
+                UnaryOp::Sqrt => g.div(out)?.affine(0.5, 0.0)?,
+                UnaryOp::Abs => g.mul(&x.unary(UnaryOp::Sign)?)?,
+                UnaryOp::Recip => g.mul(&out.mul(out)?)?.neg()?,
+                UnaryOp::Relu => g.mul(&x.unary(UnaryOp::Step)?)?,
+                // y' = y(1-y)
+                UnaryOp::Sigmoid => g.mul(&out.mul(&out.affine(-1.0, 1.0)?)?)?,
+                // y' = 1 - y²
+                UnaryOp::Tanh => g.mul(&out.mul(out)?.affine(-1.0, 1.0)?)?,
+                UnaryOp::Affine { mul, .. } => g.affine(mul, 0.0)?,
+                UnaryOp::PowScalar(p) => g.mul(&x.unary(UnaryOp::PowScalar(p - 1.0))?.affine(p, 0.0)?)?,
+                // clamp passes the gradient where the bound is not active (x >= min / x <= max)
+                UnaryOp::MaxScalar(v) => g.mul(&x.unary(UnaryOp::LtScalar(v))?.affine(-1.0, 1.0)?)?,
+                UnaryOp::MinScalar(v) => g.mul(&x.unary(UnaryOp::GtScalar(v))?.affine(-1.0, 1.0)?)?,
+                UnaryOp::Step | UnaryOp::Sign | UnaryOp::GtScalar(_) | UnaryOp::LtScalar(_) | UnaryOp::EqScalar(_) => {
+                    g.zeros_like()?
+                }
+            };
+            vec![(x, d)]
+        }
+        Op::Binary(a, b, bop) => match bop {
+            BinaryOp::Add => vec![(a, g.clone()), (b, g.clone())],
+            BinaryOp::Sub => vec![(a, g.clone()), (b, g.neg()?)],
+            BinaryOp::Mul => vec![(a, g.mul(b)?), (b, g.mul(a)?)],
+            BinaryOp::Div => {
+                let ga = g.div(b)?;
+                let gb = ga.mul(out)?.neg()?;
+                vec![(a, ga), (b, gb)]
+            }
+            BinaryOp::Pow => {
+                // d/da a^b = b a^(b-1); d/db a^b = a^b ln a (0 where a == 0, as PyTorch masks it)
+                let ga = g.mul(&b.mul(&a.pow(&b.affine(1.0, -1.0)?)?)?)?;
+                let ln_a = a.add(&a.unary(UnaryOp::EqScalar(0.0))?)?.log()?;
+                let gb = g.mul(&out.mul(&ln_a)?)?;
+                vec![(a, ga), (b, gb)]
+            }
+            BinaryOp::Maximum | BinaryOp::Minimum => {
+                // ties split the gradient evenly, like torch.maximum
+                let (win, lose) =
+                    if *bop == BinaryOp::Maximum { (BinaryOp::Gt, BinaryOp::Lt) } else { (BinaryOp::Lt, BinaryOp::Gt) };
+                let tie = a.binary(b, BinaryOp::Eq)?.affine(0.5, 0.0)?;
+                let ma = a.binary(b, win)?.add(&tie)?;
+                let mb = a.binary(b, lose)?.add(&tie)?;
+                vec![(a, g.mul(&ma)?), (b, g.mul(&mb)?)]
+            }
+            _ => vec![],
+        },
+        Op::Reduce(x, dims, rop) => {
+            // back to the keepdim shape, then broadcast over the reduced dims
+            let kshape: Vec<usize> =
+                x.shape().iter().enumerate().map(|(d, &n)| if dims.contains(&d) { 1 } else { n }).collect();
+            let g = g.reshape(&kshape)?;
+            match rop {
+                ReduceOp::Sum => vec![(x, g.expand(x.shape())?)],
+                ReduceOp::Max | ReduceOp::Min => {
+                    // evenly among ties (amax semantics)
+                    let o = out.reshape(&kshape)?;
+                    let mask = x.binary(&o.expand(x.shape())?, BinaryOp::Eq)?;
+                    let count = mask.sum_keepdim(dims)?;
+                    vec![(x, mask.mul(&g.div(&count)?.expand(x.shape())?)?)]
+                }
+                ReduceOp::ArgMax => vec![],
+            }
+        }
+        Op::Matmul(a, b) => {
+            let ga = g.matmul(&b.transpose(-1, -2)?)?;
+            let gb = a.transpose(-1, -2)?.matmul(g)?;
+            vec![(a, ga), (b, gb)]
+        }
+        Op::Reshape(x) => vec![(x, g.reshape(x.shape())?)],
+        Op::Permute(x, dims) => {
+            let mut inv = vec![0; dims.len()];
+            for (i, &d) in dims.iter().enumerate() {
+                inv[d] = i;
+            }
+            vec![(x, g.permute(&inv)?)]
+        }
+        Op::Expand(x) => vec![(x, g.sum_to(x.shape())?)],
+        Op::Slice(x, dim, start, step) => vec![(x, g.unslice(x.shape(), *dim, *start, *step)?)],
+        Op::Cat(ts, dim) => {
+            let mut start = 0;
+            let mut v = Vec::with_capacity(ts.len());
+            for t in ts {
+                let len = t.shape()[*dim];
+                v.push((t, g.narrow(*dim, start, len)?));
+                start += len;
+            }
+            v
+        }
+        Op::Pad(x, pads) => {
+            let mut r = g.clone();
+            let first = x.rank() - pads.len();
+            for (i, &(before, _)) in pads.iter().enumerate() {
+                r = r.narrow(first + i, before, x.shape()[first + i])?;
+            }
+            vec![(x, r)]
+        }
+        Op::Conv2d { input, weight, bias, p } => {
+            let g = g.contiguous()?;
+            let gi = Tensor::from_storage(
+                g.storage().conv2d_backward_input(&weight.contiguous()?.storage(), p)?,
+                &p.input_shape(),
+            )?;
+            let gw = Tensor::from_storage(
+                input.contiguous()?.storage().conv2d_backward_weight(&g.storage(), p)?,
+                &p.weight_shape(),
+            )?;
+            let mut v = vec![(input, gi), (weight, gw)];
+            if let Some(b) = bias {
+                v.push((b, g.sum_keepdim(&[0, 2, 3])?.reshape(&[p.c_out])?));
+            }
+            v
+        }
+        Op::Pool2d(x, p) => {
+            let g = g.contiguous()?;
+            let s = x.contiguous()?.storage().pool2d_backward(&g.storage(), p)?;
+            vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
+        Op::AdaptiveAvgPool2d(x, p) => {
+            let s = g.contiguous()?.storage().adaptive_avg_pool2d_backward(p)?;
+            vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
+        Op::ResizeBilinear(x, p) => {
+            let s = g.contiguous()?.storage().resize_bilinear_backward(p)?;
+            vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
+        Op::GatherCols(x, idx) => {
+            let (rows, cols) = (x.shape()[0], x.shape()[1]);
+            let s = g.contiguous()?.storage().scatter_cols(&idx.contiguous()?.storage(), rows, cols)?;
+            vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
+    })
+}

@@ -1,0 +1,129 @@
+use crate::backend::{AdaptivePoolParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams, UnaryOp};
+use crate::Tensor;
+
+/// How a tensor was computed. Holds its inputs (and so the saved activations) until backward.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Unary(Tensor, UnaryOp),
+    Binary(Tensor, Tensor, BinaryOp),
+    /// Reduction over `dims` with keepdim; `Max`/`Min` route the gradient to the extremes.
+    Reduce(Tensor, Vec<usize>, ReduceOp),
+    Matmul(Tensor, Tensor),
+    Reshape(Tensor),
+    Permute(Tensor, Vec<usize>),
+    /// Broadcast view (stride 0 on expanded dims).
+    Expand(Tensor),
+    /// `dim`, `start`, `step` of a strided slice.
+    Slice(Tensor, usize, usize, usize),
+    Cat(Vec<Tensor>, usize),
+    /// Constant padding of the last dims: `(before, after)` per dim, innermost last.
+    Pad(Tensor, Vec<(usize, usize)>),
+    Conv2d {
+        input: Tensor,
+        weight: Tensor,
+        bias: Option<Tensor>,
+        p: Conv2dParams,
+    },
+    Pool2d(Tensor, Pool2dParams),
+    AdaptiveAvgPool2d(Tensor, AdaptivePoolParams),
+    ResizeBilinear(Tensor, ResizeParams),
+    /// `out[i] = x[i, idx[i]]`; `idx` never requires grad.
+    GatherCols(Tensor, Tensor),
+}
+
+impl Op {
+    pub fn inputs(&self) -> Vec<&Tensor> {
+        match self {
+            Op::Unary(a, _)
+            | Op::Reduce(a, ..)
+            | Op::Reshape(a)
+            | Op::Permute(a, _)
+            | Op::Expand(a)
+            | Op::Slice(a, ..)
+            | Op::Pad(a, _)
+            | Op::Pool2d(a, _)
+            | Op::AdaptiveAvgPool2d(a, _)
+            | Op::ResizeBilinear(a, _)
+            | Op::GatherCols(a, _) => vec![a],
+            Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::Cat(ts, _) => ts.iter().collect(),
+            Op::Conv2d { input, weight, bias, .. } => {
+                let mut v = vec![input, weight];
+                v.extend(bias);
+                v
+            }
+        }
+    }
+
+    pub fn into_inputs(self) -> Vec<Tensor> {
+        match self {
+            Op::Unary(a, _)
+            | Op::Reduce(a, ..)
+            | Op::Reshape(a)
+            | Op::Permute(a, _)
+            | Op::Expand(a)
+            | Op::Slice(a, ..)
+            | Op::Pad(a, _)
+            | Op::Pool2d(a, _)
+            | Op::AdaptiveAvgPool2d(a, _)
+            | Op::ResizeBilinear(a, _) => vec![a],
+            Op::GatherCols(a, i) => vec![a, i],
+            Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::Cat(ts, _) => ts,
+            Op::Conv2d { input, weight, bias, .. } => {
+                let mut v = vec![input, weight];
+                v.extend(bias);
+                v
+            }
+        }
+    }
+
+    /// PyTorch's `grad_fn` name, for printing.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Unary(_, u) => match u {
+                UnaryOp::Neg => "NegBackward0",
+                UnaryOp::Exp => "ExpBackward0",
+                UnaryOp::Log => "LogBackward0",
+                UnaryOp::Sqrt => "SqrtBackward0",
+                UnaryOp::Abs => "AbsBackward0",
+                UnaryOp::Recip => "ReciprocalBackward0",
+                UnaryOp::Relu => "ReluBackward0",
+                UnaryOp::Sigmoid => "SigmoidBackward0",
+                UnaryOp::Tanh => "TanhBackward0",
+                UnaryOp::Affine { add, .. } if *add != 0.0 => "AddBackward0",
+                UnaryOp::Affine { .. } => "MulBackward0",
+                UnaryOp::PowScalar(_) => "PowBackward0",
+                UnaryOp::MaxScalar(_) | UnaryOp::MinScalar(_) => "ClampBackward1",
+                _ => "NotImplemented",
+            },
+            Op::Binary(_, _, b) => match b {
+                BinaryOp::Add => "AddBackward0",
+                BinaryOp::Sub => "SubBackward0",
+                BinaryOp::Mul => "MulBackward0",
+                BinaryOp::Div => "DivBackward0",
+                BinaryOp::Pow => "PowBackward1",
+                BinaryOp::Maximum => "MaximumBackward0",
+                BinaryOp::Minimum => "MinimumBackward0",
+                _ => "NotImplemented",
+            },
+            Op::Reduce(x, d, ReduceOp::Sum) if d.len() == x.rank() => "SumBackward0",
+            Op::Reduce(_, _, ReduceOp::Sum) => "SumBackward1",
+            Op::Reduce(_, _, ReduceOp::Max) => "AmaxBackward0",
+            Op::Reduce(..) => "AminBackward0",
+            Op::Matmul(..) => "MmBackward0",
+            Op::Reshape(_) => "ViewBackward0",
+            Op::Permute(..) => "PermuteBackward0",
+            Op::Expand(_) => "ExpandBackward0",
+            Op::Slice(..) => "SliceBackward0",
+            Op::Cat(..) => "CatBackward0",
+            Op::Pad(..) => "ConstantPadNdBackward0",
+            Op::Conv2d { .. } => "ConvolutionBackward0",
+            Op::Pool2d(_, p) if p.kind == crate::backend::PoolKind::Max => "MaxPool2DWithIndicesBackward0",
+            Op::Pool2d(..) => "AvgPool2DBackward0",
+            Op::AdaptiveAvgPool2d(..) => "AdaptiveAvgPool2DBackward0",
+            Op::ResizeBilinear(..) => "UpsampleBilinear2DBackward0",
+            Op::GatherCols(..) => "GatherBackward0",
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Convolution as im2col + GEMM over chunks of the batch: one GEMM spans several images, so
+//! small layers (LeNet's 6×25 filters) still give the micro-kernel long rows. The chunk keeps the
+//! column buffer bounded whatever the batch size. 1×1 stride-1 unpadded convolutions skip
+//! im2col: the input already is the column matrix.
+
+use super::gemm::{gemm, MatRef};
+use crate::backend::Conv2dParams;
+use std::cell::RefCell;
+
+/// Column buffer budget in floats (8 MiB).
+const COL_BUDGET: usize = 2 << 20;
+
+thread_local! {
+    static BUFS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+struct Geometry {
+    cig: usize,
+    cog: usize,
+    k: usize,
+    hw: usize,
+    ohow: usize,
+    pointwise: bool,
+}
+
+fn geometry(p: &Conv2dParams) -> Geometry {
+    let cig = p.c_in / p.groups;
+    Geometry {
+        cig,
+        cog: p.c_out / p.groups,
+        k: cig * p.kh * p.kw,
+        hw: p.h * p.w,
+        ohow: p.out_h * p.out_w,
+        pointwise: p.kh == 1 && p.kw == 1 && p.stride == (1, 1) && p.padding == (0, 0),
+    }
+}
+
+fn chunk(p: &Conv2dParams, g: &Geometry) -> usize {
+    (COL_BUDGET / (g.k * g.ohow).max(1)).clamp(1, p.n)
+}
+
+/// Writes the columns of image `x` (`[cig, H, W]` slab) for group `grp` into `col` rows of
+/// length `ld`, starting at column `col0`.
+fn im2col(x: &[f32], p: &Conv2dParams, g: &Geometry, col: &mut [f32], ld: usize, col0: usize) {
+    let (sh, sw) = p.stride;
+    let (ph, pw) = p.padding;
+    let (dh, dw) = p.dilation;
+    for c in 0..g.cig {
+        let plane = &x[c * g.hw..(c + 1) * g.hw];
+        for ki in 0..p.kh {
+            for kj in 0..p.kw {
+                let row = (c * p.kh + ki) * p.kw + kj;
+                let dst = &mut col[row * ld + col0..row * ld + col0 + g.ohow];
+                let xoff = (kj * dw) as isize - pw as isize;
+                // ox range whose input column lies inside the image
+                let lo = ((-xoff).max(0) as usize).div_ceil(sw).min(p.out_w);
+                let hi = if (p.w as isize - xoff) <= 0 {
+                    0
+                } else {
+                    ((p.w as isize - xoff) as usize).div_ceil(sw).min(p.out_w)
+                }
+                .max(lo);
+                for oy in 0..p.out_h {
+                    let iy = (oy * sh + ki * dh) as isize - ph as isize;
+                    let d = &mut dst[oy * p.out_w..(oy + 1) * p.out_w];
+                    if iy < 0 || iy >= p.h as isize {
+                        d.fill(0.0);
+                        continue;
+                    }
+                    let src = &plane[iy as usize * p.w..(iy as usize + 1) * p.w];
+                    d[..lo].fill(0.0);
+                    d[hi..].fill(0.0);
+                    if sw == 1 {
+                        let s0 = (lo as isize + xoff) as usize;
+                        d[lo..hi].copy_from_slice(&src[s0..s0 + (hi - lo)]);
+                    } else {
+                        for (ox, v) in d[lo..hi].iter_mut().enumerate() {
+                            *v = src[(((lo + ox) * sw) as isize + xoff) as usize];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds columns back into image gradient `dx` (`[cig, H, W]` slab): the adjoint of [`im2col`].
+fn col2im(col: &[f32], p: &Conv2dParams, g: &Geometry, ld: usize, col0: usize, dx: &mut [f32]) {
+    let (sh, sw) = p.stride;
+    let (ph, pw) = p.padding;
+    let (dh, dw) = p.dilation;
+    for c in 0..g.cig {
+        let plane = &mut dx[c * g.hw..(c + 1) * g.hw];
+        for ki in 0..p.kh {
+            for kj in 0..p.kw {
+                let row = (c * p.kh + ki) * p.kw + kj;
+                let src = &col[row * ld + col0..row * ld + col0 + g.ohow];
+                let xoff = (kj * dw) as isize - pw as isize;
+                for oy in 0..p.out_h {
+                    let iy = (oy * sh + ki * dh) as isize - ph as isize;
+                    if iy < 0 || iy >= p.h as isize {
+                        continue;
+                    }
+                    let d = &mut plane[iy as usize * p.w..(iy as usize + 1) * p.w];
+                    let s = &src[oy * p.out_w..(oy + 1) * p.out_w];
+                    for (ox, &v) in s.iter().enumerate() {
+                        let ix = (ox * sw) as isize + xoff;
+                        if ix >= 0 && ix < p.w as isize {
+                            d[ix as usize] += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+    let g = geometry(p);
+    let mut out = super::alloc::zeroed(p.n * p.c_out * g.ohow);
+    let img = p.c_in * g.hw;
+    let oimg = p.c_out * g.ohow;
+    BUFS.with(|b| {
+        let (col, tmp) = &mut *b.borrow_mut();
+        for grp in 0..p.groups {
+            let wg = MatRef { data: w, offset: grp * g.cog * g.k, rs: g.k, cs: 1 };
+            if g.pointwise {
+                for n in 0..p.n {
+                    let xin = MatRef { data: x, offset: n * img + grp * g.cig * g.hw, rs: g.hw, cs: 1 };
+                    gemm(g.cog, g.ohow, g.k, wg, xin, &mut out, n * oimg + grp * g.cog * g.ohow, g.ohow, false);
+                }
+                continue;
+            }
+            let nb = chunk(p, &g);
+            for n0 in (0..p.n).step_by(nb) {
+                let nb = nb.min(p.n - n0);
+                let ld = nb * g.ohow;
+                col.resize(g.k * ld, 0.0);
+                tmp.resize(g.cog * ld, 0.0);
+                for s in 0..nb {
+                    let xs = &x[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
+                    im2col(xs, p, &g, col, ld, s * g.ohow);
+                }
+                gemm(g.cog, ld, g.k, wg, MatRef { data: col, offset: 0, rs: ld, cs: 1 }, tmp, 0, ld, false);
+                for s in 0..nb {
+                    for co in 0..g.cog {
+                        let dst = &mut out[(n0 + s) * oimg + (grp * g.cog + co) * g.ohow..][..g.ohow];
+                        dst.copy_from_slice(&tmp[co * ld + s * g.ohow..][..g.ohow]);
+                    }
+                }
+            }
+        }
+    });
+    if let Some(b) = bias {
+        for n in 0..p.n {
+            for (co, &bv) in b.iter().enumerate() {
+                for v in &mut out[n * oimg + co * g.ohow..][..g.ohow] {
+                    *v += bv;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Gathers `dy` rows of group `grp` for samples `n0..n0+nb` into a `[cog, nb*ohow]` matrix.
+fn gather_dy(dy: &[f32], p: &Conv2dParams, g: &Geometry, grp: usize, n0: usize, nb: usize, tmp: &mut Vec<f32>) {
+    let ld = nb * g.ohow;
+    tmp.resize(g.cog * ld, 0.0);
+    for s in 0..nb {
+        for co in 0..g.cog {
+            let src = &dy[(n0 + s) * p.c_out * g.ohow + (grp * g.cog + co) * g.ohow..][..g.ohow];
+            tmp[co * ld + s * g.ohow..][..g.ohow].copy_from_slice(src);
+        }
+    }
+}
+
+pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    let g = geometry(p);
+    let img = p.c_in * g.hw;
+    let mut dx = super::alloc::zeroed(p.n * img);
+    BUFS.with(|b| {
+        let (col, tmp) = &mut *b.borrow_mut();
+        for grp in 0..p.groups {
+            // W_g^T: [k, cog] view of the [cog, k] weight block
+            let wt = MatRef { data: w, offset: grp * g.cog * g.k, rs: 1, cs: g.k };
+            if g.pointwise {
+                for n in 0..p.n {
+                    let dyn_ =
+                        MatRef { data: dy, offset: n * p.c_out * g.ohow + grp * g.cog * g.ohow, rs: g.ohow, cs: 1 };
+                    gemm(g.k, g.ohow, g.cog, wt, dyn_, &mut dx, n * img + grp * g.cig * g.hw, g.hw, false);
+                }
+                continue;
+            }
+            let nb = chunk(p, &g);
+            for n0 in (0..p.n).step_by(nb) {
+                let nb = nb.min(p.n - n0);
+                let ld = nb * g.ohow;
+                gather_dy(dy, p, &g, grp, n0, nb, tmp);
+                col.resize(g.k * ld, 0.0);
+                gemm(g.k, ld, g.cog, wt, MatRef { data: tmp, offset: 0, rs: ld, cs: 1 }, col, 0, ld, false);
+                for s in 0..nb {
+                    let dxs = &mut dx[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
+                    col2im(col, p, &g, ld, s * g.ohow, dxs);
+                }
+            }
+        }
+    });
+    dx
+}
+
+pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    let g = geometry(p);
+    let img = p.c_in * g.hw;
+    let mut dw = super::alloc::zeroed(p.c_out * g.k);
+    BUFS.with(|b| {
+        let (col, tmp) = &mut *b.borrow_mut();
+        for grp in 0..p.groups {
+            let off = grp * g.cog * g.k;
+            if g.pointwise {
+                for n in 0..p.n {
+                    let dyn_ =
+                        MatRef { data: dy, offset: n * p.c_out * g.ohow + grp * g.cog * g.ohow, rs: g.ohow, cs: 1 };
+                    // x^T: [ohow, cig] view of the [cig, hw] slab
+                    let xt = MatRef { data: x, offset: n * img + grp * g.cig * g.hw, rs: 1, cs: g.hw };
+                    gemm(g.cog, g.k, g.ohow, dyn_, xt, &mut dw, off, g.k, n > 0);
+                }
+                continue;
+            }
+            let nb = chunk(p, &g);
+            for n0 in (0..p.n).step_by(nb) {
+                let nb = nb.min(p.n - n0);
+                let ld = nb * g.ohow;
+                gather_dy(dy, p, &g, grp, n0, nb, tmp);
+                col.resize(g.k * ld, 0.0);
+                for s in 0..nb {
+                    let xs = &x[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
+                    im2col(xs, p, &g, col, ld, s * g.ohow);
+                }
+                let dyr = MatRef { data: tmp, offset: 0, rs: ld, cs: 1 };
+                let colt = MatRef { data: col, offset: 0, rs: 1, cs: ld };
+                gemm(g.cog, g.k, ld, dyr, colt, &mut dw, off, g.k, n0 > 0);
+            }
+        }
+    });
+    dw
+}

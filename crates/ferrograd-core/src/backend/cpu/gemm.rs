@@ -1,0 +1,259 @@
+//! Single-precision GEMM, BLIS style: B is packed into KC×NR column panels, A into MC×KC row
+//! panels, and an MR×NR register-tile micro-kernel does the arithmetic. Packing reads any
+//! strides, so transposed operands (every matmul backward) cost no extra copy.
+//!
+//! Work is split into independent (row block × column block) tiles of C; each C element is
+//! produced by the same sequence of k-blocks whatever the split, so threading the tile loop
+//! cannot change results.
+
+use std::cell::RefCell;
+
+pub const MR: usize = 4;
+pub const NR: usize = 8;
+const KC: usize = 256;
+const MC: usize = 64;
+const NC: usize = 2048;
+
+/// A strided read-only matrix view.
+#[derive(Clone, Copy)]
+pub struct MatRef<'a> {
+    pub data: &'a [f32],
+    pub offset: usize,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl MatRef<'_> {
+    #[inline(always)]
+    fn at(&self, r: usize, c: usize) -> f32 {
+        self.data[self.offset + r * self.rs + c * self.cs]
+    }
+}
+
+thread_local! {
+    static PACK: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// `C[m×n] (+)= A[m×k] · B[k×n]`; C is row-major with leading dimension `ldc` at `c_off`.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: MatRef,
+    b: MatRef,
+    c: &mut [f32],
+    c_off: usize,
+    ldc: usize,
+    accumulate: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                c[c_off + i * ldc..c_off + i * ldc + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    PACK.with(|p| {
+        let (pa, pb) = &mut *p.borrow_mut();
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                pack_b(b, pc, jc, kc, nc, pb);
+                let acc = accumulate || pc > 0;
+                for ic in (0..m).step_by(MC) {
+                    let mc = MC.min(m - ic);
+                    pack_a(a, ic, pc, mc, kc, pa);
+                    macro_tile(mc, nc, kc, pa, pb, c, c_off + ic * ldc + jc, ldc, acc);
+                }
+            }
+        }
+    });
+}
+
+fn pack_b(b: MatRef, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut Vec<f32>) {
+    let panels = nc.div_ceil(NR);
+    out.clear();
+    out.resize(panels * kc * NR, 0.0);
+    for p in 0..panels {
+        let j0 = jc + p * NR;
+        let w = NR.min(jc + nc - j0);
+        let dst = &mut out[p * kc * NR..(p + 1) * kc * NR];
+        if b.cs == 1 && w == NR {
+            for kk in 0..kc {
+                let s = b.offset + (pc + kk) * b.rs + j0;
+                dst[kk * NR..kk * NR + NR].copy_from_slice(&b.data[s..s + NR]);
+            }
+        } else {
+            for kk in 0..kc {
+                for j in 0..w {
+                    dst[kk * NR + j] = b.at(pc + kk, j0 + j);
+                }
+            }
+        }
+    }
+}
+
+fn pack_a(a: MatRef, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut Vec<f32>) {
+    let panels = mc.div_ceil(MR);
+    out.clear();
+    out.resize(panels * kc * MR, 0.0);
+    for p in 0..panels {
+        let i0 = ic + p * MR;
+        let h = MR.min(ic + mc - i0);
+        let dst = &mut out[p * kc * MR..(p + 1) * kc * MR];
+        for i in 0..h {
+            let row = a.offset + (i0 + i) * a.rs + pc * a.cs;
+            if a.cs == 1 {
+                for (kk, &v) in a.data[row..row + kc].iter().enumerate() {
+                    dst[kk * MR + i] = v;
+                }
+            } else {
+                for kk in 0..kc {
+                    dst[kk * MR + i] = a.data[row + kk * a.cs];
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn macro_tile(
+    mc: usize,
+    nc: usize,
+    kc: usize,
+    pa: &[f32],
+    pb: &[f32],
+    c: &mut [f32],
+    c_off: usize,
+    ldc: usize,
+    acc: bool,
+) {
+    for (jp, j0) in (0..nc).step_by(NR).enumerate() {
+        let w = NR.min(nc - j0);
+        let bp = &pb[jp * kc * NR..(jp + 1) * kc * NR];
+        for (ip, i0) in (0..mc).step_by(MR).enumerate() {
+            let h = MR.min(mc - i0);
+            let ap = &pa[ip * kc * MR..(ip + 1) * kc * MR];
+            let mut tile = [[0.0f32; NR]; MR];
+            micro::kernel(kc, ap, bp, &mut tile);
+            for i in 0..h {
+                let row = &mut c[c_off + (i0 + i) * ldc + j0..c_off + (i0 + i) * ldc + j0 + w];
+                if acc {
+                    for (d, &v) in row.iter_mut().zip(&tile[i][..w]) {
+                        *d += v;
+                    }
+                } else {
+                    row.copy_from_slice(&tile[i][..w]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod micro {
+    use super::{MR, NR};
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    pub fn kernel(kc: usize, a: &[f32], b: &[f32], out: &mut [[f32; NR]; MR]) {
+        assert!(a.len() >= kc * MR && b.len() >= kc * NR);
+        let (mut c00, mut c01, mut c10, mut c11) =
+            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+        let (mut c20, mut c21, mut c30, mut c31) =
+            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+        let ap = a.as_ptr();
+        let bp = b.as_ptr();
+        for kk in 0..kc {
+            // SAFETY: the assert above bounds every read: a[kk*MR..kk*MR+4], b[kk*NR..kk*NR+8].
+            unsafe {
+                let b0 = v128_load(bp.add(kk * NR) as *const v128);
+                let b1 = v128_load(bp.add(kk * NR + 4) as *const v128);
+                let a0 = f32x4_splat(*ap.add(kk * MR));
+                let a1 = f32x4_splat(*ap.add(kk * MR + 1));
+                let a2 = f32x4_splat(*ap.add(kk * MR + 2));
+                let a3 = f32x4_splat(*ap.add(kk * MR + 3));
+                c00 = f32x4_add(c00, f32x4_mul(a0, b0));
+                c01 = f32x4_add(c01, f32x4_mul(a0, b1));
+                c10 = f32x4_add(c10, f32x4_mul(a1, b0));
+                c11 = f32x4_add(c11, f32x4_mul(a1, b1));
+                c20 = f32x4_add(c20, f32x4_mul(a2, b0));
+                c21 = f32x4_add(c21, f32x4_mul(a2, b1));
+                c30 = f32x4_add(c30, f32x4_mul(a3, b0));
+                c31 = f32x4_add(c31, f32x4_mul(a3, b1));
+            }
+        }
+        let rows = [(c00, c01), (c10, c11), (c20, c21), (c30, c31)];
+        for (i, (lo, hi)) in rows.into_iter().enumerate() {
+            // SAFETY: out[i] is [f32; 8]: two unaligned v128 stores fit exactly.
+            unsafe {
+                v128_store(out[i].as_mut_ptr() as *mut v128, lo);
+                v128_store(out[i].as_mut_ptr().add(4) as *mut v128, hi);
+            }
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod micro {
+    use super::{MR, NR};
+
+    #[inline(always)]
+    pub fn kernel(kc: usize, a: &[f32], b: &[f32], out: &mut [[f32; NR]; MR]) {
+        let mut acc = [[0.0f32; NR]; MR];
+        for (av, bv) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+            for i in 0..MR {
+                for j in 0..NR {
+                    acc[i][j] += av[i] * bv[j];
+                }
+            }
+        }
+        *out = acc;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(m: usize, n: usize, k: usize, a: MatRef, b: MatRef) -> Vec<f32> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0f64;
+                for p in 0..k {
+                    s += a.at(i, p) as f64 * b.at(p, j) as f64;
+                }
+                c[i * n + j] = s as f32;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn matches_naive_on_ragged_and_transposed_shapes() {
+        for &(m, n, k) in &[(1, 1, 1), (5, 7, 3), (67, 33, 300), (4, 8, 256), (130, 9, 517)] {
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 5.0).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0).collect();
+            // A row-major, B column-major (a transposed view)
+            let ar = MatRef { data: &a, offset: 0, rs: k, cs: 1 };
+            let br = MatRef { data: &b, offset: 0, rs: 1, cs: k };
+            let want = naive(m, n, k, ar, br);
+            let mut c = vec![1.0; m * n];
+            gemm(m, n, k, ar, br, &mut c, 0, n, false);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+            }
+            gemm(m, n, k, ar, br, &mut c, 0, n, true);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - 2.0 * y).abs() <= 2e-4 * (1.0 + y.abs()));
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The CPU backend: plain `Vec<f32>` storage and cache-blocked, SIMD-friendly kernels.
+
+pub mod alloc;
+mod conv;
+mod elementwise;
+pub mod gemm;
+pub(crate) mod math;
+mod pool;
+mod reduce;
+mod resize;
+mod strided;
+
+use super::*;
+use crate::{bail, rng};
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CpuDevice;
+
+#[derive(Clone, Debug)]
+pub struct CpuStorage(pub Vec<f32>);
+
+impl CpuStorage {
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+}
+
+impl Drop for CpuStorage {
+    fn drop(&mut self) {
+        alloc::recycle(std::mem::take(&mut self.0));
+    }
+}
+
+/// Validates that `idx` holds integer class indices in `0..cols` (user data: must not panic).
+fn indices(op: &'static str, idx: &[f32], cols: usize) -> Result<Vec<usize>> {
+    idx.iter()
+        .map(|&v| {
+            if v.fract() != 0.0 || v < 0.0 || v >= cols as f32 {
+                bail!(
+                    op,
+                    "index {v} is out of range for {cols} classes (expected an integer in 0..{})",
+                    cols.saturating_sub(1)
+                );
+            }
+            Ok(v as usize)
+        })
+        .collect()
+}
+
+impl BackendStorage for CpuStorage {
+    type Device = CpuDevice;
+
+    fn device(&self) -> &CpuDevice {
+        &CpuDevice
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn to_vec(&self, l: &Layout) -> Result<Vec<f32>> {
+        Ok(elementwise::contiguous(&self.0, l))
+    }
+    fn contiguous(&self, l: &Layout) -> Result<Self> {
+        Ok(CpuStorage(elementwise::contiguous(&self.0, l)))
+    }
+    fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
+        Ok(CpuStorage(elementwise::unary(&self.0, l, op)))
+    }
+    fn binary(&self, l: &Layout, rhs: &Self, rl: &Layout, op: BinaryOp) -> Result<Self> {
+        Ok(CpuStorage(elementwise::binary(&self.0, l, &rhs.0, rl, op)))
+    }
+    fn reduce(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<Self> {
+        let out = match l.contiguous_range() {
+            Some(r) => reduce::reduce(&self.0[r], &l.shape, dims, op),
+            None => reduce::reduce(&elementwise::contiguous(&self.0, l), &l.shape, dims, op),
+        };
+        Ok(CpuStorage(out))
+    }
+    fn matmul(&self, rhs: &Self, p: &MatmulParams) -> Result<Self> {
+        let mut out = alloc::zeroed(p.batch * p.m * p.n);
+        for b in 0..p.batch {
+            let a =
+                gemm::MatRef { data: &self.0, offset: p.lhs.offset + b * p.lhs.batch, rs: p.lhs.row, cs: p.lhs.col };
+            let r = gemm::MatRef { data: &rhs.0, offset: p.rhs.offset + b * p.rhs.batch, rs: p.rhs.row, cs: p.rhs.col };
+            gemm::gemm(p.m, p.n, p.k, a, r, &mut out, b * p.m * p.n, p.n, false);
+        }
+        Ok(CpuStorage(out))
+    }
+    fn copy_into(&mut self, dl: &Layout, src: &Self, sl: &Layout) -> Result<()> {
+        elementwise::copy_into(&mut self.0, dl, &src.0, sl);
+        Ok(())
+    }
+    fn axpby_inplace(&mut self, alpha: f32, src: &Self, beta: f32) -> Result<()> {
+        for (d, &s) in self.0.iter_mut().zip(&src.0) {
+            *d = *d * alpha + s * beta;
+        }
+        Ok(())
+    }
+    fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
+        Ok(CpuStorage(conv::forward(&self.0, &w.0, bias.map(|b| b.0.as_slice()), p)))
+    }
+    fn conv2d_backward_input(&self, w: &Self, p: &Conv2dParams) -> Result<Self> {
+        Ok(CpuStorage(conv::backward_input(&self.0, &w.0, p)))
+    }
+    fn conv2d_backward_weight(&self, g: &Self, p: &Conv2dParams) -> Result<Self> {
+        Ok(CpuStorage(conv::backward_weight(&self.0, &g.0, p)))
+    }
+    fn pool2d(&self, p: &Pool2dParams) -> Result<Self> {
+        Ok(CpuStorage(pool::forward(&self.0, p)))
+    }
+    fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
+        Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
+    }
+    fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self> {
+        Ok(CpuStorage(pool::adaptive_avg_forward(&self.0, p)))
+    }
+    fn adaptive_avg_pool2d_backward(&self, p: &AdaptivePoolParams) -> Result<Self> {
+        Ok(CpuStorage(pool::adaptive_avg_backward(&self.0, p)))
+    }
+    fn resize_bilinear(&self, p: &ResizeParams) -> Result<Self> {
+        Ok(CpuStorage(resize::forward(&self.0, p)))
+    }
+    fn resize_bilinear_backward(&self, p: &ResizeParams) -> Result<Self> {
+        Ok(CpuStorage(resize::backward(&self.0, p)))
+    }
+    fn gather_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
+        let idx = indices("gather", &idx.0, cols)?;
+        Ok(CpuStorage((0..rows).map(|r| self.0[r * cols + idx[r]]).collect()))
+    }
+    fn scatter_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
+        let idx = indices("scatter", &idx.0, cols)?;
+        let mut out = alloc::zeroed(rows * cols);
+        for r in 0..rows {
+            out[r * cols + idx[r]] = self.0[r];
+        }
+        Ok(CpuStorage(out))
+    }
+}
+
+impl BackendDevice for CpuDevice {
+    type Storage = CpuStorage;
+    fn zeros(&self, len: usize) -> Result<CpuStorage> {
+        Ok(CpuStorage(alloc::zeroed(len)))
+    }
+    fn full(&self, len: usize, v: f32) -> Result<CpuStorage> {
+        Ok(CpuStorage(alloc::filled(len, v)))
+    }
+    fn upload(&self, data: &[f32]) -> Result<CpuStorage> {
+        Ok(CpuStorage(alloc::copied(data)))
+    }
+    fn rand_uniform(&self, len: usize, lo: f32, hi: f32) -> Result<CpuStorage> {
+        let mut v = alloc::zeroed(len);
+        rng::fill_uniform(&mut v, lo, hi);
+        Ok(CpuStorage(v))
+    }
+    fn rand_normal(&self, len: usize, mean: f32, std: f32) -> Result<CpuStorage> {
+        let mut v = alloc::zeroed(len);
+        rng::fill_normal(&mut v, mean, std);
+        Ok(CpuStorage(v))
+    }
+}

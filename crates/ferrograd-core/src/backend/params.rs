@@ -1,0 +1,161 @@
+//! Op descriptors shared by every backend. They are plain data so a GPU backend can turn
+//! them into uniforms without knowing anything about tensors or autograd.
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnaryOp {
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+    Recip,
+    Relu,
+    Sigmoid,
+    Tanh,
+    /// Heaviside step: 1 where x > 0, else 0 (relu's derivative).
+    Step,
+    /// Sign: -1, 0 or 1.
+    Sign,
+    /// `x * mul + add`: scalar arithmetic without materialising a broadcast scalar.
+    Affine {
+        mul: f32,
+        add: f32,
+    },
+    /// `x ^ p` for a scalar exponent.
+    PowScalar(f32),
+    /// `max(x, v)` / `min(x, v)` with a scalar.
+    MaxScalar(f32),
+    MinScalar(f32),
+    /// 1 where `x > v` (`Gt`), `x < v` (`Lt`) or `x == v` (`Eq`), else 0.
+    GtScalar(f32),
+    LtScalar(f32),
+    EqScalar(f32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Maximum,
+    Minimum,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+    Eq,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Max,
+    Min,
+    /// Index of the first maximum (as f32).
+    ArgMax,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dParams {
+    pub n: usize,
+    pub c_in: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_out: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride: (usize, usize),
+    pub padding: (usize, usize),
+    pub dilation: (usize, usize),
+    pub groups: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Conv2dParams {
+    pub fn input_shape(&self) -> [usize; 4] {
+        [self.n, self.c_in, self.h, self.w]
+    }
+    pub fn weight_shape(&self) -> [usize; 4] {
+        [self.c_out, self.c_in / self.groups, self.kh, self.kw]
+    }
+    pub fn output_shape(&self) -> [usize; 4] {
+        [self.n, self.c_out, self.out_h, self.out_w]
+    }
+    /// Multiply-adds of the forward pass (each backward pass costs the same).
+    pub fn macs(&self) -> usize {
+        self.n * self.c_out * self.out_h * self.out_w * (self.c_in / self.groups) * self.kh * self.kw
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    /// Average that counts padding (PyTorch's default `count_include_pad=True`).
+    Avg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2dParams {
+    pub kind: PoolKind,
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride: (usize, usize),
+    pub padding: (usize, usize),
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdaptivePoolParams {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl AdaptivePoolParams {
+    /// PyTorch's window of output index `i`: `[floor(i*in/out), ceil((i+1)*in/out))`.
+    pub fn window(i: usize, input: usize, out: usize) -> (usize, usize) {
+        (i * input / out, ((i + 1) * input).div_ceil(out))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResizeParams {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+/// Batched matmul `[batch, m, k] x [batch, k, n]`; operands are described by element strides so
+/// transposed and broadcast views need no copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatmulParams {
+    pub batch: usize,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    /// (batch, row, col) strides and offset of the left operand.
+    pub lhs: MatStrides,
+    pub rhs: MatStrides,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatStrides {
+    pub offset: usize,
+    pub batch: usize,
+    pub row: usize,
+    pub col: usize,
+}

@@ -1,0 +1,25 @@
+//! ferrograd-core: f32 tensors, the backend op set (CPU here; GPU beside it), and reverse-mode
+//! autograd. Pure Rust: it builds and tests natively; the wasm facade lives in `ferrograd-wasm`.
+
+pub mod autograd;
+pub mod backend;
+mod error;
+mod ops;
+pub mod rng;
+pub mod shape;
+mod tensor;
+
+pub use backend::Device;
+pub use error::{Error, Result};
+pub use ops::BatchNormState;
+pub use tensor::{is_grad_enabled, live_buffers, live_tensors, no_grad, set_grad_enabled, Tensor, TensorId};
+
+impl Tensor {
+    /// Reverse-mode autodiff from this tensor (see [`autograd::backward`]).
+    pub fn backward(&self) -> Result<()> {
+        autograd::backward(self, None)
+    }
+    pub fn backward_with(&self, grad: &Tensor) -> Result<()> {
+        autograd::backward(self, Some(grad.clone()))
+    }
+}

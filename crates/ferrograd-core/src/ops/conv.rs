@@ -1,0 +1,116 @@
+use crate::autograd::Op;
+use crate::backend::Conv2dParams;
+use crate::{bail, Result, Tensor};
+
+/// Output size of one spatial axis, or an error naming the axis.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn out_size(
+    op: &'static str,
+    axis: &str,
+    input: usize,
+    k: usize,
+    s: usize,
+    p: usize,
+    d: usize,
+    shape: &[usize],
+) -> Result<usize> {
+    let eff = d * (k - 1) + 1;
+    if input + 2 * p < eff {
+        bail!(op, "kernel {axis} {k} (dilated to {eff}) is larger than the padded input {axis} {} (input shape {shape:?}, padding {p})", input + 2 * p);
+    }
+    Ok((input + 2 * p - eff) / s + 1)
+}
+
+impl Tensor {
+    /// 2-D cross-correlation of an NCHW batch with `[C_out, C_in/groups, kH, kW]` filters, as
+    /// `torch.nn.functional.conv2d`.
+    pub fn conv2d(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: (usize, usize),
+        dilation: (usize, usize),
+        groups: usize,
+    ) -> Result<Tensor> {
+        let (xs, ws) = (self.shape(), weight.shape());
+        if self.rank() != 4 {
+            bail!("conv2d", "expected a 4-D input (N, C, H, W), got shape {xs:?}");
+        }
+        if weight.rank() != 4 {
+            bail!("conv2d", "expected a 4-D weight (C_out, C_in/groups, kH, kW), got shape {ws:?}");
+        }
+        if stride.0 == 0 || stride.1 == 0 {
+            bail!("conv2d", "stride must be positive, got {stride:?}");
+        }
+        if dilation.0 == 0 || dilation.1 == 0 {
+            bail!("conv2d", "dilation must be positive, got {dilation:?}");
+        }
+        if groups == 0 || xs[1] % groups != 0 || ws[0] % groups != 0 {
+            bail!(
+                "conv2d",
+                "groups {groups} must divide both in_channels {} and out_channels {} (input {xs:?}, weight {ws:?})",
+                xs[1],
+                ws[0]
+            );
+        }
+        if ws[1] * groups != xs[1] {
+            bail!(
+                "conv2d",
+                "expected input {xs:?} to have {} channels (weight {ws:?}, groups {groups}), but got {} channels",
+                ws[1] * groups,
+                xs[1]
+            );
+        }
+        if ws[2] == 0 || ws[3] == 0 {
+            bail!("conv2d", "kernel size must be positive, got weight {ws:?}");
+        }
+        if let Some(b) = bias {
+            if b.shape().as_slice() != [ws[0]] {
+                bail!("conv2d", "bias of shape {:?} does not match {} output channels", b.shape(), ws[0]);
+            }
+        }
+        let out_h = out_size("conv2d", "height", xs[2], ws[2], stride.0, padding.0, dilation.0, xs)?;
+        let out_w = out_size("conv2d", "width", xs[3], ws[3], stride.1, padding.1, dilation.1, xs)?;
+        let p = Conv2dParams {
+            n: xs[0],
+            c_in: xs[1],
+            h: xs[2],
+            w: xs[3],
+            c_out: ws[0],
+            kh: ws[2],
+            kw: ws[3],
+            stride,
+            padding,
+            dilation,
+            groups,
+            out_h,
+            out_w,
+        };
+        let (x, w) = (self.contiguous()?, weight.contiguous()?);
+        let b = bias.map(|b| b.contiguous()).transpose()?;
+        let s = {
+            let bs = b.as_ref().map(|b| b.storage());
+            x.storage().conv2d(&w.storage(), bs.as_deref(), &p)?
+        };
+        Ok(Tensor::from_op(s, &p.output_shape(), Some(Op::Conv2d { input: x, weight: w, bias: b, p })))
+    }
+
+    /// `numpy.convolve(a, v, mode='same')` for 1-D tensors: true convolution (flipped kernel),
+    /// output as long as the longer input, centred as NumPy centres it.
+    pub fn convolve1d_same(&self, v: &Tensor) -> Result<Tensor> {
+        if self.rank() != 1 || v.rank() != 1 || self.numel() == 0 || v.numel() == 0 {
+            bail!("convolve", "expects two non-empty 1-D tensors, got shapes {:?} and {:?}", self.shape(), v.shape());
+        }
+        // NumPy swaps so the kernel is the shorter one (convolution is commutative).
+        let (a, k) = if v.numel() > self.numel() { (v, self) } else { (self, v) };
+        let m = k.numel();
+        let left = m / 2;
+        let right = m - 1 - left;
+        // correlate(a, flip(k)), padded so the output length is len(a)
+        let kf = k.flip_last()?;
+        let x = a.pad(&[(left, right)])?.reshape(&[1, 1, 1, a.numel() + m - 1])?;
+        let w = kf.reshape(&[1, 1, 1, m])?;
+        x.conv2d(&w, None, (1, 1), (0, 0), (1, 1), 1)?.reshape(&[a.numel()])
+    }
+}

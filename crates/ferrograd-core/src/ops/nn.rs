@@ -1,0 +1,165 @@
+//! Neural-network functions composed from primitives (their gradients come for free).
+
+use crate::autograd::Op;
+use crate::backend::UnaryOp;
+use crate::shape::normalize_axis;
+use crate::tensor::no_grad;
+use crate::{bail, Result, Tensor};
+
+/// Running statistics of a batch-norm layer, updated in place during training.
+pub struct BatchNormState<'a> {
+    pub running_mean: &'a Tensor,
+    pub running_var: &'a Tensor,
+    pub momentum: f32,
+}
+
+impl Tensor {
+    pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
+        let d = normalize_axis("log_softmax", dim, self.rank())? as isize;
+        // Shifting by the (constant) max keeps exp finite; it does not change the gradient.
+        let m = self.detach().max(&[d], true)?;
+        let z = self.sub(&m)?;
+        let lse = z.exp()?.sum(&[d], true)?.log()?;
+        z.sub(&lse)
+    }
+
+    pub fn softmax(&self, dim: isize) -> Result<Tensor> {
+        let d = normalize_axis("softmax", dim, self.rank())? as isize;
+        let m = self.detach().max(&[d], true)?;
+        let e = self.sub(&m)?.exp()?;
+        e.div(&e.sum(&[d], true)?)
+    }
+
+    /// `x[i, idx[i]]` for a `[N, C]` matrix and `N` integer indices.
+    pub fn gather_cols(&self, idx: &Tensor) -> Result<Tensor> {
+        if self.rank() != 2 || idx.rank() != 1 || idx.shape()[0] != self.shape()[0] {
+            bail!(
+                "gather",
+                "expects a [N, C] input and N indices, got shapes {:?} and {:?}",
+                self.shape(),
+                idx.shape()
+            );
+        }
+        let (rows, cols) = (self.shape()[0], self.shape()[1]);
+        let x = self.contiguous()?;
+        let i = idx.detach().contiguous()?;
+        let s = x.storage().gather_cols(&i.storage(), rows, cols)?;
+        Ok(Tensor::from_op(s, &[rows], Some(Op::GatherCols(x.clone(), i))))
+    }
+
+    /// Mean cross-entropy of `[N, C]` logits against `N` integer class labels.
+    pub fn cross_entropy(&self, labels: &Tensor) -> Result<Tensor> {
+        if self.rank() != 2 {
+            bail!("cross_entropy", "expects [N, C] logits, got shape {:?}", self.shape());
+        }
+        if labels.rank() != 1 || labels.shape()[0] != self.shape()[0] {
+            bail!(
+                "cross_entropy",
+                "expects {} labels for logits of shape {:?}, got labels of shape {:?}",
+                self.shape()[0],
+                self.shape(),
+                labels.shape()
+            );
+        }
+        let picked = self.log_softmax(-1)?.gather_cols(labels).map_err(|e| {
+            crate::Error::new("cross_entropy", format!("label {} (logits of shape {:?})", e.msg, self.shape()))
+        })?;
+        picked.mean(&[], false)?.neg()
+    }
+
+    pub fn mse_loss(&self, target: &Tensor) -> Result<Tensor> {
+        if self.shape() != target.shape() {
+            bail!("mse_loss", "input shape {:?} and target shape {:?} differ", self.shape(), target.shape());
+        }
+        self.sub(target)?.pow_scalar(2.0)?.mean(&[], false)
+    }
+
+    /// Inverted dropout: zeroes each element with probability `p` and scales the rest by
+    /// `1/(1-p)`; the identity when not training.
+    pub fn dropout(&self, p: f32, training: bool) -> Result<Tensor> {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("dropout", "probability has to be between 0 and 1, but got {p}");
+        }
+        if !training || p == 0.0 {
+            return Ok(self.clone());
+        }
+        if p == 1.0 {
+            return self.mul_scalar(0.0);
+        }
+        let mask = no_grad(|| {
+            Tensor::rand(self.shape(), 0.0, 1.0, &self.device())?
+                .unary(UnaryOp::GtScalar(p))?
+                .mul_scalar(1.0 / (1.0 - p))
+        })?;
+        self.mul(&mask)
+    }
+
+    /// Batch normalisation over every dim but 1 (NCHW or NC). In training it normalises with the
+    /// batch statistics and updates the running ones (momentum, unbiased variance, as PyTorch);
+    /// otherwise it uses the running statistics.
+    pub fn batch_norm(
+        &self,
+        weight: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        state: Option<BatchNormState>,
+        training: bool,
+        eps: f32,
+    ) -> Result<Tensor> {
+        if self.rank() != 2 && self.rank() != 4 {
+            bail!("batch_norm", "expected a 2-D (N, C) or 4-D (N, C, H, W) input, got shape {:?}", self.shape());
+        }
+        let c = self.shape()[1];
+        for (name, t) in [
+            ("weight", weight),
+            ("bias", bias),
+            ("running_mean", state.as_ref().map(|s| s.running_mean)),
+            ("running_var", state.as_ref().map(|s| s.running_var)),
+        ] {
+            if let Some(t) = t {
+                if t.shape().as_slice() != [c] {
+                    bail!(
+                        "batch_norm",
+                        "{name} of shape {:?} does not match {c} channels of input {:?}",
+                        t.shape(),
+                        self.shape()
+                    );
+                }
+            }
+        }
+        let dims: Vec<isize> = if self.rank() == 4 { vec![0, 2, 3] } else { vec![0] };
+        let bshape: Vec<usize> = if self.rank() == 4 { vec![1, c, 1, 1] } else { vec![1, c] };
+        let count: usize = dims.iter().map(|&d| self.shape()[d as usize]).product();
+        let (mean, var) = if training {
+            if count <= 1 {
+                bail!(
+                    "batch_norm",
+                    "expected more than 1 value per channel when training, got input of shape {:?}",
+                    self.shape()
+                );
+            }
+            let mean = self.mean(&dims, true)?;
+            let var = self.sub(&mean)?.pow_scalar(2.0)?.mean(&dims, true)?;
+            if let Some(st) = &state {
+                no_grad(|| -> Result<()> {
+                    let m = st.momentum;
+                    st.running_mean.axpby_(1.0 - m, &mean.detach().reshape(&[c])?, m)?;
+                    let unbiased = var.detach().reshape(&[c])?.mul_scalar(count as f32 / (count - 1) as f32)?;
+                    st.running_var.axpby_(1.0 - m, &unbiased, m)
+                })?;
+            }
+            (mean, var)
+        } else {
+            let Some(st) = &state else { bail!("batch_norm", "evaluation mode needs running statistics") };
+            (st.running_mean.reshape(&bshape)?, st.running_var.reshape(&bshape)?)
+        };
+        let inv_std = var.add_scalar(eps)?.pow_scalar(-0.5)?;
+        let mut y = self.sub(&mean)?.mul(&inv_std)?;
+        if let Some(w) = weight {
+            y = y.mul(&w.reshape(&bshape)?)?;
+        }
+        if let Some(b) = bias {
+            y = y.add(&b.reshape(&bshape)?)?;
+        }
+        Ok(y)
+    }
+}

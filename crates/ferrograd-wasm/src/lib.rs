@@ -1,0 +1,55 @@
+//! The wasm-bindgen facade. Tensors stay in Rust; JS holds integer handles into a slab and
+//! frees them from its FinalizationRegistry or a library step scope. Every export validates its
+//! input and returns `Result`, so bad user input becomes a JS `Error` instead of a trap that
+//! would kill the instance.
+
+mod autograd;
+mod creation;
+mod handles;
+mod nn;
+mod ops;
+
+use wasm_bindgen::prelude::*;
+
+pub use handles::{get, put};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(s: &str);
+}
+
+/// Converts a core error into a JS `Error` with the op name in the message.
+pub(crate) fn js_err(e: ferrograd_core::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+pub(crate) type JsResult<T> = Result<T, JsError>;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    // A panic is a bug (user input is validated); print it before the trap so it can be reported.
+    std::panic::set_hook(Box::new(|info| console_error(&format!("ferrograd internal error (please report): {info}"))));
+}
+
+/// Live tensors (views included), live storage buffers and their bytes, slab handles, and
+/// idle bytes kept in the CPU buffer pool.
+#[wasm_bindgen(js_name = memoryStats)]
+pub fn memory_stats() -> Vec<f64> {
+    let (buffers, bytes) = ferrograd_core::live_buffers();
+    let pooled = ferrograd_core::backend::cpu::alloc::pooled_bytes();
+    vec![ferrograd_core::live_tensors() as f64, buffers as f64, bytes as f64, handles::count() as f64, pooled as f64]
+}
+
+/// Returns idle pooled buffers to the allocator (the linear memory itself cannot shrink).
+#[wasm_bindgen(js_name = trimMemory)]
+pub fn trim_memory() {
+    ferrograd_core::backend::cpu::alloc::trim();
+}
+
+#[wasm_bindgen(js_name = buildInfo)]
+pub fn build_info() -> String {
+    let simd = cfg!(target_feature = "simd128");
+    let threads = cfg!(target_feature = "atomics");
+    format!("{{\"version\":\"{}\",\"simd128\":{simd},\"threads\":{threads}}}", env!("CARGO_PKG_VERSION"))
+}

@@ -1,0 +1,98 @@
+//! Convolution, pooling, normalisation and other layer exports.
+
+use crate::{get, js_err, put, JsResult};
+use ferrograd_core::BatchNormState;
+use wasm_bindgen::prelude::*;
+
+fn pair(v: &[u32], what: &str, op: &str) -> JsResult<(usize, usize)> {
+    match v {
+        [a] => Ok((*a as usize, *a as usize)),
+        [a, b] => Ok((*a as usize, *b as usize)),
+        _ => Err(JsError::new(&format!("{op}: {what} must have 1 or 2 values, got {v:?}"))),
+    }
+}
+
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d(
+    x: u32,
+    w: u32,
+    b: Option<u32>,
+    stride: &[u32],
+    padding: &[u32],
+    dilation: &[u32],
+    groups: u32,
+) -> JsResult<u32> {
+    let bias = b.map(get).transpose()?;
+    let out = get(x)?
+        .conv2d(
+            &get(w)?,
+            bias.as_ref(),
+            pair(stride, "stride", "conv2d")?,
+            pair(padding, "padding", "conv2d")?,
+            pair(dilation, "dilation", "conv2d")?,
+            groups as usize,
+        )
+        .map_err(js_err)?;
+    put(out)
+}
+
+#[wasm_bindgen(js_name = convolveSame)]
+pub fn convolve_same(a: u32, v: u32) -> JsResult<u32> {
+    put(get(a)?.convolve1d_same(&get(v)?).map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = maxPool2d)]
+pub fn max_pool2d(x: u32, kernel: &[u32], stride: &[u32], padding: &[u32]) -> JsResult<u32> {
+    let op = "max_pool2d";
+    put(get(x)?
+        .max_pool2d(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, pair(padding, "padding", op)?)
+        .map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = avgPool2d)]
+pub fn avg_pool2d(x: u32, kernel: &[u32], stride: &[u32], padding: &[u32]) -> JsResult<u32> {
+    let op = "avg_pool2d";
+    put(get(x)?
+        .avg_pool2d(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, pair(padding, "padding", op)?)
+        .map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = adaptiveAvgPool2d)]
+pub fn adaptive_avg_pool2d(x: u32, out: &[u32]) -> JsResult<u32> {
+    put(get(x)?.adaptive_avg_pool2d(pair(out, "output_size", "adaptive_avg_pool2d")?).map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = resizeBilinear)]
+pub fn resize_bilinear(x: u32, out: &[u32]) -> JsResult<u32> {
+    put(get(x)?.resize_bilinear(pair(out, "size", "resize")?).map_err(js_err)?)
+}
+
+#[wasm_bindgen]
+pub fn dropout(x: u32, p: f32, training: bool) -> JsResult<u32> {
+    put(get(x)?.dropout(p, training).map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = batchNorm)]
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm(
+    x: u32,
+    weight: Option<u32>,
+    bias: Option<u32>,
+    running_mean: Option<u32>,
+    running_var: Option<u32>,
+    training: bool,
+    momentum: f32,
+    eps: f32,
+) -> JsResult<u32> {
+    let w = weight.map(get).transpose()?;
+    let b = bias.map(get).transpose()?;
+    let rm = running_mean.map(get).transpose()?;
+    let rv = running_var.map(get).transpose()?;
+    let state = match (&rm, &rv) {
+        (Some(m), Some(v)) => Some(BatchNormState { running_mean: m, running_var: v, momentum }),
+        (None, None) => None,
+        _ => return Err(JsError::new("batch_norm: running_mean and running_var must be given together")),
+    };
+    put(get(x)?.batch_norm(w.as_ref(), b.as_ref(), state, training, eps).map_err(js_err)?)
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Makes this machine able to build ferrograd: Rust with the wasm32 target, wasm-pack,
+# wasm-bindgen-cli (exactly the version Cargo.lock pins), and the Debian packages the tests use.
+# Idempotent and cheap when everything is present: it checks versions, not mere presence.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WASM_PACK_VERSION=0.15.1
+say() { echo "setup: $*"; }
+die() { echo "setup: ERROR: $*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+has_apt() { command -v apt-get >/dev/null 2>&1; }
+apt_updated=0
+apt_install() {
+  # Installs Debian packages when we can; otherwise says what to install.
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if is_root && has_apt; then
+    say "installing Debian packages: ${missing[*]}"
+    if [ $apt_updated = 0 ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    die "missing packages: ${missing[*]}. Install them (e.g. sudo apt-get install ${missing[*]}) and rerun."
+  fi
+}
+
+# ---- 1. Rust with the wasm32 target ---------------------------------------------------------
+if ! command -v cargo >/dev/null 2>&1; then
+  die "no Rust toolchain found. Install rustup (https://rustup.rs) and rerun; on Debian without rustup see ../shared/TOOLCHAIN.md (rustc-web route)."
+fi
+has_wasm_target() {
+  local sysroot
+  sysroot=$(rustc --print sysroot)
+  [ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]
+}
+if ! has_wasm_target; then
+  if command -v rustup >/dev/null 2>&1; then
+    say "adding the wasm32-unknown-unknown target with rustup"
+    rustup target add wasm32-unknown-unknown >/dev/null
+  else
+    die "rustc $(rustc --version) has no wasm32-unknown-unknown target and rustup is absent. Install rustup, or follow the Debian rustc-web route in ../shared/TOOLCHAIN.md (build std for wasm32, rustup toolchain link)."
+  fi
+fi
+has_wasm_target || die "the wasm32-unknown-unknown target is still missing after setup"
+
+# ---- 2. wasm-pack and wasm-bindgen-cli (exact versions) -----------------------------------
+version_of() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+if [ "$(version_of wasm-pack || true)" != "$WASM_PACK_VERSION" ]; then
+  say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~90 s)"
+  cargo install wasm-pack --locked --version "$WASM_PACK_VERSION" --quiet
+fi
+BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
+[ -n "$BINDGEN_VERSION" ] || die "could not read the wasm-bindgen version from Cargo.lock"
+if [ "$(version_of wasm-bindgen || true)" != "$BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $BINDGEN_VERSION (cargo install, ~110 s)"
+  # No --locked: its lockfile pins a webpki-roots release the registry here does not serve.
+  cargo install wasm-bindgen-cli --version "$BINDGEN_VERSION" --quiet
+fi
+
+# ---- 3. wasm-opt from npm binaryen ------------------------------------------------------------
+[ -x node_modules/.bin/wasm-opt ] || die "node_modules/.bin/wasm-opt is missing: run 'npm ci' first"
+
+# ---- 4. Debian packages used by tests ---------------------------------------------------------
+# The official Fashion-MNIST files (/usr/share/datasets/fashion-mnist), for data and training tests.
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if has_apt; then apt_install dataset-fashion-mnist; else say "warning: Fashion-MNIST not found; data tests will use FERROGRAD_DATA or skip"; fi
+fi
+say "ok: $(rustc --version | awk '{print $1, $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}')"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): installs what is missing, runs the cheapest checks
+# first, then native Rust tests, builds wasm + dist, and runs the JS test suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+start=$(date +%s)
+step() { echo; echo "==> [$(( $(date +%s) - start ))s] $*"; }
+
+step "npm dependencies"
+if [ ! -x node_modules/.bin/vitest ]; then npm ci --no-audit --no-fund; fi
+
+step "toolchain"
+bash scripts/setup-toolchain.sh
+
+step "format and lint (Rust)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo test (core, natively)"
+cargo test --workspace --quiet
+
+step "build wasm"
+bash scripts/build-wasm.sh
+
+step "typecheck (tsc strict)"
+tsc -p tsconfig.json --noEmit
+
+step "bundle dist (rollup)"
+rollup -c rollup.config.mjs --silent
+
+step "vitest (Node)"
+vitest run
+
+step "done in $(( $(date +%s) - start ))s"

@@ -1,0 +1,18 @@
+/**
+ * ferrograd: tensors with autograd in WebAssembly, and the d2l.ai convolutional-network API.
+ *
+ * ```ts
+ * import { init, tensor } from 'ferrograd';
+ * await init();
+ * const x = tensor([[0, 1, 2], [3, 4, 5]]);
+ * console.log(x.matmul(x.t()).toString());
+ * ```
+ * @module
+ */
+export { init, isReady, type InitOptions } from './wasm.js';
+export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName } from './tensor.js';
+export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, manualSeed, noGrad, isGradEnabled, type TensorOptions } from './creation.js';
+export { scope, scopeAsync, memory, type MemoryInfo } from './memory.js';
+export { formatTensor, type DType } from './format.js';
+export * as F from './functional.js';
+export { cat, stack } from './functional.js';
