@@ -10,9 +10,9 @@ export function flat(a: NestedArray | ArrayLike<number>): number[] {
 }
 
 /** Elementwise |a - b| <= atol + rtol |b| with a readable failure. */
-export function expectClose(actual: Tensor | ArrayLike<number> | NestedArray, expected: ArrayLike<number> | NestedArray, rtol = 1e-5, atol = 1e-6): void {
+export function expectClose(actual: Tensor | ArrayLike<number> | NestedArray, expected: Tensor | ArrayLike<number> | NestedArray, rtol = 1e-5, atol = 1e-6): void {
   const a = isTensor(actual) ? Array.from(actual.dataSync()) : flat(actual as NestedArray);
-  const e = flat(expected as NestedArray);
+  const e = isTensor(expected) ? Array.from(expected.dataSync()) : flat(expected as NestedArray);
   expect(a.length, 'element count').toBe(e.length);
   for (let i = 0; i < a.length; i++) {
     const ok = Math.abs(a[i]! - e[i]!) <= atol + rtol * Math.abs(e[i]!) || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
