@@ -3,6 +3,7 @@
  * Run: npx tsx examples/ch07_2_conv_layer.ts
  */
 import { F, manualSeed, ones, rand, stack, tensor, type Tensor } from 'ferrograd';
+import { isMain } from './util.js';
 
 /** Compute 2D cross-correlation. */
 export function corr2d(X: Tensor, K: Tensor): Tensor {
@@ -58,4 +59,4 @@ export function main(log: (s: string) => void = console.log): void {
   log(kernel.toString());
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) main();
+if (isMain(import.meta.url)) main();

@@ -79,7 +79,7 @@ describe('reductions, matmul and movement', () => {
   it('reshape, transpose and slicing views', () => {
     expect(x.reshape(4, -1).shape).toEqual([4, 6]);
     expect(x.transpose(0, 2).shape).toEqual([4, 3, 2]);
-    expect(x.transpose(0, 2).contiguous().reshape(-1).toArray().slice(0, 4)).toEqual([0, 12, 4, 16]);
+    expect((x.transpose(0, 2).contiguous().reshape(-1).toArray() as number[]).slice(0, 4)).toEqual([0, 12, 4, 16]);
     expect(x.slice(1, 1, 3).slice(2, 0, 4, 2).toArray()).toEqual([[[4, 6], [8, 10]], [[16, 18], [20, 22]]]);
     expect(x.slice(2, -1).toArray()).toEqual([[[3], [7], [11]], [[15], [19], [23]]]);
     expect(x.select(0, 1).select(0, 2).toArray()).toEqual([20, 21, 22, 23]);

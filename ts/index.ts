@@ -16,3 +16,7 @@ export { scope, scopeAsync, memory, type MemoryInfo } from './memory.js';
 export { formatTensor, type DType } from './format.js';
 export * as F from './functional.js';
 export { cat, stack } from './functional.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim.js';
+export { SGD, Adam, Optimizer, type OptimizerState } from './optim.js';
+export * as d2l from './d2l/index.js';

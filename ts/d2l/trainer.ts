@@ -1,0 +1,205 @@
+/**
+ * d2l's `Trainer` (d2l.ai §3.4): `await trainer.fit(model, data)` runs the epochs, each training
+ * step in a step scope (so nothing leaks and nothing needs disposing), validation in eval mode
+ * without autograd, and reports progress (a ProgressBoard, and in Node a progress bar).
+ * @module
+ */
+import { noGrad } from '../creation.js';
+import { scope } from '../memory.js';
+import type { Optimizer } from '../optim.js';
+import type { Batch, DataLoader, DataModule } from '../data/datamodule.js';
+import type { Module } from './module.js';
+
+export interface TrainerOptions {
+  maxEpochs: number;
+  /** GPUs to use (d2l's num_gpus). Without a GPU backend the model trains on the CPU. */
+  numGpus?: number;
+  gradientClipVal?: number;
+  /** Called with one line per epoch (and notices); default: silent. */
+  log?: (line: string) => void;
+  /** Called after every training batch with running metrics (progress bars, workers). */
+  onBatch?: (p: BatchProgress) => void;
+  /** Called after every epoch with its metrics. */
+  onEpoch?: (p: EpochMetrics) => void;
+  /** Yield to the event loop every this many milliseconds so UIs and timers run (default 50). */
+  yieldEveryMs?: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  imagesPerSecond: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss?: number;
+  valAcc?: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export class Trainer {
+  readonly maxEpochs: number;
+  readonly numGpus: number;
+  readonly gradientClipVal: number;
+  epoch = 0;
+  trainBatchIdx = 0;
+  valBatchIdx = 0;
+  numTrainBatches = 0;
+  numValBatches = 0;
+  model: Module | null = null;
+  optim: Optimizer | null = null;
+  trainDataloader: DataLoader | null = null;
+  valDataloader: DataLoader | null = null;
+  /** Per-epoch metrics of the last `fit`. */
+  readonly history: EpochMetrics[] = [];
+  readonly #opts: TrainerOptions;
+  #sums = new Map<string, { sum: number; n: number }>();
+  #stopRequested = false;
+
+  constructor(opts: TrainerOptions) {
+    if (!Number.isInteger(opts.maxEpochs) || opts.maxEpochs < 0) throw new Error(`Trainer: maxEpochs must be a non-negative integer, got ${opts.maxEpochs}`);
+    this.maxEpochs = opts.maxEpochs;
+    this.numGpus = opts.numGpus ?? 0;
+    this.gradientClipVal = opts.gradientClipVal ?? 0;
+    this.#opts = opts;
+  }
+
+  prepareData(data: DataModule): void {
+    this.trainDataloader = data.trainDataloader();
+    this.valDataloader = data.valDataloader();
+    this.numTrainBatches = this.trainDataloader.length;
+    this.numValBatches = this.valDataloader?.length ?? 0;
+  }
+
+  prepareModel(model: Module): void {
+    model.trainer = this;
+    model.board.xlim = [0, this.maxEpochs];
+    if (this.numGpus > 0) this.#opts.log?.(`Trainer: numGpus=${this.numGpus} requested, but no GPU backend is available; training on the CPU`);
+    this.model = model;
+  }
+
+  /** Moves a batch to the training device (the CPU today). */
+  prepareBatch(batch: Batch): Batch {
+    return batch;
+  }
+
+  /** @internal Running sums behind the per-epoch metrics. */
+  recordMetric(split: 'train' | 'val', key: string, value: number): void {
+    const k = `${split}_${key}`;
+    const s = this.#sums.get(k) ?? { sum: 0, n: 0 };
+    s.sum += value;
+    s.n += 1;
+    this.#sums.set(k, s);
+  }
+
+  #mean(key: string): number | undefined {
+    const s = this.#sums.get(key);
+    return s && s.n ? s.sum / s.n : undefined;
+  }
+
+  /** Asks a running `fit` to stop after the current batch. */
+  stop(): void {
+    this.#stopRequested = true;
+  }
+
+  async fit(model: Module, data: DataModule): Promise<EpochMetrics[]> {
+    await data.load();
+    this.prepareData(data);
+    this.prepareModel(model);
+    this.optim = model.configureOptimizers();
+    this.epoch = 0;
+    this.trainBatchIdx = 0;
+    this.valBatchIdx = 0;
+    this.#stopRequested = false;
+    this.history.length = 0;
+    for (this.epoch = 0; this.epoch < this.maxEpochs && !this.#stopRequested; this.epoch++) {
+      await this.fitEpoch();
+    }
+    return this.history;
+  }
+
+  async fitEpoch(): Promise<void> {
+    const model = this.model!;
+    const optim = this.optim!;
+    this.#sums = new Map();
+    const started = performance.now();
+    let lastYield = started;
+    let images = 0;
+    const yieldMs = this.#opts.yieldEveryMs ?? 50;
+    model.train();
+    const it = this.trainDataloader![Symbol.iterator]();
+    for (let b = 0; !this.#stopRequested; b++) {
+      const loss = scope(() => {
+        const next = it.next();
+        if (next.done) return null;
+        const batch = this.prepareBatch(next.value);
+        images += batch[0].shape[0]!;
+        const l = model.trainingStep(batch);
+        optim.zeroGrad();
+        noGrad(() => {
+          l.backward();
+          if (this.gradientClipVal > 0) this.clipGradients(this.gradientClipVal, model);
+          optim.step();
+        });
+        return l.item();
+      });
+      if (loss === null) break;
+      this.trainBatchIdx += 1;
+      const now = performance.now();
+      this.#opts.onBatch?.({ epoch: this.epoch, batch: b + 1, batches: this.numTrainBatches, loss, imagesPerSecond: (images * 1000) / Math.max(1, now - started) });
+      if (now - lastYield >= yieldMs) {
+        lastYield = now;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    if (this.valDataloader && !this.#stopRequested) {
+      model.eval();
+      const vit = this.valDataloader[Symbol.iterator]();
+      for (;;) {
+        const done = scope(() =>
+          noGrad(() => {
+            const next = vit.next();
+            if (next.done) return true;
+            model.validationStep(this.prepareBatch(next.value));
+            return false;
+          }),
+        );
+        if (done) break;
+        this.valBatchIdx += 1;
+      }
+      model.train();
+    }
+    const metrics: EpochMetrics = {
+      epoch: this.epoch + 1,
+      trainLoss: this.#mean('train_loss') ?? NaN,
+      seconds: trainSeconds,
+      imagesPerSecond: images / Math.max(1e-9, trainSeconds),
+    };
+    const vl = this.#mean('val_loss');
+    const va = this.#mean('val_acc');
+    if (vl !== undefined) metrics.valLoss = vl;
+    if (va !== undefined) metrics.valAcc = va;
+    this.history.push(metrics);
+    this.#opts.onEpoch?.(metrics);
+    const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
+    this.#opts.log?.(`epoch ${metrics.epoch}/${this.maxEpochs}: train_loss ${fmt(metrics.trainLoss)}, val_loss ${fmt(metrics.valLoss)}, val_acc ${fmt(metrics.valAcc)} (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
+  }
+
+  /** Rescales all gradients so their global L2 norm is at most `gradClipVal` (d2l's clip_gradients). */
+  clipGradients(gradClipVal: number, model: Module): void {
+    const grads = model.parameters().map((p) => p.grad).filter((g) => g !== null);
+    const norm = Math.sqrt(grads.reduce((s, g) => s + g.pow(2).sum().item(), 0));
+    if (norm > gradClipVal) {
+      for (const p of model.parameters()) {
+        const g = p.grad;
+        if (g) p.grad = g.mul(gradClipVal / norm);
+      }
+    }
+  }
+}
