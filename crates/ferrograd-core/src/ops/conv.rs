@@ -1,8 +1,15 @@
 use crate::autograd::Op;
 use crate::backend::Conv2dParams;
-use crate::{bail, Result, Tensor};
+use crate::shape::check_shape;
+use crate::{bail, Error, Result, Tensor};
 
-/// Output size of one spatial axis, or an error naming the axis.
+fn with_weight(e: Error, ws: &[usize]) -> Error {
+    Error::new(e.op, format!("{} (weight {ws:?})", e.msg))
+}
+
+/// Output size of one spatial axis, or an error naming the axis. `k >= 1` and `s >= 1` (the
+/// callers check them first). Checked arithmetic: on wasm32 `usize` is 32 bits and the sizes
+/// come straight from JS.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn out_size(
     op: &'static str,
@@ -14,11 +21,15 @@ pub(crate) fn out_size(
     d: usize,
     shape: &[usize],
 ) -> Result<usize> {
-    let eff = d * (k - 1) + 1;
-    if input + 2 * p < eff {
-        bail!(op, "kernel {axis} {k} (dilated to {eff}) is larger than the padded input {axis} {} (input shape {shape:?}, padding {p})", input + 2 * p);
+    let eff = d.checked_mul(k - 1).and_then(|v| v.checked_add(1));
+    let padded = p.checked_mul(2).and_then(|v| v.checked_add(input));
+    let (Some(eff), Some(padded)) = (eff, padded) else {
+        bail!(op, "kernel {axis} {k} with dilation {d} and padding {p} is too large (input shape {shape:?})");
+    };
+    if padded < eff {
+        bail!(op, "kernel {axis} {k} (dilated to {eff}) is larger than the padded input {axis} {padded} (input shape {shape:?}, padding {p})");
     }
-    Ok((input + 2 * p - eff) / s + 1)
+    Ok((padded - eff) / s + 1)
 }
 
 impl Tensor {
@@ -41,10 +52,10 @@ impl Tensor {
             bail!("conv2d", "expected a 4-D weight (C_out, C_in/groups, kH, kW), got shape {ws:?}");
         }
         if stride.0 == 0 || stride.1 == 0 {
-            bail!("conv2d", "stride must be positive, got {stride:?}");
+            bail!("conv2d", "stride must be positive, got {stride:?} (input {xs:?}, weight {ws:?})");
         }
         if dilation.0 == 0 || dilation.1 == 0 {
-            bail!("conv2d", "dilation must be positive, got {dilation:?}");
+            bail!("conv2d", "dilation must be positive, got {dilation:?} (input {xs:?}, weight {ws:?})");
         }
         if groups == 0 || xs[1] % groups != 0 || ws[0] % groups != 0 {
             bail!(
@@ -63,15 +74,36 @@ impl Tensor {
             );
         }
         if ws[2] == 0 || ws[3] == 0 {
-            bail!("conv2d", "kernel size must be positive, got weight {ws:?}");
+            bail!("conv2d", "kernel size must be positive, got weight {ws:?} (input {xs:?})");
+        }
+        if xs[0] == 0 {
+            // the im2col kernels assume at least one image per chunk
+            bail!("conv2d", "expected a non-empty batch, got input {xs:?} (weight {ws:?})");
         }
         if let Some(b) = bias {
             if b.shape().as_slice() != [ws[0]] {
                 bail!("conv2d", "bias of shape {:?} does not match {} output channels", b.shape(), ws[0]);
             }
         }
-        let out_h = out_size("conv2d", "height", xs[2], ws[2], stride.0, padding.0, dilation.0, xs)?;
-        let out_w = out_size("conv2d", "width", xs[3], ws[3], stride.1, padding.1, dilation.1, xs)?;
+        let out_h = out_size("conv2d", "height", xs[2], ws[2], stride.0, padding.0, dilation.0, xs)
+            .map_err(|e| with_weight(e, ws))?;
+        let out_w = out_size("conv2d", "width", xs[3], ws[3], stride.1, padding.1, dilation.1, xs)
+            .map_err(|e| with_weight(e, ws))?;
+        if check_shape("conv2d", &[xs[0], ws[0], out_h, out_w]).is_err() {
+            bail!(
+                "conv2d",
+                "the output [{}, {}, {out_h}, {out_w}] would have too many elements (input {xs:?}, weight {ws:?}, padding {padding:?})",
+                xs[0],
+                ws[0]
+            );
+        }
+        // Every backend unfolds at least one image: [C_in/groups * kH * kW, out_h * out_w].
+        if check_shape("conv2d", &[ws[1], ws[2], ws[3], out_h, out_w]).is_err() {
+            bail!(
+                "conv2d", "the unfolded input of one image ({} x {} x {} x {out_h} x {out_w}) is too large (input {xs:?}, weight {ws:?}, padding {padding:?}, dilation {dilation:?})",
+                ws[1], ws[2], ws[3]
+            );
+        }
         let p = Conv2dParams {
             n: xs[0],
             c_in: xs[1],

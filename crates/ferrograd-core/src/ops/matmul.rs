@@ -1,6 +1,6 @@
 use crate::autograd::Op;
 use crate::backend::{MatStrides, MatmulParams};
-use crate::shape::broadcast_shapes;
+use crate::shape::{broadcast_shapes, check_shape, MAX_ELEMENTS};
 use crate::{bail, Result, Tensor};
 
 fn strides(t: &Tensor) -> MatStrides {
@@ -46,10 +46,21 @@ impl Tensor {
         if self.device() != rhs.device() {
             bail!("matmul", "operands are on different devices ({:?} and {:?})", self.device(), rhs.device());
         }
+        let batch = broadcast_shapes("matmul", &self.shape()[..self.rank() - 2], &rhs.shape()[..rhs.rank() - 2])
+            .map_err(|e| {
+                crate::Error::new("matmul", format!("{} (shapes {:?} and {:?})", e.msg, self.shape(), rhs.shape()))
+            })?;
+        if check_shape("matmul", &[batch.clone(), vec![m, n]].concat()).is_err() {
+            bail!(
+                "matmul",
+                "the product of shapes {:?} and {:?} would have too many elements (the limit is {MAX_ELEMENTS})",
+                self.shape(),
+                rhs.shape()
+            );
+        }
         if self.rank() == 2 && rhs.rank() == 2 {
             return mm(self, rhs);
         }
-        let batch = broadcast_shapes("matmul", &self.shape()[..self.rank() - 2], &rhs.shape()[..rhs.rank() - 2])?;
         let b: usize = batch.iter().product();
         let a = self.expand(&[batch.clone(), vec![m, k]].concat())?;
         let r = rhs.expand(&[batch.clone(), vec![k, n]].concat())?;

@@ -1,5 +1,5 @@
 use crate::autograd::Op;
-use crate::shape::{normalize_axis, numel, Layout};
+use crate::shape::{check_shape, normalize_axis, numel, Layout};
 use crate::{bail, Result, Tensor};
 
 impl Tensor {
@@ -262,8 +262,14 @@ impl Tensor {
         let first = self.rank() - pads.len();
         let mut shape = self.shape().clone();
         for (i, &(b, a)) in pads.iter().enumerate() {
-            shape[first + i] += b + a;
+            match shape[first + i].checked_add(b).and_then(|v| v.checked_add(a)) {
+                Some(v) => shape[first + i] = v,
+                None => bail!("pad", "padding {pads:?} is too large for shape {:?}", self.shape()),
+            }
         }
+        check_shape("pad", &shape).map_err(|e| {
+            crate::Error::new("pad", format!("{} (input shape {:?}, padding {pads:?})", e.msg, self.shape()))
+        })?;
         let mut s = self.device().zeros(numel(&shape))?;
         let mut dl = Layout::contiguous(&shape);
         for (i, &(b, _)) in pads.iter().enumerate() {
@@ -273,16 +279,31 @@ impl Tensor {
         Ok(Tensor::from_op(s, &shape, Some(Op::Pad(self.clone(), pads.to_vec()))))
     }
 
-    /// Reverses the order of elements along the last dim (composed: a matmul with the exchange
-    /// matrix, so it needs no kernel of its own on any backend).
+    /// Reverses the order of elements along the last dim. Composed of matmuls with exchange
+    /// matrices, so it needs no kernel of its own on any backend and autograd comes for free. A
+    /// long row is not multiplied by an n×n matrix (quadratic memory: a 50k-tap kernel would need
+    /// 10 GB): it is zero-padded in front to p·q, viewed as [p, q] and flipped along both axes.
     pub fn flip_last(&self) -> Result<Tensor> {
-        let n = *self.shape().last().unwrap_or(&1);
-        let mut j = vec![0.0; n * n];
-        for i in 0..n {
-            j[i * n + (n - 1 - i)] = 1.0;
+        const DIRECT: usize = 64;
+        let r = self.rank();
+        if r == 0 {
+            bail!("flip", "expects at least one dimension, got a 0-d tensor");
         }
-        let j = Tensor::from_vec(j, &[n, n], &self.device())?;
-        self.matmul(&j)
+        let n = self.shape()[r - 1];
+        if n <= DIRECT {
+            let mut j = vec![0.0; n * n];
+            for i in 0..n {
+                j[i * n + (n - 1 - i)] = 1.0;
+            }
+            let j = Tensor::from_vec(j, &[n, n], &self.device())?;
+            return self.matmul(&j);
+        }
+        let q = n.isqrt() + 1;
+        let p = n.div_ceil(q);
+        let lead = &self.shape()[..r - 1];
+        let grid = self.pad(&[(p * q - n, 0)])?.reshape(&[lead, &[p, q]].concat())?;
+        let flipped = grid.flip_last()?.transpose(-1, -2)?.flip_last()?.transpose(-1, -2)?;
+        flipped.reshape(&[lead, &[p * q]].concat())?.narrow(r - 1, 0, n)
     }
 
     /// In-place `self[...] = src` (no autograd), for `weight.data[:] = ...` style updates and

@@ -16,6 +16,9 @@ pub struct BatchNormState<'a> {
 impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
         let d = normalize_axis("log_softmax", dim, self.rank())? as isize;
+        if self.numel() == 0 {
+            return self.mul_scalar(1.0);
+        }
         // Shifting by the (constant) max keeps exp finite; it does not change the gradient.
         let m = self.detach().max(&[d], true)?;
         let z = self.sub(&m)?;
@@ -25,6 +28,9 @@ impl Tensor {
 
     pub fn softmax(&self, dim: isize) -> Result<Tensor> {
         let d = normalize_axis("softmax", dim, self.rank())? as isize;
+        if self.numel() == 0 {
+            return self.mul_scalar(1.0);
+        }
         let m = self.detach().max(&[d], true)?;
         let e = self.sub(&m)?.exp()?;
         e.div(&e.sum(&[d], true)?)
@@ -60,6 +66,9 @@ impl Tensor {
                 self.shape(),
                 labels.shape()
             );
+        }
+        if self.shape()[1] == 0 {
+            bail!("cross_entropy", "expects at least one class, got logits of shape {:?}", self.shape());
         }
         let picked = self.log_softmax(-1)?.gather_cols(labels).map_err(|e| {
             crate::Error::new("cross_entropy", format!("label {} (logits of shape {:?})", e.msg, self.shape()))
@@ -149,7 +158,9 @@ impl Tensor {
             }
             (mean, var)
         } else {
-            let Some(st) = &state else { bail!("batch_norm", "evaluation mode needs running statistics") };
+            let Some(st) = &state else {
+                bail!("batch_norm", "evaluation mode needs running statistics (input shape {:?})", self.shape())
+            };
             (st.running_mean.reshape(&bshape)?, st.running_var.reshape(&bshape)?)
         };
         let inv_std = var.add_scalar(eps)?.pow_scalar(-0.5)?;

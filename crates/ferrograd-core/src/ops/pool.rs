@@ -1,7 +1,8 @@
 use super::conv::out_size;
 use crate::autograd::Op;
 use crate::backend::{AdaptivePoolParams, Pool2dParams, PoolKind, ResizeParams};
-use crate::{bail, Result, Tensor};
+use crate::shape::check_shape;
+use crate::{bail, Error, Result, Tensor};
 
 fn check_nchw(op: &'static str, t: &Tensor) -> Result<()> {
     if t.rank() != 4 {
@@ -22,13 +23,17 @@ impl Tensor {
         check_nchw(op, self)?;
         let s = self.shape().clone();
         if kernel.0 == 0 || kernel.1 == 0 {
-            bail!(op, "kernel size must be positive, got {kernel:?}");
+            bail!(op, "kernel size must be positive, got {kernel:?} (input shape {s:?})");
         }
         if stride.0 == 0 || stride.1 == 0 {
-            bail!(op, "stride must be positive, got {stride:?}");
+            bail!(op, "stride must be positive, got {stride:?} (input shape {s:?})");
         }
-        if padding.0 * 2 > kernel.0 || padding.1 * 2 > kernel.1 {
-            bail!(op, "padding {padding:?} should be at most half of kernel size {kernel:?}");
+        if padding.0 > kernel.0 / 2 || padding.1 > kernel.1 / 2 {
+            bail!(op, "padding {padding:?} should be at most half of kernel size {kernel:?} (input shape {s:?})");
+        }
+        if s[2] == 0 || s[3] == 0 {
+            // as PyTorch: a window over padding alone has no maximum
+            bail!(op, "expected a non-empty image, got input shape {s:?}");
         }
         let out_h = out_size(op, "height", s[2], kernel.0, stride.0, padding.0, 1, &s)?;
         let out_w = out_size(op, "width", s[3], kernel.1, stride.1, padding.1, 1, &s)?;
@@ -73,8 +78,14 @@ impl Tensor {
         check_nchw("adaptive_avg_pool2d", self)?;
         let s = self.shape().clone();
         if out.0 == 0 || out.1 == 0 || s[2] == 0 || s[3] == 0 {
-            bail!("adaptive_avg_pool2d", "output size {out:?} and input size {:?} must be positive", &s[2..]);
+            bail!(
+                "adaptive_avg_pool2d",
+                "output size {out:?} and input size {:?} must be positive (input shape {s:?})",
+                &s[2..]
+            );
         }
+        check_shape("adaptive_avg_pool2d", &[s[0], s[1], out.0, out.1])
+            .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
         let p = AdaptivePoolParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
         let x = self.contiguous()?;
         let st = x.storage().adaptive_avg_pool2d(&p)?;
@@ -86,8 +97,10 @@ impl Tensor {
         check_nchw("resize", self)?;
         let s = self.shape().clone();
         if out.0 == 0 || out.1 == 0 || s[2] == 0 || s[3] == 0 {
-            bail!("resize", "output size {out:?} and input size {:?} must be positive", &s[2..]);
+            bail!("resize", "output size {out:?} and input size {:?} must be positive (input shape {s:?})", &s[2..]);
         }
+        check_shape("resize", &[s[0], s[1], out.0, out.1])
+            .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
         let p = ResizeParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
         let x = self.contiguous()?;
         let st = x.storage().resize_bilinear(&p)?;

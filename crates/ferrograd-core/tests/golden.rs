@@ -1,0 +1,163 @@
+//! Forward values and gradients of the d2l chapter 7-8 ops against PyTorch fixtures
+//! (test/fixtures/golden, written by scripts/golden/generate.py), at rtol 1e-4, atol 1e-5.
+//! The gradients are those of `sum(out * upstream)` for the fixture's random `upstream`.
+
+mod common;
+
+use common::{check_all, close_to_fixture, pair, tensor};
+use ferrograd_core::{BatchNormState, Tensor};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+type Inputs = BTreeMap<String, Tensor>;
+
+/// The case's inputs as leaves; those with a fixture gradient require grad.
+fn inputs(case: &Value) -> Result<Inputs, String> {
+    let grads = case.get("grads").and_then(Value::as_object);
+    let mut out = Inputs::new();
+    for (k, v) in case["inputs"].as_object().ok_or("case has no inputs")? {
+        let t = tensor(v);
+        if grads.is_some_and(|g| g.contains_key(k)) {
+            t.set_requires_grad(true).map_err(|e| e.to_string())?;
+        }
+        out.insert(k.clone(), t);
+    }
+    Ok(out)
+}
+
+fn get<'a>(ins: &'a Inputs, k: &str) -> Result<&'a Tensor, String> {
+    ins.get(k).ok_or_else(|| format!("case has no input '{k}'"))
+}
+
+fn cfg_pair(case: &Value, k: &str) -> (usize, usize) {
+    pair(&case["config"][k])
+}
+
+fn cfg_int(case: &Value, k: &str) -> isize {
+    case["config"][k].as_i64().unwrap_or_else(|| panic!("config.{k}")) as isize
+}
+
+/// The ops taken in order `t0, t1, ...` (cat, stack).
+fn numbered(ins: &Inputs) -> Vec<Tensor> {
+    (0..).map_while(|i| ins.get(&format!("t{i}")).cloned()).collect()
+}
+
+/// Runs the core op that the case's `op` names.
+fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
+    let op = case["op"].as_str().unwrap_or_default();
+    let x = || get(ins, "x").map_err(|e| ferrograd_core::Error::new("golden", e));
+    match op {
+        "conv2d" => x()?.conv2d(
+            get(ins, "weight").map_err(|e| ferrograd_core::Error::new("golden", e))?,
+            ins.get("bias"),
+            cfg_pair(case, "stride"),
+            cfg_pair(case, "padding"),
+            cfg_pair(case, "dilation"),
+            cfg_int(case, "groups") as usize,
+        ),
+        "max_pool2d" => x()?.max_pool2d(cfg_pair(case, "kernel"), cfg_pair(case, "stride"), cfg_pair(case, "padding")),
+        "avg_pool2d" => x()?.avg_pool2d(cfg_pair(case, "kernel"), cfg_pair(case, "stride"), cfg_pair(case, "padding")),
+        "adaptive_avg_pool2d" => x()?.adaptive_avg_pool2d(cfg_pair(case, "output_size")),
+        "resize_bilinear" => x()?.resize_bilinear(cfg_pair(case, "size")),
+        "batch_norm" => {
+            let c = &case["config"];
+            let state = match (ins.get("running_mean"), ins.get("running_var")) {
+                (Some(running_mean), Some(running_var)) => {
+                    Some(BatchNormState { running_mean, running_var, momentum: c["momentum"].as_f64().unwrap() as f32 })
+                }
+                _ => None,
+            };
+            x()?.batch_norm(
+                ins.get("weight"),
+                ins.get("bias"),
+                state,
+                c["training"].as_bool().unwrap(),
+                c["eps"].as_f64().unwrap() as f32,
+            )
+        }
+        "relu" => x()?.relu(),
+        "sigmoid" => x()?.sigmoid(),
+        "tanh" => x()?.tanh(),
+        "softmax" => x()?.softmax(cfg_int(case, "dim")),
+        "log_softmax" => x()?.log_softmax(cfg_int(case, "dim")),
+        "cross_entropy" => ins["logits"].cross_entropy(&ins["labels"]),
+        "mse_loss" => ins["input"].mse_loss(&ins["target"]),
+        "convolve_same" => ins["a"].convolve1d_same(&ins["v"]),
+        "argmax" => x()?.argmax(case["config"]["dim"].as_i64().map(|d| d as isize), false),
+        "cat" => Tensor::cat(&numbered(ins), cfg_int(case, "dim")),
+        "stack" => Tensor::stack(&numbered(ins), cfg_int(case, "dim")),
+        "flatten" => x()?.flatten(cfg_int(case, "start"), cfg_int(case, "end")),
+        "matmul" => ins["a"].matmul(&ins["b"]),
+        other => Err(ferrograd_core::Error::new("golden", format!("the test has no runner for op '{other}'"))),
+    }
+}
+
+fn run(case: &Value) -> Result<(), String> {
+    let ins = inputs(case)?;
+    let out = forward(case, &ins).map_err(|e| format!("forward failed: {e}"))?;
+    close_to_fixture("forward", &out, &case["output"])?;
+    if let Some(stats) = case.get("running_mean_after") {
+        close_to_fixture("running_mean after the step", &ins["running_mean"], stats)?;
+        close_to_fixture("running_var after the step", &ins["running_var"], &case["running_var_after"])?;
+    }
+    let Some(grads) = case.get("grads").and_then(Value::as_object) else { return Ok(()) };
+    let loss = out.mul(&tensor(&case["upstream"])).and_then(|t| t.sum_all()).map_err(|e| e.to_string())?;
+    loss.backward().map_err(|e| format!("backward failed: {e}"))?;
+    for (k, want) in grads {
+        let got = ins[k].grad().ok_or_else(|| format!("no gradient reached input '{k}'"))?;
+        close_to_fixture(&format!("grad of {k}"), &got, want)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn conv2d_matches_pytorch() {
+    check_all("conv2d", run);
+}
+
+#[test]
+fn pooling_matches_pytorch() {
+    check_all("pool", run);
+}
+
+#[test]
+fn batch_norm_matches_pytorch() {
+    check_all("batchnorm", run);
+}
+
+#[test]
+fn activations_match_pytorch() {
+    check_all("activations", run);
+}
+
+#[test]
+fn losses_match_pytorch() {
+    check_all("losses", run);
+}
+
+#[test]
+fn bilinear_resize_matches_pytorch() {
+    check_all("resize", run);
+}
+
+#[test]
+fn convolve_same_matches_numpy() {
+    check_all("convolve", run);
+}
+
+#[test]
+fn argmax_cat_stack_flatten_matmul_match_pytorch() {
+    check_all("misc", run);
+}
+
+/// Every fixture file is exercised by a test above (a new family must get its own test).
+#[test]
+fn every_fixture_family_is_tested() {
+    let tested = ["activations", "batchnorm", "conv2d", "convolve", "losses", "misc", "pool", "resize"];
+    let mut found: Vec<String> = std::fs::read_dir(common::fixture_dir())
+        .expect("fixture dir")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))
+        .collect();
+    found.sort();
+    assert_eq!(found, tested, "fixture families on disk vs tested here");
+}

@@ -1,0 +1,411 @@
+#!/usr/bin/python3
+"""Golden fixtures for ferrograd's d2l chapter 7-8 ops, produced by PyTorch (and NumPy).
+
+Run by hand, from the repository root, with an interpreter that has torch and numpy
+(Debian's python3-torch lives in /usr/bin/python3):
+
+    /usr/bin/python3 scripts/golden/generate.py
+
+It rewrites test/fixtures/golden/<family>.json. The fixtures are committed: CI and the test
+suites (crates/ferrograd-core/tests/golden.rs, test/golden.test.ts) only read them and never
+need Python or torch. Re-run it only to add cases; the output is deterministic (seeded).
+
+Each case holds the op config, the inputs (shape + flat row-major float32 values), the forward
+output and the gradients of `(out * upstream).sum()` with respect to every differentiable input,
+with a random `upstream` so backward sees a non-trivial incoming gradient. `torch` is the call
+that produced the case.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT_DIR = os.path.join(ROOT, "test", "fixtures", "golden")
+
+torch.manual_seed(0)
+RNG = np.random.default_rng(20240607)
+
+
+def f32_list(a):
+    """Flat float32 values as the shortest decimals that round-trip through float32."""
+    a = np.asarray(a, dtype=np.float32).reshape(-1)
+    return [float(str(v)) for v in a]
+
+
+def enc(t):
+    t = t.detach().cpu() if isinstance(t, torch.Tensor) else torch.as_tensor(t)
+    if t.dtype == torch.int64:
+        return {"shape": list(t.shape), "dtype": "int64", "data": [int(v) for v in t.reshape(-1).tolist()]}
+    return {"shape": list(t.shape), "data": f32_list(t.numpy())}
+
+
+def randn(*shape, scale=1.0, shift=0.0):
+    """Normal samples rounded to 4 decimals: short in JSON, exact in float32."""
+    v = np.round(RNG.standard_normal(shape) * scale + shift, 4).astype(np.float32)
+    return torch.from_numpy(np.asarray(v, dtype=np.float32).reshape(shape))
+
+
+def distinct(*shape, spacing=0.05):
+    """Shuffled values at least `spacing` apart, so max-pool windows have a unique maximum that a
+    small perturbation cannot change (finite differences and exact ties are tested elsewhere)."""
+    n = int(np.prod(shape))
+    v = (np.arange(n) - n / 2) * spacing
+    RNG.shuffle(v)
+    return torch.from_numpy(np.round(v, 4).astype(np.float32).reshape(shape))
+
+
+def run_case(name, op, torch_src, config, inputs, fn, grad_inputs, extra=None):
+    """Runs `fn(**inputs)`; gradients of sum(out * upstream) w.r.t. `grad_inputs`."""
+    leaves = {}
+    for k, v in inputs.items():
+        t = v.clone()
+        if k in grad_inputs:
+            t.requires_grad_(True)
+        leaves[k] = t
+    out = fn(**leaves)
+    case = {"name": name, "op": op, "torch": torch_src, "config": config,
+            "inputs": {k: enc(v) for k, v in inputs.items()}, "output": enc(out)}
+    if grad_inputs:
+        upstream = randn(*out.shape)
+        (out * upstream).sum().backward()
+        case["upstream"] = enc(upstream)
+        case["grads"] = {k: enc(leaves[k].grad) for k in grad_inputs}
+    if extra:
+        case.update(extra(leaves))
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+def conv2d_cases():
+    cases = []
+
+    def conv(name, n, cin, h, w, cout, kh, kw, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True):
+        x = randn(n, cin, h, w)
+        wt = randn(cout, cin // groups, kh, kw, scale=0.5)
+        inputs = {"x": x, "weight": wt}
+        if bias:
+            inputs["bias"] = randn(cout)
+        cfg = {"stride": list(stride), "padding": list(padding), "dilation": list(dilation), "groups": groups}
+        src = (f"F.conv2d(x, weight, {'bias' if bias else 'None'}, stride={stride}, padding={padding}, "
+               f"dilation={dilation}, groups={groups})")
+
+        def fn(x, weight, bias=None):
+            return F.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+        cases.append(run_case(name, "conv2d", src, cfg, inputs, fn, list(inputs)))
+
+    conv("3x3 single image", 1, 1, 5, 5, 1, 3, 3)
+    conv("batch 2, 3->4 channels, non-square 2x3 kernel, 6x7 image", 2, 3, 6, 7, 4, 2, 3)
+    conv("padding = kernel/2 per axis (3x5 kernel, padding (1,2))", 2, 2, 5, 6, 3, 3, 5, padding=(1, 2))
+    conv("stride larger than kernel", 1, 2, 7, 8, 2, 2, 2, stride=(3, 3))
+    conv("stride per axis (2,1), padding (0,1)", 2, 2, 7, 6, 3, 3, 3, stride=(2, 1), padding=(0, 1))
+    conv("dilation 2 with padding 2", 1, 2, 9, 9, 2, 3, 3, padding=(2, 2), dilation=(2, 2))
+    conv("dilation per axis (2,1), stride 2", 2, 1, 8, 7, 2, 3, 2, stride=(2, 2), dilation=(2, 1))
+    conv("groups 2, padding 1", 2, 4, 5, 5, 6, 3, 3, padding=(1, 1), groups=2)
+    conv("groups 2 with stride 2 and dilation 2", 1, 4, 9, 8, 4, 3, 3, stride=(2, 2), padding=(1, 2),
+         dilation=(2, 2), groups=2)
+    conv("depthwise (groups = channels), 2 filters per channel", 2, 3, 6, 5, 6, 3, 3, padding=(1, 1), groups=3)
+    conv("1x1 pointwise, no bias", 2, 3, 4, 5, 2, 1, 1, bias=False)
+    conv("1x1 with stride 2", 2, 3, 5, 5, 2, 1, 1, stride=(2, 2))
+    conv("kernel covers the whole image (1x1 output), no bias", 3, 2, 4, 3, 2, 4, 3, bias=False)
+    conv("kernel larger than the image, fitted by padding", 1, 1, 3, 3, 2, 5, 5, padding=(2, 2))
+    conv("padding larger than half the kernel", 1, 1, 3, 4, 1, 2, 2, padding=(2, 2))
+    conv("LeNet first layer: 5x5, padding 2", 2, 1, 10, 10, 6, 5, 5, padding=(2, 2))
+    conv("VGG-style 3x3 padding 1, 8 channels", 1, 8, 4, 4, 8, 3, 3, padding=(1, 1))
+    conv("ResNet-style 3x3 stride 2 padding 1 on odd size", 2, 3, 7, 7, 4, 3, 3, stride=(2, 2), padding=(1, 1))
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def pool_cases():
+    cases = []
+
+    def pool(name, kind, x, kernel, stride=None, padding=(0, 0)):
+        stride = stride or kernel
+        cfg = {"kernel": list(kernel), "stride": list(stride), "padding": list(padding)}
+        if kind == "max_pool2d":
+            src = f"F.max_pool2d(x, kernel_size={kernel}, stride={stride}, padding={padding})"
+
+            def fn(x):
+                return F.max_pool2d(x, kernel, stride, padding)
+        else:
+            src = f"F.avg_pool2d(x, kernel_size={kernel}, stride={stride}, padding={padding}, count_include_pad=True)"
+
+            def fn(x):
+                return F.avg_pool2d(x, kernel, stride, padding, count_include_pad=True)
+
+        cases.append(run_case(name, kind, src, cfg, {"x": x}, fn, ["x"]))
+
+    def adaptive(name, x, out):
+        src = f"F.adaptive_avg_pool2d(x, {out})"
+        cases.append(run_case(name, "adaptive_avg_pool2d", src, {"output_size": list(out)}, {"x": x},
+                              lambda x: F.adaptive_avg_pool2d(x, out), ["x"]))
+
+    pool("max 2x2 stride 2, batch 2, 3 channels", "max_pool2d", distinct(2, 3, 6, 6), (2, 2))
+    pool("max 3x3 stride 1 padding 1", "max_pool2d", distinct(1, 2, 5, 5), (3, 3), (1, 1), (1, 1))
+    pool("max (2,3) stride (2,3) padding (0,1)", "max_pool2d", distinct(1, 1, 4, 4), (2, 3), (2, 3), (0, 1))
+    pool("max stride larger than kernel", "max_pool2d", distinct(2, 1, 8, 7), (2, 2), (3, 3))
+    pool("max non-square image, floor output size", "max_pool2d", distinct(1, 2, 5, 7), (3, 3), (2, 2))
+    pool("max padding with all-negative inputs (pads are -inf, not 0)", "max_pool2d",
+         distinct(1, 1, 4, 5, spacing=0.1) - 5.0, (3, 2), (2, 1), (1, 1))
+    pool("max global window (kernel = image)", "max_pool2d", distinct(2, 2, 3, 4), (3, 4))
+    # Ties: PyTorch routes the gradient to the first maximum in row-major window order.
+    ties = torch.from_numpy(RNG.integers(0, 3, size=(2, 2, 6, 6)).astype(np.float32))
+    pool("max ties, 2x2 stride 2", "max_pool2d", ties, (2, 2))
+    pool("max ties, overlapping 3x3 stride 1 padding 1", "max_pool2d", ties, (3, 3), (1, 1), (1, 1))
+    pool("max ties, constant input, 2x3 stride (1,2)", "max_pool2d", torch.ones(1, 1, 4, 5), (2, 3), (1, 2))
+
+    pool("avg 2x2 stride 2, batch 2", "avg_pool2d", randn(2, 3, 4, 6), (2, 2))
+    pool("avg 3x3 stride 1 padding 1 counts padding", "avg_pool2d", randn(1, 2, 5, 4), (3, 3), (1, 1), (1, 1))
+    pool("avg (2,3) stride (1,2) padding (1,1)", "avg_pool2d", randn(2, 1, 5, 7), (2, 3), (1, 2), (1, 1))
+    pool("avg stride larger than kernel, floor output size", "avg_pool2d", randn(1, 2, 8, 9), (2, 2), (3, 4))
+
+    adaptive("adaptive 7x7 -> 1x1 (global average)", randn(2, 3, 7, 7), (1, 1))
+    adaptive("adaptive 4x4 -> 2x2 (divisible)", randn(1, 2, 4, 4), (2, 2))
+    adaptive("adaptive 5x7 -> 3x2 (overlapping windows)", randn(2, 2, 5, 7), (3, 2))
+    adaptive("adaptive 3x5 -> 4x6 (output larger than input)", randn(1, 1, 3, 5), (4, 6))
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def batchnorm_cases():
+    cases = []
+
+    def bn(name, shape, training, affine=True, momentum=0.1, eps=1e-5, shift=0.0, track=True):
+        c = shape[1]
+        inputs = {"x": randn(*shape, scale=2.0, shift=shift)}
+        if affine:
+            inputs["weight"] = randn(c, scale=0.5, shift=1.0)
+            inputs["bias"] = randn(c, scale=0.5)
+        if track:
+            inputs["running_mean"] = randn(c, scale=0.3)
+            inputs["running_var"] = torch.from_numpy(np.round(RNG.uniform(0.5, 2.0, c), 4).astype(np.float32))
+        cfg = {"training": training, "momentum": momentum, "eps": eps}
+        stats_src = "running_mean, running_var" if track else "None, None"
+        src = (f"F.batch_norm(x, {stats_src}, {'weight' if affine else 'None'}, "
+               f"{'bias' if affine else 'None'}, training={training}, momentum={momentum}, eps={eps})")
+
+        def fn(x, running_mean=None, running_var=None, weight=None, bias=None):
+            return F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
+
+        def stats(leaves):
+            if not track:
+                return {}
+            return {"running_mean_after": enc(leaves["running_mean"]), "running_var_after": enc(leaves["running_var"])}
+
+        grads = ["x", "weight", "bias"] if affine else ["x"]
+        cases.append(run_case(name, "batch_norm", src, cfg, inputs, fn, grads, extra=stats))
+
+    bn("4-D training, batch 4", (4, 3, 5, 4), True, shift=1.5)
+    bn("4-D eval (running statistics)", (4, 3, 5, 4), False)
+    bn("4-D training, batch 1 (statistics over H, W)", (1, 2, 3, 5), True)
+    bn("4-D training without affine parameters", (3, 2, 4, 4), True, affine=False)
+    bn("2-D (N, C) training", (6, 5), True, shift=-2.0)
+    bn("2-D (N, C) eval", (6, 5), False)
+    bn("4-D training, momentum 0.5, eps 1e-3", (2, 3, 3, 3), True, momentum=0.5, eps=1e-3)
+    bn("4-D training without running statistics", (2, 2, 3, 3), True, track=False)
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def activation_cases():
+    cases = []
+
+    def act(name, op, x, fn, src, cfg=None):
+        cases.append(run_case(name, op, src, cfg or {}, {"x": x}, fn, ["x"]))
+
+    wide = torch.cat([randn(20, scale=3.0), torch.tensor([-20.0, -9.5, 9.5, 20.0, 0.03, -0.02, 0.001, -0.0005])])
+    act("relu, no zeros", "relu", distinct(3, 7, spacing=0.13), lambda x: F.relu(x), "F.relu(x)")
+    act("sigmoid over a wide range", "sigmoid", wide, lambda x: torch.sigmoid(x), "torch.sigmoid(x)")
+    act("tanh over a wide range (and tiny |x|)", "tanh", wide, lambda x: torch.tanh(x), "torch.tanh(x)")
+    for op, fn in (("softmax", F.softmax), ("log_softmax", F.log_softmax)):
+        act(f"{op} over the last dim of [4, 7]", op, randn(4, 7, scale=2.0), lambda x, fn=fn: fn(x, dim=-1),
+            f"F.{op}(x, dim=-1)", {"dim": -1})
+        act(f"{op} over dim 1 of [2, 3, 4]", op, randn(2, 3, 4), lambda x, fn=fn: fn(x, dim=1),
+            f"F.{op}(x, dim=1)", {"dim": 1})
+        act(f"{op} over dim 0 of [5, 3]", op, randn(5, 3), lambda x, fn=fn: fn(x, dim=0),
+            f"F.{op}(x, dim=0)", {"dim": 0})
+        act(f"{op} of large logits (stability)", op, randn(3, 5, scale=30.0, shift=100.0),
+            lambda x, fn=fn: fn(x, dim=-1), f"F.{op}(x, dim=-1)", {"dim": -1})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def loss_cases():
+    cases = []
+
+    def ce(name, n, c, scale=1.0):
+        x = randn(n, c, scale=scale)
+        labels = torch.from_numpy(RNG.integers(0, c, size=n).astype(np.int64))
+        cases.append(run_case(name, "cross_entropy", "F.cross_entropy(logits, labels)", {},
+                              {"logits": x, "labels": labels}, lambda logits, labels: F.cross_entropy(logits, labels),
+                              ["logits"]))
+
+    ce("cross-entropy, batch 5, 4 classes", 5, 4)
+    ce("cross-entropy, batch 1, 10 classes", 1, 10)
+    ce("cross-entropy, batch 8, 10 classes, large logits", 8, 10, scale=25.0)
+    ce("cross-entropy, batch 16, 3 classes", 16, 3)
+
+    def mse(name, shape):
+        inputs = {"input": randn(*shape), "target": randn(*shape)}
+        cases.append(run_case(name, "mse_loss", "F.mse_loss(input, target)", {}, inputs,
+                              lambda input, target: F.mse_loss(input, target), ["input", "target"]))
+
+    mse("mse of [3, 4]", (3, 4))
+    mse("mse of [2, 1, 3, 3]", (2, 1, 3, 3))
+    mse("mse of [7]", (7,))
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def resize_cases():
+    cases = []
+
+    def resize(name, shape, size):
+        src = f"F.interpolate(x, size={size}, mode='bilinear', align_corners=False)"
+        cases.append(run_case(name, "resize_bilinear", src, {"size": list(size)}, {"x": randn(*shape)},
+                              lambda x: F.interpolate(x, size=size, mode="bilinear", align_corners=False), ["x"]))
+
+    resize("upsample 4x4 -> 8x8", (1, 2, 4, 4), (8, 8))
+    resize("downsample 8x6 -> 3x4 (non-integer scale)", (2, 1, 8, 6), (3, 4))
+    resize("mixed 5x7 -> 7x5", (1, 2, 5, 7), (7, 5))
+    resize("single pixel 1x1 -> 3x2", (2, 1, 1, 1), (3, 2))
+    resize("identity 3x4 -> 3x4", (1, 1, 3, 4), (3, 4))
+    resize("Fashion-MNIST style upscale 7x7 -> 16x16", (1, 1, 7, 7), (16, 16))
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def convolve_cases():
+    """numpy.convolve(a, v, mode='same'); the gradients come from the same convolution in torch
+    (full convolution through conv1d with the flipped shorter input, then NumPy's centre slice)."""
+    cases = []
+
+    def torch_same(a, v):
+        x, k = (a, v) if a.numel() >= v.numel() else (v, a)
+        n, m = x.numel(), k.numel()
+        full = F.conv1d(F.pad(x.view(1, 1, n), (m - 1, m - 1)), k.flip(0).view(1, 1, m)).view(-1)
+        start = (m - 1) // 2
+        return full[start:start + n]
+
+    def conv(name, na, nv):
+        a, v = randn(na), randn(nv)
+        expect = np.convolve(a.numpy().astype(np.float64), v.numpy().astype(np.float64), mode="same")
+        case = run_case(name, "convolve_same", "numpy.convolve(a, v, mode='same')", {}, {"a": a, "v": v},
+                        torch_same, ["a", "v"])
+        got = np.asarray(case["output"]["data"])
+        assert np.allclose(got, expect, rtol=1e-5, atol=1e-5), (name, got, expect)
+        case["output"] = {"shape": [len(expect)], "data": f32_list(expect)}
+        cases.append(case)
+
+    conv("odd kernel (10, 3)", 10, 3)
+    conv("even kernel (9, 4)", 9, 4)
+    conv("length-1 kernel (6, 1)", 6, 1)
+    conv("second input longer (3, 7): NumPy swaps", 3, 7)
+    conv("equal odd lengths (5, 5)", 5, 5)
+    conv("equal even lengths (4, 4)", 4, 4)
+    conv("long signal, 5-tap kernel (32, 5)", 32, 5)
+    conv("long kernel (200, 130)", 200, 130)
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+def misc_cases():
+    cases = []
+
+    def argmax(name, x, dim):
+        src = f"torch.argmax(x{'' if dim is None else f', dim={dim}'})"
+        cases.append(run_case(name, "argmax", src, {"dim": dim}, {"x": x},
+                              lambda x: torch.argmax(x) if dim is None else torch.argmax(x, dim=dim), []))
+
+    argmax("argmax over dim 1", randn(4, 6), 1)
+    argmax("argmax over dim 0", randn(4, 6), 0)
+    argmax("argmax over dim -1 of [2, 3, 4]", randn(2, 3, 4), -1)
+    argmax("argmax of the flattened tensor", randn(3, 5), None)
+    ties = torch.from_numpy(RNG.integers(0, 3, size=(5, 6)).astype(np.float32))
+    argmax("argmax with ties picks the first", ties, 1)
+    argmax("argmax with ties over dim 0", ties, 0)
+
+    def cat(name, shapes, dim):
+        inputs = {f"t{i}": randn(*s) for i, s in enumerate(shapes)}
+        src = f"torch.cat([{', '.join(inputs)}], dim={dim})"
+        cases.append(run_case(name, "cat", src, {"dim": dim}, inputs,
+                              lambda **t: torch.cat([t[k] for k in sorted(t, key=lambda s: int(s[1:]))], dim=dim),
+                              list(inputs)))
+
+    def stack(name, shape, count, dim):
+        inputs = {f"t{i}": randn(*shape) for i in range(count)}
+        src = f"torch.stack([{', '.join(inputs)}], dim={dim})"
+        cases.append(run_case(name, "stack", src, {"dim": dim}, inputs,
+                              lambda **t: torch.stack([t[k] for k in sorted(t, key=lambda s: int(s[1:]))], dim=dim),
+                              list(inputs)))
+
+    cat("cat of 3 along dim 0", [(1, 3), (2, 3), (3, 3)], 0)
+    cat("cat of 2 along dim 1 (channels)", [(2, 1, 2, 2), (2, 3, 2, 2)], 1)
+    cat("cat along dim -1", [(2, 2), (2, 1)], -1)
+    stack("stack of 3 along dim 0", (2, 3), 3, 0)
+    stack("stack of 2 along dim 1", (2, 3), 2, 1)
+    stack("stack of 2 along dim -1", (3, 2), 2, -1)
+
+    def flatten(name, shape, start, end):
+        src = f"torch.flatten(x, {start}, {end})"
+        cases.append(run_case(name, "flatten", src, {"start": start, "end": end}, {"x": randn(*shape)},
+                              lambda x: torch.flatten(x, start, end), ["x"]))
+
+    flatten("flatten(1) of NCHW", (2, 3, 2, 2), 1, -1)
+    flatten("flatten all", (2, 3, 2), 0, -1)
+    flatten("flatten(1, 2)", (2, 3, 2, 2), 1, 2)
+
+    def matmul(name, sa, sb):
+        cases.append(run_case(name, "matmul", "torch.matmul(a, b)", {}, {"a": randn(*sa), "b": randn(*sb)},
+                              lambda a, b: torch.matmul(a, b), ["a", "b"]))
+
+    matmul("matmul 2-D", (3, 4), (4, 5))
+    matmul("matmul with broadcast batch", (2, 1, 3, 4), (3, 4, 2))
+    matmul("matmul batch by matrix", (2, 3, 4), (4, 2))
+    matmul("matmul vector by matrix", (4,), (4, 3))
+    return cases
+
+
+FAMILIES = {
+    "conv2d": conv2d_cases,
+    "pool": pool_cases,
+    "batchnorm": batchnorm_cases,
+    "activations": activation_cases,
+    "losses": loss_cases,
+    "resize": resize_cases,
+    "convolve": convolve_cases,
+    "misc": misc_cases,
+}
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    total = 0
+    for family, make in FAMILIES.items():
+        doc = {
+            "family": family,
+            "generator": "scripts/golden/generate.py",
+            "torch_version": torch.__version__,
+            "numpy_version": np.__version__,
+            "cases": make(),
+        }
+        path = os.path.join(OUT_DIR, f"{family}.json")
+        with open(path, "w") as f:
+            json.dump(doc, f, separators=(",", ":"))
+            f.write("\n")
+        size = os.path.getsize(path)
+        total += size
+        print(f"{path}: {len(doc['cases'])} cases, {size} bytes")
+    print(f"total {total} bytes")
+    if total > 1 << 20:
+        sys.exit("fixtures exceed 1 MiB: shrink the cases")
+
+
+if __name__ == "__main__":
+    main()
