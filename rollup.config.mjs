@@ -36,7 +36,7 @@ function wasmAssets() {
 
 export default [
   {
-    input: { index: 'ts/index.ts', node: 'ts/node.ts' },
+    input: { index: 'ts/index.ts', node: 'ts/node.ts', cli: 'ts/cli.ts' },
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'chunks/[name]-[hash].js' },
     external: [/^node:/],
     plugins: [wasmAssets(), typescript({ tsconfig: './tsconfig.build.json' })],

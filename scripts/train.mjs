@@ -15,4 +15,4 @@ if (!existsSync(`${root}/build/wasm/simd/ferrograd_wasm_bg.wasm`)) {
   run('bash', ['scripts/setup-toolchain.sh']);
   run('bash', ['scripts/build-wasm.sh']);
 }
-run(`${root}/node_modules/.bin/tsx`, ['examples/ch07_2_conv_layer.ts', ...process.argv.slice(2)]);
+run(`${root}/node_modules/.bin/tsx`, ['ts/cli.ts', 'train', ...process.argv.slice(2)]);
