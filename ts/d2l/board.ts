@@ -381,11 +381,20 @@ function svgPrim(p: Prim, clipId: string): string {
       return `<polyline class="${cls}" data-label="${esc(label)}" fill="none" stroke="${p.stroke}" stroke-width="${p.width}"${dash} stroke-linejoin="round"${clip} points="${p.pts.map(([x, y]) => `${n(x)},${n(y)}`).join(' ')}"/>`;
     }
     case 'text': {
-      const baseline = p.baseline === 'top' ? 'hanging' : p.baseline === 'bottom' ? 'text-after-edge' : 'central';
       const rot = p.rotate ? ` transform="rotate(-90 ${n(p.x)} ${n(p.y)})"` : '';
-      return `<text x="${n(p.x)}" y="${n(p.y)}" font-size="${p.size}" text-anchor="${p.anchor}" dominant-baseline="${baseline}"${rot}>${esc(p.text)}</text>`;
+      return `<text x="${n(p.x)}" y="${n(p.y + baselineShift(p))}" font-size="${p.size}" text-anchor="${p.anchor}"${rot}>${esc(p.text)}</text>`;
     }
   }
+}
+
+/**
+ * Offset from the anchor point to the alphabetic baseline. Computed here rather than left to
+ * `dominant-baseline`, which SVG renderers (librsvg, some viewers) ignore or interpret differently.
+ */
+function baselineShift(p: Extract<Prim, { kind: 'text' }>): number {
+  if (p.baseline === 'top') return p.size * 0.76;
+  if (p.baseline === 'bottom') return -p.size * 0.22;
+  return p.size * 0.36;
 }
 
 function canvasPrim(ctx: CanvasRenderingContext2D, p: Prim, plot: Layout['plot']): void {
@@ -430,10 +439,10 @@ function canvasPrim(ctx: CanvasRenderingContext2D, p: Prim, plot: Layout['plot']
       ctx.fillStyle = '#000000';
       ctx.font = `${p.size}px ${FONT}`;
       ctx.textAlign = p.anchor === 'middle' ? 'center' : p.anchor;
-      ctx.textBaseline = p.baseline;
+      ctx.textBaseline = 'alphabetic';
       ctx.translate(p.x, p.y);
       if (p.rotate) ctx.rotate(-Math.PI / 2);
-      ctx.fillText(p.text, 0, 0);
+      ctx.fillText(p.text, 0, baselineShift(p));
       break;
   }
   ctx.restore();

@@ -6,7 +6,7 @@
  * @module
  */
 
-/** The part of a Node writable stream the bar uses (`process.stderr` fits). */
+/** The part of a Node writable stream the bar uses: `process.stderr` or any `NodeJS.WritableStream` fits. */
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -17,7 +17,7 @@ export interface ProgressBarOptions {
   total: number;
   label?: string;
   /** Where to draw (default `process.stderr`; without one, only the final line is logged to the console). */
-  stream?: ProgressStream | NodeJS.WritableStream;
+  stream?: ProgressStream;
   /** Width of the bar in characters (24; narrowed to fit the terminal). */
   width?: number;
   /** `'it'` counts items; `'bytes'` shows sizes and rates in kB/MB. */
@@ -49,7 +49,7 @@ export class ProgressBar {
     this.total = opts.total;
     this.label = opts.label ?? '';
     const proc = (globalThis as { process?: { stderr?: ProgressStream } }).process;
-    this.#stream = (opts.stream as ProgressStream | undefined) ?? proc?.stderr;
+    this.#stream = opts.stream ?? proc?.stderr;
     this.#tty = this.#stream?.isTTY === true;
     this.#width = Math.max(1, Math.floor(opts.width ?? 24));
     this.#unit = opts.unit ?? 'it';
@@ -108,8 +108,10 @@ export class ProgressBar {
     const head = this.label ? `${this.label} ` : '';
     const tail = ` ${counts} ${timing}${metrics ? ` ${metrics}` : ''}`;
     let width = this.#width;
-    const cols = this.#stream?.columns;
-    if (this.#tty && cols) width = Math.max(4, Math.min(width, cols - 1 - head.length - pct.length - 4 - tail.length));
+    // a line wider than the terminal wraps, and `\r` then redraws only its last row
+    const cols = this.#tty ? this.#stream?.columns : undefined;
+    if (cols) width = Math.min(width, cols - 1 - head.length - pct.length - 4 - tail.length);
+    if (width < 4) return `${head}${pct}%${tail}`.slice(0, cols ? cols - 1 : undefined);
     const filled = Math.round(frac * width);
     return `${head}${pct}% |${'█'.repeat(filled)}${'░'.repeat(width - filled)}|${tail}`;
   }

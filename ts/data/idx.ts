@@ -141,7 +141,7 @@ function gzipError(src: IdxSource, bytes: Uint8Array, e: unknown): Error {
   const msg = [err.message, err.cause?.message].filter(Boolean).join(': ') || String(e);
   const code = err.code ?? err.cause?.code;
   if (/unexpected end|premature|truncat/i.test(msg) || code === 'Z_BUF_ERROR') {
-    return new Error(`${where} is truncated: its gzip stream ends early after ${bytes.length} compressed bytes (${msg})`);
+    return new Error(`${where} is truncated (or corrupt): its gzip stream ends early after ${bytes.length} compressed bytes (${msg})`);
   }
   return new Error(`${where} is corrupt: it could not be decompressed as gzip (${msg})`);
 }
