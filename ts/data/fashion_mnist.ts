@@ -211,6 +211,7 @@ export class FashionMNIST extends DataModule {
     const info = FASHION_MNIST_FILES[key];
     const o = this.#opts;
     const urls = [...(o.urls?.[key] ? [o.urls[key]] : []), ...(o.mirrors ?? FashionMNIST.MIRRORS).map((m) => new URL(`${info.name}.gz`, m.endsWith('/') ? m : `${m}/`).href)];
+    if (urls.length === 0) throw new Error(`fashion_mnist: ${info.name} was not found in ${looked.join(', ') || 'any local directory'} and there is no URL to download it from (urls and mirrors are empty)`);
     const failures: string[] = [];
     for (const url of urls) {
       const file = url.slice(url.lastIndexOf('/') + 1) || info.name;
