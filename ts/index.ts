@@ -20,3 +20,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim.js';
 export { SGD, Adam, Optimizer, type OptimizerState } from './optim.js';
 export * as d2l from './d2l/index.js';
+export { DataModule, ImageLoader, FashionMNIST, FASHION_MNIST_FILES, FASHION_MNIST_LABELS, type Batch, type DataLoader, type DownloadProgress, type FashionMNISTFile, type FashionMNISTOptions, type FashionMNISTSplit } from './data/index.js';
+export { ProgressBoard, type ProgressBoardOptions, type Scale, type Series } from './d2l/board.js';
+export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './d2l/progress.js';
+export { encodeSafetensors, decodeSafetensors, encodeStateDict, decodeStateDict, saveSafetensors, loadSafetensors, tensorToRecord, recordToTensor, type SafetensorsDType, type TensorRecord } from './io/safetensors.js';
