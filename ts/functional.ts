@@ -6,7 +6,21 @@ import { Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
 type Pair = number | [number, number];
-const pair = (v: Pair): Uint32Array => Uint32Array.from(Array.isArray(v) ? v : [v, v]);
+
+/**
+ * Checks a size/stride/padding argument before it becomes a `Uint32Array`, where -1 would
+ * silently wrap to 4294967295. `min` is 1 for sizes, strides and dilations, 0 for padding.
+ */
+function pair(op: string, what: string, v: Pair, min: 0 | 1, input: Tensor): Uint32Array {
+  const vals: unknown[] = Array.isArray(v) ? v : [v, v];
+  const ok = (vals.length === 1 || vals.length === 2) && vals.every((x) => Number.isInteger(x) && (x as number) >= min && (x as number) <= 0x7fffffff);
+  if (!ok) {
+    const kind = min === 1 ? 'a positive integer' : 'a non-negative integer';
+    const got = Array.isArray(v) ? `[${v.map(String).join(', ')}]` : String(v);
+    throw new Error(`${op}: ${what} must be ${kind} or a pair of them, got ${got} (input shape [${input.shape.join(', ')}])`);
+  }
+  return Uint32Array.from(vals as number[]);
+}
 
 export interface Conv2dOptions {
   bias?: Tensor | null;
@@ -18,7 +32,15 @@ export interface Conv2dOptions {
 
 /** 2-D cross-correlation of an NCHW batch (`F.conv2d`). */
 export function conv2d(input: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
-  return wrap(wasm().conv2d(input.h, weight.h, opts.bias?.h, pair(opts.stride ?? 1), pair(opts.padding ?? 0), pair(opts.dilation ?? 1), opts.groups ?? 1));
+  const op = 'conv2d';
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || groups > 0x7fffffff) {
+    throw new Error(`${op}: groups must be a positive integer, got ${groups} (input shape [${input.shape.join(', ')}], weight shape [${weight.shape.join(', ')}])`);
+  }
+  const stride = pair(op, 'stride', opts.stride ?? 1, 1, input);
+  const padding = pair(op, 'padding', opts.padding ?? 0, 0, input);
+  const dilation = pair(op, 'dilation', opts.dilation ?? 1, 1, input);
+  return wrap(wasm().conv2d(input.h, weight.h, opts.bias?.h, stride, padding, dilation, groups));
 }
 
 /** `numpy.convolve(a, v, mode='same')` for 1-D tensors. */
@@ -32,21 +54,23 @@ export interface Pool2dOptions {
 }
 
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  return wrap(wasm().maxPool2d(input.h, pair(kernelSize), pair(opts.stride ?? kernelSize), pair(opts.padding ?? 0)));
+  const op = 'max_pool2d';
+  return wrap(wasm().maxPool2d(input.h, pair(op, 'kernel_size', kernelSize, 1, input), pair(op, 'stride', opts.stride ?? kernelSize, 1, input), pair(op, 'padding', opts.padding ?? 0, 0, input)));
 }
 
 /** Average pooling; padding counts as zeros (`count_include_pad=True`). */
 export function avgPool2d(input: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  return wrap(wasm().avgPool2d(input.h, pair(kernelSize), pair(opts.stride ?? kernelSize), pair(opts.padding ?? 0)));
+  const op = 'avg_pool2d';
+  return wrap(wasm().avgPool2d(input.h, pair(op, 'kernel_size', kernelSize, 1, input), pair(op, 'stride', opts.stride ?? kernelSize, 1, input), pair(op, 'padding', opts.padding ?? 0, 0, input)));
 }
 
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
-  return wrap(wasm().adaptiveAvgPool2d(input.h, pair(outputSize)));
+  return wrap(wasm().adaptiveAvgPool2d(input.h, pair('adaptive_avg_pool2d', 'output_size', outputSize, 1, input)));
 }
 
 /** Bilinear resize to `size` (`F.interpolate(..., mode='bilinear', align_corners=False)`). */
 export function interpolateBilinear(input: Tensor, size: Pair): Tensor {
-  return wrap(wasm().resizeBilinear(input.h, pair(size)));
+  return wrap(wasm().resizeBilinear(input.h, pair('resize', 'size', size, 1, input)));
 }
 
 export function relu(x: Tensor): Tensor {
@@ -94,7 +118,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 
 /** Zero padding of the trailing dims: `[before, after]` pairs, outermost padded dim first. */
 export function pad(x: Tensor, pads: [number, number][]): Tensor {
-  return wrap(wasm().pad(x.h, Uint32Array.from(pads.flat())));
+  const flat = pads.flat();
+  if (!pads.every((p) => Array.isArray(p) && p.length === 2) || !flat.every((v) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) {
+    throw new Error(`pad: pads must be [before, after] pairs of non-negative integers, got ${JSON.stringify(pads)} (input shape [${x.shape.join(', ')}])`);
+  }
+  return wrap(wasm().pad(x.h, Uint32Array.from(flat)));
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {

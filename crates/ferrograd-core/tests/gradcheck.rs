@@ -228,3 +228,77 @@ fn convolve_same_with_a_long_kernel() {
         assert!((out[i] as f64 - want).abs() < 1e-3 * (1.0 + want.abs()), "output {i}: {} vs {want}", out[i]);
     }
 }
+
+/// Large batches are convolved in chunks of images (bounded im2col buffers): the batched forward
+/// and both backward passes must equal the per-image ones, whatever the chunk boundaries.
+#[test]
+fn conv2d_batch_chunks_agree_with_single_images() {
+    let mut rng = TestRng::new(10);
+    for (n, c_in, hw, c_out, k, stride, groups) in
+        [(5, 2, 200, 4, 3, 1, 1), (3, 4, 150, 4, 3, 2, 2), (4, 3, 120, 2, 1, 1, 1)]
+    {
+        let x = rng.tensor(&[n, c_in, hw, hw]);
+        let w = rng.tensor(&[c_out, c_in / groups, k, k]);
+        let b = rng.tensor(&[c_out]);
+        let conv = |x: &Tensor, w: &Tensor, b: &Tensor| x.conv2d(w, Some(b), (stride, stride), (1, 1), (1, 1), groups);
+        let (xl, wl, bl) = (x.detach(), w.detach(), b.detach());
+        for l in [&xl, &wl, &bl] {
+            l.set_requires_grad(true).unwrap();
+        }
+        let y = conv(&xl, &wl, &bl).unwrap();
+        let u = rng.tensor(y.shape());
+        y.mul(&u).unwrap().sum_all().unwrap().backward().unwrap();
+        let (y, gx, gw, gb) = (y.to_vec().unwrap(), xl.grad().unwrap(), wl.grad().unwrap(), bl.grad().unwrap());
+        let (mut sw, mut sb) = (vec![0.0f64; w.numel()], vec![0.0f64; c_out]);
+        let per = y.len() / n;
+        let what =
+            format!("batch {n}, c_in {c_in}, {hw}x{hw}, c_out {c_out}, kernel {k}, stride {stride}, groups {groups}");
+        for i in 0..n {
+            let (xi, wi, bi) = (x.narrow(0, i, 1).unwrap().contiguous().unwrap(), w.detach(), b.detach());
+            for l in [&xi, &wi, &bi] {
+                l.set_requires_grad(true).unwrap();
+            }
+            let yi = conv(&xi, &wi, &bi).unwrap();
+            let ui = u.narrow(0, i, 1).unwrap();
+            yi.mul(&ui).unwrap().sum_all().unwrap().backward().unwrap();
+            let close = |a: &[f32], b: &[f32], part: &str| {
+                let r = common::close(&format!("{what}: image {i} {part}"), a, &[a.len()], b, &[b.len()]);
+                r.unwrap_or_else(|e| panic!("{e}"));
+            };
+            close(&y[i * per..(i + 1) * per], &yi.to_vec().unwrap(), "forward");
+            let gxi = gx.narrow(0, i, 1).unwrap().to_vec().unwrap();
+            close(&gxi, &xi.grad().unwrap().to_vec().unwrap(), "input gradient");
+            for (s, v) in sw.iter_mut().zip(wi.grad().unwrap().to_vec().unwrap()) {
+                *s += v as f64;
+            }
+            for (s, v) in sb.iter_mut().zip(bi.grad().unwrap().to_vec().unwrap()) {
+                *s += v as f64;
+            }
+        }
+        let f = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<_>>();
+        let (sw, sb) = (f(sw), f(sb));
+        // summed over many pixels in a different order: compare at a scale-aware tolerance
+        let scale = sw.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        common::close_tol(
+            &format!("{what}: weight gradient"),
+            &gw.to_vec().unwrap(),
+            &[sw.len()],
+            &sw,
+            &[sw.len()],
+            1e-4,
+            1e-5 * scale,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let scale = sb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        common::close_tol(
+            &format!("{what}: bias gradient"),
+            &gb.to_vec().unwrap(),
+            &[sb.len()],
+            &sb,
+            &[sb.len()],
+            1e-4,
+            1e-5 * scale,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+}

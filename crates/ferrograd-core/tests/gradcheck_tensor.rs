@@ -164,3 +164,68 @@ fn resnet_and_nin_like_chains() {
         }),
     ]);
 }
+
+/// Leading-dim views (`x.narrow(0, i, 1)`, `x.select(0, i)`, a batch slice, the channel half of
+/// a concatenated N=1 gradient) are contiguous but start inside a larger buffer: the kernels that
+/// index bare storages must see the view's elements, not the buffer's first ones.
+#[test]
+fn offset_views_into_kernels() {
+    let mut rng = TestRng::new(16);
+    let big = rng.tensor(&[4, 2, 5, 6]);
+    let w = rng.tensor(&[3, 2, 3, 3]);
+    let b = rng.tensor(&[3]);
+    let logits = rng.tensor(&[7, 4]);
+    let labels = t(vec![3.0, 0.0, 2.0, 1.0, 1.0, 0.0, 3.0], &[7]);
+    let slice = |x: &Tensor| x.narrow(0, 2, 1);
+    let copy = |x: &Tensor| x.narrow(0, 2, 1)?.contiguous()?.affine(1.0, 0.0);
+    type Op<'a> = Box<dyn Fn(&Tensor) -> ferrograd_core::Result<Tensor> + 'a>;
+    let ops: Vec<(&str, Op)> = vec![
+        ("conv2d", Box::new(|x| x.conv2d(&w, Some(&b), (1, 1), (1, 1), (1, 1), 1))),
+        ("max_pool2d", Box::new(|x| x.max_pool2d((2, 2), (2, 2), (0, 0)))),
+        ("avg_pool2d", Box::new(|x| x.avg_pool2d((3, 3), (1, 1), (1, 1)))),
+        ("adaptive_avg_pool2d", Box::new(|x| x.adaptive_avg_pool2d((2, 4)))),
+        ("resize_bilinear", Box::new(|x| x.resize_bilinear((7, 3)))),
+    ];
+    for (name, f) in ops {
+        let (a, e) = (f(&slice(&big).unwrap()).unwrap(), f(&copy(&big).unwrap()).unwrap());
+        common::close(name, &a.to_vec().unwrap(), a.shape(), &e.to_vec().unwrap(), e.shape())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (a, e) = (
+        logits.narrow(0, 3, 4).unwrap().cross_entropy(&labels.narrow(0, 3, 4).unwrap()).unwrap(),
+        logits
+            .narrow(0, 3, 4)
+            .unwrap()
+            .affine(1.0, 0.0)
+            .unwrap()
+            .cross_entropy(&t(vec![1.0, 1.0, 0.0, 3.0], &[4]))
+            .unwrap(),
+    );
+    assert_eq!(a.to_vec().unwrap(), e.to_vec().unwrap(), "cross_entropy of offset logits and labels");
+
+    let inputs = [rng.tensor(&[3, 2, 4, 5]), rng.tensor(&[2, 2, 3, 3]), rng.tensor(&[2])];
+    all(vec![
+        gradcheck("conv2d, pools and resize of batch slices", &inputs, |v| {
+            let x = v[0].narrow(0, 1, 2)?;
+            let y = x.conv2d(&v[1].narrow(0, 1, 1)?, Some(&v[2].narrow(0, 1, 1)?), (1, 1), (1, 1), (1, 1), 1)?;
+            let p = v[0].select(0, 2)?.unsqueeze(0)?.max_pool2d((2, 2), (1, 1), (1, 1))?;
+            let r = v[0].narrow(0, 2, 1)?.resize_bilinear((3, 3))?.adaptive_avg_pool2d((2, 2))?;
+            y.sum_all()?.add(&p.mul(&p)?.sum_all()?)?.add(&r.sum_all()?)
+        }),
+        // the gradients of the later channel blocks are offset views of the concatenated one
+        gradcheck(
+            "channel concat of conv, pools and resize with batch 1",
+            &[inputs[0].narrow(0, 0, 1).unwrap()],
+            |v| {
+                let x = &v[0];
+                let parts = [
+                    x.avg_pool2d((3, 3), (1, 1), (1, 1))?,
+                    x.conv2d(&inputs[1], None, (1, 1), (1, 1), (1, 1), 1)?,
+                    x.max_pool2d((3, 3), (1, 1), (1, 1))?,
+                    x.resize_bilinear((5, 3))?.adaptive_avg_pool2d((4, 5))?,
+                ];
+                Tensor::cat(&parts, 1)
+            },
+        ),
+    ]);
+}

@@ -208,14 +208,18 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             }
             vec![(x, r)]
         }
+        // The kernels index bare storages from 0, so every operand is made dense: an incoming
+        // gradient can be an offset view (the later channel block of a batch-1 concat).
+        // The kernels below index bare storages from 0, so every operand is made dense: an
+        // incoming gradient can be an offset view (a later channel block of a batch-1 concat).
         Op::Conv2d { input, weight, bias, p } => {
-            let g = g.contiguous()?;
+            let g = g.dense()?;
             let gi = Tensor::from_storage(
-                g.storage().conv2d_backward_input(&weight.contiguous()?.storage(), p)?,
+                g.storage().conv2d_backward_input(&weight.dense()?.storage(), p)?,
                 &p.input_shape(),
             )?;
             let gw = Tensor::from_storage(
-                input.contiguous()?.storage().conv2d_backward_weight(&g.storage(), p)?,
+                input.dense()?.storage().conv2d_backward_weight(&g.storage(), p)?,
                 &p.weight_shape(),
             )?;
             let mut v = vec![(input, gi), (weight, gw)];
@@ -225,21 +229,21 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             v
         }
         Op::Pool2d(x, p) => {
-            let g = g.contiguous()?;
-            let s = x.contiguous()?.storage().pool2d_backward(&g.storage(), p)?;
+            let g = g.dense()?;
+            let s = x.dense()?.storage().pool2d_backward(&g.storage(), p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
         Op::AdaptiveAvgPool2d(x, p) => {
-            let s = g.contiguous()?.storage().adaptive_avg_pool2d_backward(p)?;
+            let s = g.dense()?.storage().adaptive_avg_pool2d_backward(p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
         Op::ResizeBilinear(x, p) => {
-            let s = g.contiguous()?.storage().resize_bilinear_backward(p)?;
+            let s = g.dense()?.storage().resize_bilinear_backward(p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
         Op::GatherCols(x, idx) => {
             let (rows, cols) = (x.shape()[0], x.shape()[1]);
-            let s = g.contiguous()?.storage().scatter_cols(&idx.contiguous()?.storage(), rows, cols)?;
+            let s = g.dense()?.storage().scatter_cols(&idx.dense()?.storage(), rows, cols)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
     })

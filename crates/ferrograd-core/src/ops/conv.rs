@@ -27,7 +27,8 @@ pub(crate) fn out_size(
         bail!(op, "kernel {axis} {k} with dilation {d} and padding {p} is too large (input shape {shape:?})");
     };
     if padded < eff {
-        bail!(op, "kernel {axis} {k} (dilated to {eff}) is larger than the padded input {axis} {padded} (input shape {shape:?}, padding {p})");
+        let dilated = if d > 1 { format!(" (dilated to {eff})") } else { String::new() };
+        bail!(op, "kernel {axis} {k}{dilated} is larger than the padded input {axis} {padded} (input shape {shape:?}, padding {p})");
     }
     Ok((padded - eff) / s + 1)
 }
@@ -119,8 +120,8 @@ impl Tensor {
             out_h,
             out_w,
         };
-        let (x, w) = (self.contiguous()?, weight.contiguous()?);
-        let b = bias.map(|b| b.contiguous()).transpose()?;
+        let (x, w) = (self.dense()?, weight.dense()?);
+        let b = bias.map(|b| b.dense()).transpose()?;
         let s = {
             let bs = b.as_ref().map(|b| b.storage());
             x.storage().conv2d(&w.storage(), bs.as_deref(), &p)?

@@ -65,6 +65,18 @@ impl Tensor {
         Ok(Tensor::from_op(s, self.shape(), Some(Op::Reshape(self.clone()))))
     }
 
+    /// A contiguous tensor that starts at the beginning of its buffer and spans all of it: what
+    /// the kernels that take bare storages (conv, pooling, resize, gather) index from 0.
+    /// `contiguous()` is not enough: a leading-dim view such as `x.narrow(0, i, 1)` or `x[i]` is
+    /// contiguous but starts at an offset into a larger buffer.
+    pub(crate) fn dense(&self) -> Result<Tensor> {
+        if self.owns_buffer() {
+            return Ok(self.clone());
+        }
+        let s = self.storage().contiguous(self.layout())?;
+        Ok(Tensor::from_op(s, self.shape(), Some(Op::Reshape(self.clone()))))
+    }
+
     pub fn permute(&self, dims: &[usize]) -> Result<Tensor> {
         let layout = self.layout().permute("permute", dims)?;
         Ok(self.view(layout, Some(Op::Permute(self.clone(), dims.to_vec()))))

@@ -47,8 +47,8 @@ impl Tensor {
             );
         }
         let (rows, cols) = (self.shape()[0], self.shape()[1]);
-        let x = self.contiguous()?;
-        let i = idx.detach().contiguous()?;
+        let x = self.dense()?;
+        let i = idx.detach().dense()?;
         let s = x.storage().gather_cols(&i.storage(), rows, cols)?;
         Ok(Tensor::from_op(s, &[rows], Some(Op::GatherCols(x.clone(), i))))
     }

@@ -50,7 +50,7 @@ impl Tensor {
             out_h,
             out_w,
         };
-        let x = self.contiguous()?;
+        let x = self.dense()?;
         let st = x.storage().pool2d(&p)?;
         Ok(Tensor::from_op(st, &[s[0], s[1], out_h, out_w], Some(Op::Pool2d(x.clone(), p))))
     }
@@ -87,7 +87,7 @@ impl Tensor {
         check_shape("adaptive_avg_pool2d", &[s[0], s[1], out.0, out.1])
             .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
         let p = AdaptivePoolParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
-        let x = self.contiguous()?;
+        let x = self.dense()?;
         let st = x.storage().adaptive_avg_pool2d(&p)?;
         Ok(Tensor::from_op(st, &[s[0], s[1], out.0, out.1], Some(Op::AdaptiveAvgPool2d(x.clone(), p))))
     }
@@ -102,7 +102,7 @@ impl Tensor {
         check_shape("resize", &[s[0], s[1], out.0, out.1])
             .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
         let p = ResizeParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
-        let x = self.contiguous()?;
+        let x = self.dense()?;
         let st = x.storage().resize_bilinear(&p)?;
         Ok(Tensor::from_op(st, &[s[0], s[1], out.0, out.1], Some(Op::ResizeBilinear(x.clone(), p))))
     }
