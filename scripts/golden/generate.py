@@ -112,6 +112,8 @@ def conv2d_cases():
     conv("depthwise (groups = channels), 2 filters per channel", 2, 3, 6, 5, 6, 3, 3, padding=(1, 1), groups=3)
     conv("1x1 pointwise, no bias", 2, 3, 4, 5, 2, 1, 1, bias=False)
     conv("1x1 with stride 2", 2, 3, 5, 5, 2, 1, 1, stride=(2, 2))
+    conv("1x1 pointwise with groups 2, batch 3", 3, 4, 3, 4, 6, 1, 1, groups=2)
+    conv("non-square kernel (2,4), stride (1,3), dilation (1,2)", 2, 2, 5, 11, 3, 2, 4, stride=(1, 3), dilation=(1, 2))
     conv("kernel covers the whole image (1x1 output), no bias", 3, 2, 4, 3, 2, 4, 3, bias=False)
     conv("kernel larger than the image, fitted by padding", 1, 1, 3, 3, 2, 5, 5, padding=(2, 2))
     conv("padding larger than half the kernel", 1, 1, 3, 4, 1, 2, 2, padding=(2, 2))
