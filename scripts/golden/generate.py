@@ -398,9 +398,13 @@ def main():
             "cases": make(),
         }
         path = os.path.join(OUT_DIR, f"{family}.json")
+        # one case per line: compact, yet a regenerated fixture diffs case by case
+        cases = doc.pop("cases")
+        head = json.dumps(doc, separators=(",", ":"))[:-1]
+        body = ",\n".join(json.dumps(c, separators=(",", ":")) for c in cases)
         with open(path, "w") as f:
-            json.dump(doc, f, separators=(",", ":"))
-            f.write("\n")
+            f.write(f'{head},"cases":[\n{body}\n]}}\n')
+        doc["cases"] = cases
         size = os.path.getsize(path)
         total += size
         print(f"{path}: {len(doc['cases'])} cases, {size} bytes")
