@@ -115,6 +115,16 @@ fn conv2d_matches_pytorch() {
     check_all("conv2d", run);
 }
 
+/// Padding wider than the output along the width. Ignored: `backend/cpu/conv.rs` `im2col`
+/// panics on the configurations routed to it (its stride-1 fast path slices `src[s0..]` with
+/// `s0 = lo + xoff` negative once `lo` is clamped to `out_w`); in wasm that trap kills the
+/// instance. The kernel is being rewritten elsewhere; un-ignore when it is fixed.
+#[test]
+#[ignore = "backend/cpu/conv.rs im2col panics when the width padding exceeds the output width (stride 1)"]
+fn conv2d_padding_wider_than_the_output_matches_pytorch() {
+    check_all("conv2d_edge", run);
+}
+
 #[test]
 fn pooling_matches_pytorch() {
     check_all("pool", run);
@@ -153,7 +163,7 @@ fn argmax_cat_stack_flatten_matmul_match_pytorch() {
 /// Every fixture file is exercised by a test above (a new family must get its own test).
 #[test]
 fn every_fixture_family_is_tested() {
-    let tested = ["activations", "batchnorm", "conv2d", "convolve", "losses", "misc", "pool", "resize"];
+    let tested = ["activations", "batchnorm", "conv2d", "conv2d_edge", "convolve", "losses", "misc", "pool", "resize"];
     let mut found: Vec<String> = std::fs::read_dir(common::fixture_dir())
         .expect("fixture dir")
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))

@@ -89,6 +89,10 @@ pub fn close_to_fixture(what: &str, got: &Tensor, want: &Value) -> Result<(), St
     close(what, &g, got.shape(), &data_of(want), &shape_of(want))
 }
 
+pub fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
 /// Runs every case through `run`, then fails once, listing every failing case by name.
 pub fn check_all(family: &str, run: impl Fn(&Value) -> Result<(), String>) {
     let cases = cases(family);
@@ -97,7 +101,10 @@ pub fn check_all(family: &str, run: impl Fn(&Value) -> Result<(), String>) {
         .filter_map(|c| {
             let name = c["name"].as_str().unwrap_or("?");
             let op = c["op"].as_str().unwrap_or("?");
-            run(c).err().map(|e| format!("[{family}/{op}] {name}\n    {e}\n    torch: {}", c["torch"]))
+            // a panicking case is reported with the others instead of hiding them
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(c)))
+                .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&p))));
+            result.err().map(|e| format!("[{family}/{op}] {name}\n    {e}\n    torch: {}", c["torch"]))
         })
         .collect();
     assert!(
