@@ -80,7 +80,9 @@ impl Tensor {
         let n: usize = dims.iter().map(|&d| self.shape()[d]).product();
         let mean = self.mean(axes, true)?;
         let sq = self.sub(&mean)?.pow_scalar(2.0)?.sum(axes, keepdim)?;
-        sq.mul_scalar(1.0 / (if unbiased { n.saturating_sub(1).max(1) } else { n }) as f32)
+        // n - 1 = 0 gives inf * 0 = NaN, as torch.var of one element does
+        let denom = if unbiased { n.saturating_sub(1) } else { n };
+        sq.mul_scalar(1.0 / denom as f32)
     }
 
     /// Sums a broadcast result back to `shape` (the adjoint of broadcasting).
@@ -92,5 +94,19 @@ impl Tensor {
         let dims: Vec<usize> =
             (0..self.rank()).filter(|&d| d < extra || (shape[d - extra] == 1 && self.shape()[d] != 1)).collect();
         self.sum_keepdim(&dims)?.reshape(shape)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Device, Tensor};
+
+    #[test]
+    fn unbiased_variance_of_one_element_is_nan_like_torch() {
+        let x = Tensor::from_vec(vec![3.0], &[1], &Device::Cpu).unwrap();
+        assert!(x.var(&[], false, true).unwrap().to_scalar().unwrap().is_nan());
+        assert_eq!(x.var(&[], false, false).unwrap().to_scalar().unwrap(), 0.0);
+        let y = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4], &Device::Cpu).unwrap();
+        assert!((y.var(&[], false, true).unwrap().to_scalar().unwrap() - 5.0 / 3.0).abs() < 1e-6);
     }
 }
