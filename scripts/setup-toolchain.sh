@@ -68,4 +68,13 @@ fi
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   if has_apt; then apt_install dataset-fashion-mnist; else say "warning: Fashion-MNIST not found; data tests will use FERROGRAD_DATA or skip"; fi
 fi
-say "ok: $(rustc --version | awk '{print $1, $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}')"
+# Headless Chromium for the browser suites (vitest browser mode drives it through playwright-core;
+# browsers cannot be downloaded here, so it is Debian's). CHROMIUM_PATH names another Chrome.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  apt_install chromium
+fi
+# Deno and Bun come from npm (devDependencies); `npm ci` puts them in node_modules/.bin.
+for rt in deno bun; do
+  [ -x "node_modules/.bin/$rt" ] || die "node_modules/.bin/$rt is missing: run 'npm ci' first"
+done
+say "ok: $(rustc --version | awk '{print $1, $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $("${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser)}" --version 2>/dev/null | awk '{print $1, $2}'), deno $(node_modules/.bin/deno --version | awk 'NR==1 {print $2}'), bun $(node_modules/.bin/bun --version)"

@@ -8,7 +8,8 @@ start=$(date +%s)
 step() { echo; echo "==> [$(( $(date +%s) - start ))s] $*"; }
 
 step "npm dependencies"
-if [ ! -x node_modules/.bin/vitest ]; then npm ci --no-audit --no-fund; fi
+# also after package-lock.json changes (new dependencies), not only on a fresh clone
+if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 step "toolchain"
 bash scripts/setup-toolchain.sh
@@ -31,5 +32,16 @@ rollup -c rollup.config.mjs --silent
 
 step "vitest (Node)"
 vitest run
+
+# The same dist/ in the other hosts: headless Chromium (vitest browser mode, Debian's chromium),
+# then Deno and Bun (from npm).
+step "vitest (headless Chromium)"
+vitest run -c vitest.browser.config.ts
+
+step "Deno"
+node scripts/test-runtime.mjs deno
+
+step "Bun"
+node scripts/test-runtime.mjs bun
 
 step "done in $(( $(date +%s) - start ))s"
