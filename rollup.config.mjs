@@ -34,12 +34,50 @@ function wasmAssets() {
   };
 }
 
+/**
+ * Turns every `new URL('<relative>.worker[.node].ts', import.meta.url)` into a separate entry
+ * chunk, `dist/<name>.worker[.node].js`, and points the expression at it with a plain
+ * `new URL('<relative path>', import.meta.url)`, so `new Worker(new URL(...), { type: 'module' })`
+ * keeps the form Vite and webpack recognise when they bundle dist/ themselves.
+ */
+function workerChunks() {
+  const pattern = /new URL\(\s*(['"])([^'"]+\.worker(?:\.node)?)\.ts\1\s*,\s*import\.meta\.url\s*\)/g;
+  const refs = new Set();
+  return {
+    name: 'worker-chunks',
+    transform(code, id) {
+      if (!pattern.test(code)) return null;
+      pattern.lastIndex = 0;
+      const out = code.replace(pattern, (_m, _q, rel) => {
+        const file = path.resolve(path.dirname(id), `${rel}.ts`);
+        const ref = this.emitFile({ type: 'chunk', id: file, fileName: `${path.basename(rel)}.js` });
+        refs.add(ref);
+        return `import.meta.ROLLUP_FILE_URL_${ref}`;
+      });
+      return { code: out, map: null };
+    },
+    resolveFileUrl({ referenceId, relativePath }) {
+      if (!refs.has(referenceId)) return null;
+      const rel = relativePath.startsWith('.') ? relativePath : `./${relativePath}`;
+      return `new URL('${rel}', import.meta.url)`;
+    },
+  };
+}
+
 export default [
   {
     input: { index: 'ts/index.ts', node: 'ts/node.ts', cli: 'ts/cli.ts' },
-    output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'chunks/[name]-[hash].js' },
-    external: [/^node:/],
-    plugins: [wasmAssets(), typescript({ tsconfig: './tsconfig.build.json' })],
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      // the TypeScript plugin's maps (outDir dist, rootDir .) put sources one level too high
+      sourcemapPathTransform: (rel) => rel.replace(/^\.\.\//, ''),
+    },
+    // comlink is a dependency (one copy, shared with the caller's own Comlink proxies)
+    external: [/^node:/, /^comlink(\/|$)/],
+    plugins: [workerChunks(), wasmAssets(), typescript({ tsconfig: './tsconfig.build.json' })],
   },
   {
     input: 'ts/index.ts',

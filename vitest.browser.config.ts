@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
+import { searchForWorkspaceRoot } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /** Debian's chromium, or whatever CHROMIUM_PATH names (a developer's own Chrome). */
@@ -29,6 +30,9 @@ export const chromiumArgs = [
   '--no-first-run',
 ];
 
+/** Debian's `dataset-fashion-mnist` (scripts/setup-toolchain.sh installs it). */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /**
@@ -39,9 +43,14 @@ const ferrograd = process.env.FERROGRAD_BROWSER_SOURCE ? new URL('./ts/index.ts'
 
 export default defineConfig({
   resolve: { alias: [{ find: /^ferrograd$/, replacement: ferrograd }] },
-  server: { headers: isolation },
+  server: {
+    headers: isolation,
+    // the worker suite fetches Debian's Fashion-MNIST files by URL, as a page would from a mirror
+    fs: { allow: [searchForWorkspaceRoot(process.cwd()), FASHION_MNIST_DIR] },
+  },
   preview: { headers: isolation },
-  optimizeDeps: { include: ['comlink'] },
+  // known up front: a dependency discovered mid-run makes Vite reload the page under the tests
+  optimizeDeps: { include: ['comlink', 'comlink/dist/esm/node-adapter.mjs'] },
   test: {
     include: ['test/browser/**/*.browser.test.ts'],
     testTimeout: 120_000,
@@ -49,6 +58,8 @@ export default defineConfig({
     browser: {
       enabled: true,
       headless: true,
+      // failures are reported as text; no PNGs left in the tree
+      screenshotFailures: false,
       provider: playwright({ launchOptions: { ...(executablePath ? { executablePath } : {}), args: chromiumArgs } }),
       instances: [{ browser: 'chromium' }],
     },

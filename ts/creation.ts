@@ -123,6 +123,22 @@ export function manualSeed(seed: number): void {
   wasm().manualSeed(seed);
 }
 
+/**
+ * The generator's whole state, `[seed, counter]` (`torch.get_rng_state`): with
+ * {@link setRngState} a checkpoint resumes with the same dropout masks and draws.
+ */
+export function rngState(): [seed: number, counter: number] {
+  const [seed = 0, counter = 0] = wasm().rngState();
+  return [seed, counter];
+}
+
+/** Restores a state from {@link rngState} (`torch.set_rng_state`). */
+export function setRngState(state: readonly [seed: number, counter: number]): void {
+  const [seed, counter] = state;
+  if (![seed, counter].every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error(`setRngState: expected [seed, counter] of non-negative safe integers, got [${state.join(', ')}]`);
+  wasm().setRngState(seed, counter);
+}
+
 /** Runs `fn` without recording autograd (`torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
   const prev = wasm().setGradEnabled(false);

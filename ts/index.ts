@@ -11,7 +11,7 @@
  */
 export { init, isReady, type InitOptions } from './wasm.js';
 export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName } from './tensor.js';
-export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, manualSeed, noGrad, isGradEnabled, type TensorOptions } from './creation.js';
+export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions } from './creation.js';
 export { scope, scopeAsync, memory, type MemoryInfo } from './memory.js';
 export { formatTensor, type DType } from './format.js';
 export * as F from './functional.js';
@@ -24,3 +24,5 @@ export { DataModule, ImageLoader, FashionMNIST, FASHION_MNIST_FILES, FASHION_MNI
 export { ProgressBoard, type ProgressBoardOptions, type Scale, type Series } from './d2l/board.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './d2l/progress.js';
 export { encodeSafetensors, decodeSafetensors, encodeStateDict, decodeStateDict, saveSafetensors, loadSafetensors, tensorToRecord, recordToTensor, type SafetensorsDType, type TensorRecord } from './io/safetensors.js';
+export { spawnTrainer, TrainerClient, TrainerGoneError, type SpawnTrainerOptions, type FitCallbacks, type NodeWorkerLike } from './workers/client.js';
+export type { TrainerApi, ModelSpec, LayerSpec, OptimizerSpec, DataSpec, ByteImages, FloatExamples, FitOptions, FitResult, Position, ProgressEvent, BatchEvent, EpochEvent, ProgressCallback, CheckpointCallback, CheckpointInfo, ModelInfo, DataInfo, EvalResult, Prediction } from './workers/types.js';

@@ -23,6 +23,16 @@ export interface TrainerOptions {
   onEpoch?: (p: EpochMetrics) => void;
   /** Yield to the event loop every this many milliseconds so UIs and timers run (default 50). */
   yieldEveryMs?: number;
+  /**
+   * Awaited before each training batch is drawn, and once more after the epoch's last one: the
+   * point where the weights are consistent, so workers pause, checkpoint or `stop()` here.
+   * Returning nothing keeps the loop synchronous.
+   */
+  beforeBatch?: (epoch: number, batch: number) => void | Promise<void>;
+  /** Start `fit` at this epoch and batch (a restored checkpoint); earlier batches are skipped, not trained. */
+  resumeFrom?: { epoch: number; batch: number };
+  /** Train with this optimizer instead of `model.configureOptimizers()`, so its state carries over. */
+  optimizer?: Optimizer;
 }
 
 export interface BatchProgress {
@@ -111,13 +121,14 @@ export class Trainer {
     await data.load();
     this.prepareData(data);
     this.prepareModel(model);
-    this.optim = model.configureOptimizers();
-    this.epoch = 0;
-    this.trainBatchIdx = 0;
+    this.optim = this.#opts.optimizer ?? model.configureOptimizers();
+    const resume = this.#opts.resumeFrom;
+    this.epoch = resume?.epoch ?? 0;
+    this.trainBatchIdx = resume ? resume.epoch * this.numTrainBatches + resume.batch : 0;
     this.valBatchIdx = 0;
     this.#stopRequested = false;
     this.history.length = 0;
-    for (this.epoch = 0; this.epoch < this.maxEpochs && !this.#stopRequested; this.epoch++) {
+    for (; this.epoch < this.maxEpochs && !this.#stopRequested; this.epoch++) {
       await this.fitEpoch();
     }
     return this.history;
@@ -133,7 +144,14 @@ export class Trainer {
     const yieldMs = this.#opts.yieldEveryMs ?? 50;
     model.train();
     const it = this.trainDataloader![Symbol.iterator]();
-    for (let b = 0; !this.#stopRequested; b++) {
+    const resume = this.#opts.resumeFrom;
+    const skip = resume && resume.epoch === this.epoch ? resume.batch : 0;
+    // the permutation is per epoch, so skipping drawn batches lands on the same examples
+    for (let s = 0; s < skip; s++) if (scope(() => it.next().done)) break;
+    for (let b = skip; !this.#stopRequested; b++) {
+      const hook = this.#opts.beforeBatch?.(this.epoch, b);
+      if (hook) await hook;
+      if (this.#stopRequested) break;
       const loss = scope(() => {
         const next = it.next();
         if (next.done) return null;

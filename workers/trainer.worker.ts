@@ -1,0 +1,16 @@
+/**
+ * The training worker for browsers (a module Web Worker): `spawnTrainer()` starts it with
+ * `new Worker(new URL('./trainer.worker.js', import.meta.url), { type: 'module' })`, the form
+ * bundlers recognise. It loads the core on `init()`, by default from the .wasm next to it.
+ * @module
+ */
+import * as Comlink from 'comlink';
+import { init } from '../ts/wasm.js';
+import { TrainerService } from './service.js';
+
+const service = new TrainerService(
+  (wasmUrl) => init(wasmUrl ? { wasmUrl } : {}),
+  Comlink.transfer,
+  (cb) => (cb as Partial<Comlink.Remote<object>>)[Comlink.releaseProxy]?.(),
+);
+Comlink.expose(service);
