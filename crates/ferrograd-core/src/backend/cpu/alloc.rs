@@ -37,6 +37,12 @@ pub fn zeroed(n: usize) -> Vec<f32> {
     filled(n, 0.0)
 }
 
+/// A buffer of `n` floats with unspecified (but initialised) contents, for kernels that
+/// overwrite every element: a recycled buffer keeps its old values instead of being zeroed.
+pub fn scratch(n: usize) -> Vec<f32> {
+    take(n).unwrap_or_else(|| vec![0.0; n])
+}
+
 pub fn filled(n: usize, v: f32) -> Vec<f32> {
     match take(n) {
         Some(mut b) => {

@@ -1,11 +1,79 @@
-//! Convolution as im2col + GEMM over chunks of the batch: one GEMM spans several images, so
-//! small layers (LeNet's 6×25 filters) still give the micro-kernel long rows. The chunk keeps the
-//! column buffer bounded whatever the batch size. 1×1 stride-1 unpadded convolutions skip
-//! im2col: the input already is the column matrix.
+//! Convolution: each pass (forward, input gradient, weight gradient) picks between the direct
+//! stride-1 kernels of `conv_direct.rs` and im2col + GEMM, by shape.
+//!
+//! im2col + GEMM works over chunks of the batch: one GEMM spans several images, so small
+//! layers still give the micro-kernel long rows. The chunk keeps the column buffer bounded
+//! whatever the batch size. 1×1 stride-1 unpadded convolutions skip im2col: the input already
+//! is the column matrix.
 
+use super::conv_direct as direct;
 use super::gemm::{gemm, MatRef};
 use crate::backend::Conv2dParams;
 use std::cell::RefCell;
+
+/// Which kernel computes a convolution pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algo {
+    /// Chosen by shape.
+    Auto,
+    Im2col,
+    /// The direct stride-1 kernels; passes they cannot do fall back to im2col.
+    Direct,
+}
+
+/// Whether the direct kernels beat im2col + GEMM: measured in wasm (`npm run bench`), they win
+/// while the filter is short (few input channels), where im2col's column buffer and GEMM
+/// packing cost more than the arithmetic, and lose on wide layers, where GEMM's cache
+/// blocking matters.
+fn prefer_direct(p: &Conv2dParams) -> bool {
+    let taps = p.c_in / p.groups * p.kh * p.kw;
+    direct::supports(p) && taps <= 400
+}
+
+fn pick(algo: Algo, p: &Conv2dParams) -> bool {
+    match algo {
+        Algo::Auto => prefer_direct(p),
+        Algo::Im2col => false,
+        Algo::Direct => direct::supports(p),
+    }
+}
+
+pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+    forward_with(Algo::Auto, x, w, bias, p)
+}
+
+pub fn forward_with(algo: Algo, x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+    if pick(algo, p) {
+        direct::forward(x, w, bias, p)
+    } else {
+        forward_im2col(x, w, bias, p)
+    }
+}
+
+pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    backward_input_with(Algo::Auto, dy, w, p)
+}
+
+pub fn backward_input_with(algo: Algo, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    if pick(algo, p) && direct::supports_backward_input(p) {
+        direct::backward_input(dy, w, p)
+    } else {
+        backward_input_im2col(dy, w, p)
+    }
+}
+
+pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    backward_weight_with(Algo::Auto, x, dy, p)
+}
+
+pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
+    if pick(algo, p) {
+        if let Some(dw) = direct::backward_weight(x, dy, p) {
+            return dw;
+        }
+    }
+    backward_weight_im2col(x, dy, p)
+}
 
 /// Column buffer budget in floats (8 MiB).
 const COL_BUDGET: usize = 2 << 20;
@@ -115,9 +183,10 @@ fn col2im(col: &[f32], p: &Conv2dParams, g: &Geometry, ld: usize, col0: usize, d
     }
 }
 
-pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+fn forward_im2col(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
     let g = geometry(p);
-    let mut out = super::alloc::zeroed(p.n * p.c_out * g.ohow);
+    // Every element is written: by the pointwise GEMM or copied from the chunk's GEMM output.
+    let mut out = super::alloc::scratch(p.n * p.c_out * g.ohow);
     let img = p.c_in * g.hw;
     let oimg = p.c_out * g.ohow;
     BUFS.with(|b| {
@@ -175,7 +244,7 @@ fn gather_dy(dy: &[f32], p: &Conv2dParams, g: &Geometry, grp: usize, n0: usize, 
     }
 }
 
-pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
+fn backward_input_im2col(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
     let g = geometry(p);
     let img = p.c_in * g.hw;
     let mut dx = super::alloc::zeroed(p.n * img);
@@ -209,7 +278,7 @@ pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
     dx
 }
 
-pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
+fn backward_weight_im2col(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
     let g = geometry(p);
     let img = p.c_in * g.hw;
     let mut dw = super::alloc::zeroed(p.c_out * g.k);

@@ -1,34 +1,59 @@
-//! Unary, binary and copy kernels over strided layouts.
+//! Unary, binary and copy kernels over strided layouts. Contiguous rows of the common ops run
+//! four lanes at a time through [`F32x4`]; the vector and scalar forms of each op perform the
+//! same IEEE operations, so the split into vector body and scalar tail never shows in results.
 
 use super::math;
+use super::simd::F32x4;
 use super::strided::Rows;
 use crate::backend::{BinaryOp, UnaryOp};
 use crate::shape::{contiguous_strides, Layout};
 
 #[inline(always)]
-fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    for (d, &s) in dst.iter_mut().zip(src) {
+fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl Fn(F32x4) -> F32x4>) {
+    let n = dst.len().min(src.len());
+    let mut i = 0;
+    if let Some(fv) = fv {
+        // Four independent vectors per step: the transcendental ops are long dependency
+        // chains, and V8 does not reorder instructions to overlap them.
+        while i + 16 <= n {
+            let v: [F32x4; 4] = std::array::from_fn(|k| fv(F32x4::from_slice(&src[i + 4 * k..])));
+            for (k, v) in v.iter().enumerate() {
+                v.write_to(&mut dst[i + 4 * k..]);
+            }
+            i += 16;
+        }
+        while i + 4 <= n {
+            fv(F32x4::from_slice(&src[i..])).write_to(&mut dst[i..]);
+            i += 4;
+        }
+    }
+    for (d, &s) in dst[i..n].iter_mut().zip(&src[i..n]) {
         *d = f(s);
     }
 }
 
-/// Applies `f` elementwise; the output is contiguous. Generic over `f` so each op gets its own
-/// monomorphised (vectorisable) loop.
-fn map(data: &[f32], l: &Layout, f: impl Fn(f32) -> f32 + Copy) -> Vec<f32> {
+/// Applies `f` (or its vector form `fv`) elementwise; the output is contiguous. Generic over
+/// the op so each gets its own monomorphised loop.
+fn map<V: Fn(F32x4) -> F32x4 + Copy>(
+    data: &[f32],
+    l: &Layout,
+    f: impl Fn(f32) -> f32 + Copy,
+    fv: Option<V>,
+) -> Vec<f32> {
     let n = l.numel();
+    // Every element is written below.
+    let mut out = super::alloc::scratch(n);
     if let Some(r) = l.contiguous_range() {
-        let mut out = super::alloc::zeroed(n);
-        map_row(&data[r], &mut out, f);
+        map_row(&data[r], &mut out, f, fv);
         return out;
     }
     let out_strides = contiguous_strides(&l.shape);
     let rows = Rows::new(&l.shape, [&l.strides, &out_strides]);
     let (len, [s, _]) = (rows.inner_len(), rows.inner_strides());
-    let mut out = super::alloc::zeroed(n);
     rows.for_each([l.offset, 0], |[i, o]| {
         let dst = &mut out[o..o + len];
         if s == 1 {
-            map_row(&data[i..i + len], dst, f);
+            map_row(&data[i..i + len], dst, f, fv);
         } else {
             for (j, d) in dst.iter_mut().enumerate() {
                 *d = f(data[i + j * s]);
@@ -38,51 +63,110 @@ fn map(data: &[f32], l: &Layout, f: impl Fn(f32) -> f32 + Copy) -> Vec<f32> {
     out
 }
 
+/// Marks an op without a vector form.
+const NO_LANES: Option<fn(F32x4) -> F32x4> = None;
+
+/// 1.0 where `mask` is set, else 0.0.
+#[inline(always)]
+fn ones_where(mask: F32x4) -> F32x4 {
+    mask.and(F32x4::splat(1.0))
+}
+
 pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
     use UnaryOp::*;
+    let zero = F32x4::zero();
     match op {
-        Neg => map(data, l, |x| -x),
-        Exp => map(data, l, math::exp),
-        Log => map(data, l, f32::ln),
-        Sqrt => map(data, l, f32::sqrt),
-        Abs => map(data, l, f32::abs),
-        Recip => map(data, l, |x| 1.0 / x),
-        Relu => map(data, l, |x| if x > 0.0 { x } else { 0.0 }),
-        Sigmoid => map(data, l, math::sigmoid),
-        Tanh => map(data, l, math::tanh),
-        Step => map(data, l, |x| if x > 0.0 { 1.0 } else { 0.0 }),
-        Sign => map(data, l, |x| {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        }),
-        Affine { mul, add } => map(data, l, move |x| x * mul + add),
+        Neg => map(data, l, |x| -x, Some(F32x4::neg)),
+        Exp => map(data, l, math::exp, Some(math::exp_v)),
+        Log => map(data, l, f32::ln, NO_LANES),
+        Sqrt => map(data, l, f32::sqrt, Some(F32x4::sqrt)),
+        Abs => map(data, l, f32::abs, Some(F32x4::abs)),
+        Recip => map(data, l, |x| 1.0 / x, Some(|x| F32x4::splat(1.0).div(x))),
+        // NaN > 0 is false: NaN maps to 0 in both forms.
+        Relu => map(data, l, |x| if x > 0.0 { x } else { 0.0 }, Some(move |x: F32x4| x.and(x.gt(zero)))),
+        Sigmoid => map(data, l, math::sigmoid, Some(math::sigmoid_v)),
+        Tanh => map(data, l, math::tanh, Some(math::tanh_v)),
+        Step => map(data, l, |x| if x > 0.0 { 1.0 } else { 0.0 }, Some(move |x: F32x4| ones_where(x.gt(zero)))),
+        Sign => map(
+            data,
+            l,
+            |x| {
+                if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            },
+            NO_LANES,
+        ),
+        Affine { mul, add } => {
+            let (m, a) = (F32x4::splat(mul), F32x4::splat(add));
+            map(data, l, move |x| x * mul + add, Some(move |x: F32x4| x.mul(m).add(a)))
+        }
         PowScalar(p) => {
             if p == 2.0 {
-                map(data, l, |x| x * x)
+                map(data, l, |x| x * x, Some(|x: F32x4| x.mul(x)))
             } else {
-                map(data, l, move |x| x.powf(p))
+                map(data, l, move |x| x.powf(p), NO_LANES)
             }
         }
-        MaxScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.max(v) }),
-        MinScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.min(v) }),
-        GtScalar(v) => map(data, l, move |x| (x > v) as u8 as f32),
-        LtScalar(v) => map(data, l, move |x| (x < v) as u8 as f32),
-        EqScalar(v) => map(data, l, move |x| (x == v) as u8 as f32),
+        MaxScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.max(v) }, NO_LANES),
+        MinScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.min(v) }, NO_LANES),
+        GtScalar(v) => {
+            let vv = F32x4::splat(v);
+            map(data, l, move |x| (x > v) as u8 as f32, Some(move |x: F32x4| ones_where(x.gt(vv))))
+        }
+        LtScalar(v) => {
+            let vv = F32x4::splat(v);
+            map(data, l, move |x| (x < v) as u8 as f32, Some(move |x: F32x4| ones_where(x.lt(vv))))
+        }
+        EqScalar(v) => map(data, l, move |x| (x == v) as u8 as f32, NO_LANES),
     }
 }
 
-fn zip(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, f: impl Fn(f32, f32) -> f32 + Copy) -> Vec<f32> {
-    let n = al.numel();
-    let mut out = super::alloc::zeroed(n);
-    if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
-        for ((o, &x), &y) in out.iter_mut().zip(&a[ra]).zip(&b[rb]) {
-            *o = f(x, y);
+/// `dst[i] = f(a[i], b[i])` with `a`/`b` stepping by 0 or 1 (`STEP_A`, `STEP_B`).
+#[inline(always)]
+fn zip_row<const STEP_A: usize, const STEP_B: usize>(
+    a: &[f32],
+    b: &[f32],
+    dst: &mut [f32],
+    f: impl Fn(f32, f32) -> f32,
+    fv: Option<impl Fn(F32x4, F32x4) -> F32x4>,
+) {
+    let n = dst.len();
+    assert!(a.len() > (n - 1) * STEP_A && b.len() > (n - 1) * STEP_B);
+    let load =
+        |s: &[f32], step: usize, i: usize| if step == 0 { F32x4::splat(s[0]) } else { F32x4::from_slice(&s[i..]) };
+    let mut i = 0;
+    if let Some(fv) = fv {
+        while i + 4 <= n {
+            fv(load(a, STEP_A, i), load(b, STEP_B, i)).write_to(&mut dst[i..]);
+            i += 4;
         }
+    }
+    for (k, d) in dst.iter_mut().enumerate().skip(i) {
+        *d = f(a[k * STEP_A], b[k * STEP_B]);
+    }
+}
+
+fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy>(
+    a: &[f32],
+    al: &Layout,
+    b: &[f32],
+    bl: &Layout,
+    f: impl Fn(f32, f32) -> f32 + Copy,
+    fv: Option<V>,
+) -> Vec<f32> {
+    let n = al.numel();
+    // Every element is written below.
+    let mut out = super::alloc::scratch(n);
+    if n == 0 {
+        return out;
+    }
+    if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
+        zip_row::<1, 1>(&a[ra], &b[rb], &mut out, f, fv);
         return out;
     }
     let out_strides = contiguous_strides(&al.shape);
@@ -91,23 +175,9 @@ fn zip(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, f: impl Fn(f32, f32) -> f
     rows.for_each([al.offset, bl.offset, 0], |[i, j, o]| {
         let dst = &mut out[o..o + len];
         match (sa, sb) {
-            (1, 1) => {
-                for ((d, &x), &y) in dst.iter_mut().zip(&a[i..i + len]).zip(&b[j..j + len]) {
-                    *d = f(x, y);
-                }
-            }
-            (1, 0) => {
-                let y = b[j];
-                for (d, &x) in dst.iter_mut().zip(&a[i..i + len]) {
-                    *d = f(x, y);
-                }
-            }
-            (0, 1) => {
-                let x = a[i];
-                for (d, &y) in dst.iter_mut().zip(&b[j..j + len]) {
-                    *d = f(x, y);
-                }
-            }
+            (1, 1) => zip_row::<1, 1>(&a[i..i + len], &b[j..j + len], dst, f, fv),
+            (1, 0) => zip_row::<1, 0>(&a[i..i + len], &b[j..j + 1], dst, f, fv),
+            (0, 1) => zip_row::<0, 1>(&a[i..i + 1], &b[j..j + len], dst, f, fv),
             _ => {
                 for (k, d) in dst.iter_mut().enumerate() {
                     *d = f(a[i + k * sa], b[j + k * sb]);
@@ -118,22 +188,25 @@ fn zip(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, f: impl Fn(f32, f32) -> f
     out
 }
 
+/// Marks a binary op without a vector form.
+const NO_LANES2: Option<fn(F32x4, F32x4) -> F32x4> = None;
+
 pub fn binary(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, op: BinaryOp) -> Vec<f32> {
     use BinaryOp::*;
     match op {
-        Add => zip(a, al, b, bl, |x, y| x + y),
-        Sub => zip(a, al, b, bl, |x, y| x - y),
-        Mul => zip(a, al, b, bl, |x, y| x * y),
-        Div => zip(a, al, b, bl, |x, y| x / y),
-        Pow => zip(a, al, b, bl, f32::powf),
+        Add => zip(a, al, b, bl, |x, y| x + y, Some(F32x4::add)),
+        Sub => zip(a, al, b, bl, |x, y| x - y, Some(F32x4::sub)),
+        Mul => zip(a, al, b, bl, |x, y| x * y, Some(F32x4::mul)),
+        Div => zip(a, al, b, bl, |x, y| x / y, Some(F32x4::div)),
+        Pow => zip(a, al, b, bl, f32::powf, NO_LANES2),
         // NaN-propagating, like torch.maximum / torch.minimum.
-        Maximum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.max(y) }),
-        Minimum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.min(y) }),
-        Gt => zip(a, al, b, bl, |x, y| (x > y) as u8 as f32),
-        Lt => zip(a, al, b, bl, |x, y| (x < y) as u8 as f32),
-        Ge => zip(a, al, b, bl, |x, y| (x >= y) as u8 as f32),
-        Le => zip(a, al, b, bl, |x, y| (x <= y) as u8 as f32),
-        Eq => zip(a, al, b, bl, |x, y| (x == y) as u8 as f32),
+        Maximum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.max(y) }, NO_LANES2),
+        Minimum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.min(y) }, NO_LANES2),
+        Gt => zip(a, al, b, bl, |x, y| (x > y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.gt(y)))),
+        Lt => zip(a, al, b, bl, |x, y| (x < y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.lt(y)))),
+        Ge => zip(a, al, b, bl, |x, y| (x >= y) as u8 as f32, NO_LANES2),
+        Le => zip(a, al, b, bl, |x, y| (x <= y) as u8 as f32, NO_LANES2),
+        Eq => zip(a, al, b, bl, |x, y| (x == y) as u8 as f32, NO_LANES2),
     }
 }
 
@@ -157,7 +230,10 @@ pub fn copy_into(dst: &mut [f32], dl: &Layout, src: &[f32], sl: &Layout) {
 }
 
 pub fn contiguous(src: &[f32], l: &Layout) -> Vec<f32> {
-    map(src, l, |x| x)
+    if let Some(r) = l.contiguous_range() {
+        return super::alloc::copied(&src[r]);
+    }
+    map(src, l, |x| x, NO_LANES)
 }
 
 #[cfg(test)]
@@ -173,6 +249,57 @@ mod tests {
         let bl = Layout::contiguous(&[1, 3, 1]).broadcast_to("t", &[2, 3, 2]).unwrap();
         let out = binary(&a, &al, &b, &bl, BinaryOp::Add);
         assert_eq!(out, vec![100., 101., 202., 203., 304., 305., 106., 107., 208., 209., 310., 311.]);
+    }
+
+    #[test]
+    fn vector_body_and_scalar_tail_agree() {
+        // The same values at a vector position and in the scalar tail must map identically.
+        let vals = [-3.5f32, -0.0, 0.7, f32::NAN, 12.0, -90.0, 0.01];
+        for &v in &vals {
+            let data = [v, 1.0, 2.0, 3.0, v];
+            let l = Layout::contiguous(&[5]);
+            for op in [
+                UnaryOp::Exp,
+                UnaryOp::Sigmoid,
+                UnaryOp::Tanh,
+                UnaryOp::Relu,
+                UnaryOp::Step,
+                UnaryOp::Neg,
+                UnaryOp::Sqrt,
+                UnaryOp::Recip,
+                UnaryOp::Affine { mul: -1.5, add: 0.25 },
+                UnaryOp::PowScalar(2.0),
+                UnaryOp::GtScalar(0.5),
+                UnaryOp::LtScalar(0.5),
+            ] {
+                let out = unary(&data, &l, op);
+                assert_eq!(out[0].to_bits(), out[4].to_bits(), "{op:?}({v}): {} vs {}", out[0], out[4]);
+            }
+        }
+        assert_eq!(
+            unary(&[-1.0, 0.0, 2.0, f32::NAN, -0.0], &Layout::contiguous(&[5]), UnaryOp::Relu)[..3],
+            [0.0, 0.0, 2.0]
+        );
+    }
+
+    #[test]
+    fn broadcast_rows_of_every_length() {
+        for len in [1usize, 3, 4, 5, 9, 16] {
+            let a: Vec<f32> = (0..2 * 3 * len).map(|x| x as f32 * 0.5 - 3.0).collect();
+            let b = [2.0f32, -1.0, 0.5];
+            let al = Layout::contiguous(&[2, 3, len]);
+            let bl = Layout::contiguous(&[1, 3, 1]).broadcast_to("t", &[2, 3, len]).unwrap();
+            let at = |i: usize| a[i];
+            let bt = |i: usize| b[i / len % 3];
+            for (op, f) in [(BinaryOp::Sub, (|x, y| x - y) as fn(f32, f32) -> f32), (BinaryOp::Div, |x, y| x / y)] {
+                let ab = binary(&a, &al, &b, &bl, op);
+                let ba = binary(&b, &bl, &a, &al, op);
+                for i in 0..a.len() {
+                    assert_eq!(ab[i], f(at(i), bt(i)), "{op:?} len {len} at {i}");
+                    assert_eq!(ba[i], f(bt(i), at(i)), "{op:?} len {len} at {i}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,26 +1,59 @@
-//! Branch-free f32 transcendental approximations written so LLVM vectorises loops over them
-//! (wasm SIMD128 has no exp; calling libm per element costs more than the whole conv layer).
+//! Branch-free f32 transcendental approximations (wasm SIMD128 has no exp; calling libm per
+//! element costs more than the whole conv layer). Each function has a scalar and a four-lane
+//! form performing the same operations in the same order, so vectorised loops and their scalar
+//! tails agree bit for bit.
+
+use super::simd::F32x4;
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
+/// exp flushes to +0 well above here ...
+const EXP_LO: f32 = -88.0;
+/// ... and overflows to +inf above ln(f32::MAX) ≈ 88.7228; clamping at 89 keeps n <= 128.
+const EXP_HI: f32 = 89.0;
+/// 1.5 · 2^23: adding it rounds a float of magnitude < 2^22 to the nearest integer, which then
+/// sits in the low mantissa bits.
+const ROUND: f32 = 12_582_912.0;
+/// Cephes' minimax polynomial for e^r - 1 - r on |r| <= ln2/2, highest degree first.
+const EXP_POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
+/// Below this |x|, tanh uses its odd series: 1 - 2/(e^2x + 1) would lose relative precision.
+const TANH_SERIES: f32 = 0.04;
 
-/// exp(x) with ~1 ulp error over the normal range (Cephes polynomial).
+/// exp(x) to ~1 ulp (Cephes polynomial): x = n·ln2 + r, e^x = 2^n · e^r, with 2^n built in the
+/// exponent bits. It is applied as (2·e^r) · 2^(n-1) so that n = 128 (x just below the
+/// overflow threshold) stays finite; the price is that results below 2^-125 (x < -86.6)
+/// flush to zero.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let x = x.clamp(-88.0, 88.72);
-    let n = (x * LOG2E + 0.5).floor();
+    let x = x.clamp(EXP_LO, EXP_HI);
+    let t = x * LOG2E + ROUND;
+    let n = t - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
+    let mut p = EXP_POLY[0];
+    for c in &EXP_POLY[1..] {
+        p = p * r + c;
+    }
     let y = p * r * r + r + 1.0;
-    // 2^n via the exponent bits; n = -127 gives +0, the right limit for very negative x.
-    let scale = f32::from_bits(((n as i32 + 127).max(0) as u32) << 23);
-    y * scale
+    // The biased exponent of 2^(n-1), read from t's low mantissa bits.
+    let e = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32).wrapping_add(126).max(0);
+    (y + y) * f32::from_bits((e as u32) << 23)
+}
+
+/// [`exp`] on four lanes.
+#[inline(always)]
+pub fn exp_v(x: F32x4) -> F32x4 {
+    // pmin/pmax in this order keep NaN and -0 exactly as f32::clamp does.
+    let x = x.pmin(F32x4::splat(EXP_HI)).pmax(F32x4::splat(EXP_LO));
+    let t = x.mul(F32x4::splat(LOG2E)).add(F32x4::splat(ROUND));
+    let n = t.sub(F32x4::splat(ROUND));
+    let r = x.sub(n.mul(F32x4::splat(LN2_HI))).sub(n.mul(F32x4::splat(LN2_LO)));
+    let mut p = F32x4::splat(EXP_POLY[0]);
+    for &c in &EXP_POLY[1..] {
+        p = p.mul(r).add(F32x4::splat(c));
+    }
+    let y = p.mul(r).mul(r).add(r).add(F32x4::splat(1.0));
+    y.add(y).mul(t.pow2_from_bits(126 - ROUND.to_bits() as i32))
 }
 
 #[inline(always)]
@@ -29,9 +62,14 @@ pub fn sigmoid(x: f32) -> f32 {
 }
 
 #[inline(always)]
+pub fn sigmoid_v(x: F32x4) -> F32x4 {
+    let one = F32x4::splat(1.0);
+    one.div(one.add(exp_v(x.neg())))
+}
+
+#[inline(always)]
 pub fn tanh(x: f32) -> f32 {
-    // Small |x| would lose relative precision in 1 - 2/(e^2x + 1); use the odd series there.
-    if x.abs() < 0.04 {
+    if x.abs() < TANH_SERIES {
         let x2 = x * x;
         x * (1.0 - x2 * (1.0 / 3.0 - x2 * (2.0 / 15.0)))
     } else {
@@ -39,19 +77,47 @@ pub fn tanh(x: f32) -> f32 {
     }
 }
 
+#[inline(always)]
+pub fn tanh_v(x: F32x4) -> F32x4 {
+    let one = F32x4::splat(1.0);
+    let x2 = x.mul(x);
+    let series = x.mul(one.sub(x2.mul(F32x4::splat(1.0 / 3.0).sub(x2.mul(F32x4::splat(2.0 / 15.0))))));
+    let two = F32x4::splat(2.0);
+    let big = one.sub(two.div(exp_v(two.mul(x)).add(one)));
+    x.abs().lt(F32x4::splat(TANH_SERIES)).select(series, big)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Inputs covering the clamps, the series switch, signed zeros and non-finite values.
+    fn inputs() -> Vec<f32> {
+        let mut v: Vec<f32> = (-20_000..20_000).map(|i| i as f32 * 0.0071).collect();
+        v.extend([0.0, -0.0, 0.039_999, 0.04, -0.04, 88.72, 88.73, 88.8, 89.5, -88.0, -89.0, 1e30, -1e30]);
+        v.extend([f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MIN_POSITIVE, -f32::MIN_POSITIVE]);
+        v
+    }
+
+    fn same(a: f32, b: f32) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
     #[test]
     fn exp_matches_std() {
         let mut worst = 0.0f64;
-        let mut x = -87.0f32;
-        while x < 88.0 {
+        let mut x = -86.6f32;
+        while x < 88.72 {
             let (a, b) = (super::exp(x) as f64, (x as f64).exp());
             worst = worst.max(((a - b) / b).abs());
             x += 0.0137;
         }
         assert!(worst < 4e-7, "worst relative error {worst}");
+        assert!(super::exp(88.72).is_finite() && super::exp(88.73) == f32::INFINITY);
+        assert_eq!(super::exp(f32::INFINITY), f32::INFINITY);
+        assert_eq!(super::exp(1e30), f32::INFINITY);
         assert_eq!(super::exp(f32::NEG_INFINITY), 0.0);
+        assert_eq!(super::exp(-87.5), 0.0);
         assert!(super::exp(f32::NAN).is_nan());
     }
 
@@ -63,6 +129,22 @@ mod tests {
             let s = 1.0 / (1.0 + (-(x as f64)).exp());
             assert!((super::sigmoid(x) as f64 - s).abs() < 3e-7, "sigmoid({x})");
             x += 0.00731;
+        }
+    }
+
+    #[test]
+    fn vector_forms_match_scalar_bitwise() {
+        type Pair = (fn(f32) -> f32, fn(F32x4) -> F32x4, &'static str);
+        let fns: [Pair; 3] = [(exp, exp_v, "exp"), (sigmoid, sigmoid_v, "sigmoid"), (tanh, tanh_v, "tanh")];
+        let xs = inputs();
+        for (s, v, name) in fns {
+            for c in xs.chunks_exact(4) {
+                let mut out = [0.0f32; 4];
+                v(F32x4::from_slice(c)).write_to(&mut out);
+                for (&x, &o) in c.iter().zip(&out) {
+                    assert!(same(o, s(x)), "{name}({x}): vector {o} vs scalar {}", s(x));
+                }
+            }
         }
     }
 }

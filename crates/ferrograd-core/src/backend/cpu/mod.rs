@@ -1,13 +1,19 @@
 //! The CPU backend: plain `Vec<f32>` storage and cache-blocked, SIMD-friendly kernels.
 
 pub mod alloc;
-mod conv;
+pub mod conv;
+mod conv_direct;
+#[cfg(test)]
+mod conv_tests;
 mod elementwise;
 pub mod gemm;
 pub(crate) mod math;
+mod parallel;
 mod pool;
+mod pool_fast;
 mod reduce;
 mod resize;
+mod simd;
 mod strided;
 
 use super::*;
@@ -76,7 +82,8 @@ impl BackendStorage for CpuStorage {
         Ok(CpuStorage(out))
     }
     fn matmul(&self, rhs: &Self, p: &MatmulParams) -> Result<Self> {
-        let mut out = alloc::zeroed(p.batch * p.m * p.n);
+        // gemm overwrites every element (zero-filling itself when k = 0).
+        let mut out = alloc::scratch(p.batch * p.m * p.n);
         for b in 0..p.batch {
             let a =
                 gemm::MatRef { data: &self.0, offset: p.lhs.offset + b * p.lhs.batch, rs: p.lhs.row, cs: p.lhs.col };
@@ -105,9 +112,15 @@ impl BackendStorage for CpuStorage {
         Ok(CpuStorage(conv::backward_weight(&self.0, &g.0, p)))
     }
     fn pool2d(&self, p: &Pool2dParams) -> Result<Self> {
+        if pool_fast::applies(p) {
+            return Ok(CpuStorage(pool_fast::avg2x2_forward(&self.0, p)));
+        }
         Ok(CpuStorage(pool::forward(&self.0, p)))
     }
     fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
+        if pool_fast::applies(p) {
+            return Ok(CpuStorage(pool_fast::avg2x2_backward(&g.0, p)));
+        }
         Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
     }
     fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self> {

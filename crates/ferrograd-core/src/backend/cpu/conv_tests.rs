@@ -1,0 +1,147 @@
+//! Both convolution algorithms against a naive f64 reference, on shapes that hit every edge:
+//! stride, dilation, groups, asymmetric padding, non-square maps, pixel tails and channel counts
+//! that do not fill a register tile.
+
+use super::alloc;
+use super::conv::{backward_input_with, backward_weight_with, forward_with, Algo};
+use crate::backend::Conv2dParams;
+
+#[allow(clippy::too_many_arguments)]
+fn params(
+    n: usize,
+    c_in: usize,
+    (h, w): (usize, usize),
+    c_out: usize,
+    (kh, kw): (usize, usize),
+    stride: (usize, usize),
+    padding: (usize, usize),
+    dilation: (usize, usize),
+    groups: usize,
+) -> Conv2dParams {
+    let out_h = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1;
+    let out_w = (w + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1;
+    Conv2dParams { n, c_in, h, w, c_out, kh, kw, stride, padding, dilation, groups, out_h, out_w }
+}
+
+fn data(len: usize, seed: usize) -> Vec<f32> {
+    (0..len).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.0) - 1.0).collect()
+}
+
+/// Calls `f(x_index, w_index, y_index)` for every multiply-add of the convolution.
+fn each_term(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
+    let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+    for n in 0..p.n {
+        for co in 0..p.c_out {
+            let g = co / cog;
+            for oy in 0..p.out_h {
+                for ox in 0..p.out_w {
+                    let yi = ((n * p.c_out + co) * p.out_h + oy) * p.out_w + ox;
+                    for ci in 0..cig {
+                        for ki in 0..p.kh {
+                            for kj in 0..p.kw {
+                                let iy = (oy * p.stride.0 + ki * p.dilation.0) as isize - p.padding.0 as isize;
+                                let ix = (ox * p.stride.1 + kj * p.dilation.1) as isize - p.padding.1 as isize;
+                                if iy < 0 || ix < 0 || iy >= p.h as isize || ix >= p.w as isize {
+                                    continue;
+                                }
+                                let xi = ((n * p.c_in + g * cig + ci) * p.h + iy as usize) * p.w + ix as usize;
+                                let wi = ((co * cig + ci) * p.kh + ki) * p.kw + kj;
+                                f(xi, wi, yi);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Asserts `got` matches `want` (f64 sums) to within f32 rounding of the summed magnitudes.
+fn check(what: &str, got: &[f32], want: &[f64], mag: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, ((&g, &w), &m)) in got.iter().zip(want).zip(mag).enumerate() {
+        assert!((g as f64 - w).abs() <= 1e-5 * m + 1e-6, "{what}[{i}]: got {g}, want {w}");
+    }
+}
+
+/// Leaves NaN-filled buffers of the output sizes in the pool, so a kernel that skips an
+/// element of a recycled output buffer shows up as NaN.
+fn poison(p: &Conv2dParams) {
+    for len in [p.n * p.c_out * p.out_h * p.out_w, p.n * p.c_in * p.h * p.w, p.c_out * p.c_in / p.groups * p.kh * p.kw]
+    {
+        alloc::recycle(vec![f32::NAN; len]);
+    }
+}
+
+fn check_all(p: &Conv2dParams) {
+    let x = data(p.n * p.c_in * p.h * p.w, 1);
+    let w = data(p.c_out * p.c_in / p.groups * p.kh * p.kw, 2);
+    let b = data(p.c_out, 3);
+    let dy = data(p.n * p.c_out * p.out_h * p.out_w, 4);
+    let (mut y, mut ym) = (vec![0.0f64; dy.len()], vec![0.0f64; dy.len()]);
+    let (mut dx, mut dxm) = (vec![0.0f64; x.len()], vec![0.0f64; x.len()]);
+    let (mut dw, mut dwm) = (vec![0.0f64; w.len()], vec![0.0f64; w.len()]);
+    each_term(p, |xi, wi, yi| {
+        let (xv, wv, dv) = (x[xi] as f64, w[wi] as f64, dy[yi] as f64);
+        y[yi] += xv * wv;
+        ym[yi] += (xv * wv).abs();
+        dx[xi] += dv * wv;
+        dxm[xi] += (dv * wv).abs();
+        dw[wi] += dv * xv;
+        dwm[wi] += (dv * xv).abs();
+    });
+    let hw = p.out_h * p.out_w;
+    for (i, v) in y.iter_mut().enumerate() {
+        *v += b[i / hw % p.c_out] as f64;
+    }
+    for algo in [Algo::Im2col, Algo::Direct, Algo::Auto] {
+        let what = |pass: &str| format!("{pass} {algo:?} {p:?}");
+        poison(p);
+        check(&what("forward"), &forward_with(algo, &x, &w, Some(&b), p), &y, &ym);
+        poison(p);
+        check(&what("backward_input"), &backward_input_with(algo, &dy, &w, p), &dx, &dxm);
+        poison(p);
+        check(&what("backward_weight"), &backward_weight_with(algo, &x, &dy, p), &dw, &dwm);
+    }
+}
+
+#[test]
+fn lenet_layers() {
+    check_all(&params(3, 1, (28, 28), 6, (5, 5), (1, 1), (2, 2), (1, 1), 1));
+    check_all(&params(3, 6, (14, 14), 16, (5, 5), (1, 1), (0, 0), (1, 1), 1));
+}
+
+#[test]
+fn batches_spanning_several_reduction_tasks() {
+    // 37 images: three weight-gradient tasks of 16, the last partial.
+    check_all(&params(37, 2, (5, 6), 3, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    // Planes too large to sweep many images at once.
+    check_all(&params(5, 2, (40, 40), 20, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+}
+
+#[test]
+fn resnet_like_layers() {
+    check_all(&params(2, 16, (6, 6), 8, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    check_all(&params(2, 8, (7, 7), 12, (3, 3), (2, 2), (1, 1), (1, 1), 1));
+    check_all(&params(2, 5, (3, 3), 7, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    check_all(&params(2, 6, (5, 6), 10, (1, 1), (1, 1), (0, 0), (1, 1), 1));
+}
+
+#[test]
+fn odd_configurations() {
+    // stride 2 × 1, dilation 2 × 1, groups 2, asymmetric padding, non-square
+    check_all(&params(2, 4, (9, 7), 6, (3, 2), (2, 1), (1, 0), (2, 1), 2));
+    // dilation 2 at stride 1 (direct path), pixel tails of every length
+    check_all(&params(1, 3, (5, 11), 5, (3, 3), (1, 1), (1, 2), (2, 2), 1));
+    check_all(&params(2, 4, (6, 7), 6, (3, 3), (1, 1), (1, 1), (1, 1), 2));
+    // padding wider than the kernel: the input gradient falls back to im2col
+    check_all(&params(1, 2, (4, 5), 3, (2, 2), (1, 1), (2, 2), (1, 1), 1));
+    // every specialised weight-gradient width, and one without a specialisation
+    for kw in 1..=8 {
+        check_all(&params(2, 2, (6, 13), 9, (2, kw), (1, 1), (1, kw / 2), (1, 1), 1));
+    }
+    // channel counts that leave partial register tiles (6, 12 and 4-wide tiles)
+    for c_out in [1, 5, 7, 12, 13] {
+        check_all(&params(1, 3, (8, 9), c_out, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    }
+}

@@ -1,0 +1,310 @@
+//! A four-lane f32 vector: wasm SIMD128 when the build enables it, plain arrays otherwise.
+//!
+//! Kernels are written once against [`F32x4`]. Both implementations perform the same IEEE
+//! operations lane by lane (a multiply and a separate add, never a fused multiply-add), so the
+//! native test build computes bit-for-bit what the wasm build computes.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::*;
+
+    #[derive(Clone, Copy)]
+    #[repr(transparent)]
+    pub struct F32x4(v128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn splat(v: f32) -> Self {
+            Self(f32x4_splat(v))
+        }
+        /// # Safety
+        /// `p..p+4` must be readable.
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller guarantees 16 readable bytes; v128_load has no alignment need.
+            Self(unsafe { v128_load(p as *const v128) })
+        }
+        /// # Safety
+        /// `p` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            // SAFETY: the caller guarantees `p` is readable.
+            Self(unsafe { v128_load32_splat(p as *const u32) })
+        }
+        /// # Safety
+        /// `p..p+4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            // SAFETY: the caller guarantees 16 writable bytes.
+            unsafe { v128_store(p as *mut v128, self.0) }
+        }
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            Self(f32x4_add(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            Self(f32x4_sub(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            Self(f32x4_mul(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            Self(f32x4_div(self.0, o.0))
+        }
+        /// `o < self ? o : self` (x86 `minps`): a NaN in `self` passes through.
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            Self(f32x4_pmin(self.0, o.0))
+        }
+        /// `self < o ? o : self` (x86 `maxps`): a NaN in `self` passes through.
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            Self(f32x4_pmax(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            Self(f32x4_sqrt(self.0))
+        }
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            Self(f32x4_neg(self.0))
+        }
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            Self(f32x4_abs(self.0))
+        }
+        /// `self < o` lane-wise: an all-ones / all-zeros mask.
+        #[inline(always)]
+        pub fn lt(self, o: Self) -> Self {
+            Self(f32x4_lt(self.0, o.0))
+        }
+        /// Lanes of `a` where the mask `self` is set, else lanes of `b`.
+        #[inline(always)]
+        pub fn select(self, a: Self, b: Self) -> Self {
+            Self(v128_bitselect(a.0, b.0, self.0))
+        }
+        /// Bitwise and (with a lane mask: keeps the masked lanes, zeroes the rest).
+        #[inline(always)]
+        pub fn and(self, o: Self) -> Self {
+            Self(v128_and(self.0, o.0))
+        }
+        /// `2^(e - 127)` for `e = bits + bias` in `0..=254` (`e < 0` gives +0), where `bits`
+        /// are the lanes' bit patterns read as integers: a power of two from an integer hidden
+        /// in the low mantissa bits.
+        #[inline(always)]
+        pub fn pow2_from_bits(self, bias: i32) -> Self {
+            let e = i32x4_max(i32x4_add(self.0, i32x4_splat(bias)), i32x4_splat(0));
+            Self(i32x4_shl(e, 23))
+        }
+        /// First two lanes summed, then the last two, then both: the order the scalar fallback
+        /// uses too.
+        #[inline(always)]
+        pub fn hsum(self) -> f32 {
+            let v = self.0;
+            (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
+                + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v))
+        }
+        /// The even and the odd lanes of `self` then `o`: `([a0, a2, b0, b2], [a1, a3, b1, b3])`.
+        #[inline(always)]
+        pub fn deinterleave(self, o: Self) -> (Self, Self) {
+            (Self(i32x4_shuffle::<0, 2, 4, 6>(self.0, o.0)), Self(i32x4_shuffle::<1, 3, 5, 7>(self.0, o.0)))
+        }
+        /// Each lane of `self` twice: `[a0, a0, a1, a1]` and `[a2, a2, a3, a3]`.
+        #[inline(always)]
+        pub fn dup_lanes(self) -> (Self, Self) {
+            (Self(i32x4_shuffle::<0, 0, 1, 1>(self.0, self.0)), Self(i32x4_shuffle::<2, 2, 3, 3>(self.0, self.0)))
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    #[derive(Clone, Copy)]
+    pub struct F32x4([f32; 4]);
+
+    #[inline(always)]
+    fn lanes(a: [f32; 4], b: [f32; 4], f: impl Fn(f32, f32) -> f32) -> F32x4 {
+        F32x4(std::array::from_fn(|i| f(a[i], b[i])))
+    }
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn splat(v: f32) -> Self {
+            Self([v; 4])
+        }
+        /// # Safety
+        /// `p..p+4` must be readable.
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            // SAFETY: the caller guarantees 16 readable bytes; read_unaligned has no alignment need.
+            Self(unsafe { (p as *const [f32; 4]).read_unaligned() })
+        }
+        /// # Safety
+        /// `p` must be readable.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            // SAFETY: the caller guarantees `p` is readable.
+            Self([unsafe { p.read() }; 4])
+        }
+        /// # Safety
+        /// `p..p+4` must be writable.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            // SAFETY: the caller guarantees 16 writable bytes.
+            unsafe { (p as *mut [f32; 4]).write_unaligned(self.0) }
+        }
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| a + b)
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| a - b)
+        }
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| a * b)
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| a / b)
+        }
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| if b < a { b } else { a })
+        }
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| if a < b { b } else { a })
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            Self(self.0.map(f32::sqrt))
+        }
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            Self(self.0.map(|x| -x))
+        }
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            Self(self.0.map(f32::abs))
+        }
+        #[inline(always)]
+        pub fn lt(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| f32::from_bits(if a < b { u32::MAX } else { 0 }))
+        }
+        #[inline(always)]
+        pub fn select(self, a: Self, b: Self) -> Self {
+            Self(std::array::from_fn(|i| {
+                let m = self.0[i].to_bits();
+                f32::from_bits((a.0[i].to_bits() & m) | (b.0[i].to_bits() & !m))
+            }))
+        }
+        #[inline(always)]
+        pub fn and(self, o: Self) -> Self {
+            Self(std::array::from_fn(|i| f32::from_bits(self.0[i].to_bits() & o.0[i].to_bits())))
+        }
+        #[inline(always)]
+        pub fn pow2_from_bits(self, bias: i32) -> Self {
+            Self(self.0.map(|v| f32::from_bits(((v.to_bits() as i32).wrapping_add(bias).max(0) as u32) << 23)))
+        }
+        #[inline(always)]
+        pub fn hsum(self) -> f32 {
+            let v = self.0;
+            (v[0] + v[1]) + (v[2] + v[3])
+        }
+        #[inline(always)]
+        pub fn deinterleave(self, o: Self) -> (Self, Self) {
+            let (a, b) = (self.0, o.0);
+            (Self([a[0], a[2], b[0], b[2]]), Self([a[1], a[3], b[1], b[3]]))
+        }
+        #[inline(always)]
+        pub fn dup_lanes(self) -> (Self, Self) {
+            let a = self.0;
+            (Self([a[0], a[0], a[1], a[1]]), Self([a[2], a[2], a[3], a[3]]))
+        }
+    }
+}
+
+pub use imp::F32x4;
+
+impl F32x4 {
+    #[inline(always)]
+    pub fn zero() -> Self {
+        Self::splat(0.0)
+    }
+    /// `self + a * b`, rounded after the multiply and after the add.
+    #[inline(always)]
+    pub fn madd(self, a: Self, b: Self) -> Self {
+        self.add(a.mul(b))
+    }
+    /// The first four elements of `s`.
+    #[inline(always)]
+    pub fn from_slice(s: &[f32]) -> Self {
+        assert!(s.len() >= 4);
+        // SAFETY: asserted above.
+        unsafe { Self::load(s.as_ptr()) }
+    }
+    /// Writes the four lanes to the start of `s`.
+    #[inline(always)]
+    pub fn write_to(self, s: &mut [f32]) {
+        assert!(s.len() >= 4);
+        // SAFETY: asserted above.
+        unsafe { self.store(s.as_mut_ptr()) }
+    }
+    /// `self > o` lane-wise (a mask).
+    #[inline(always)]
+    pub fn gt(self, o: Self) -> Self {
+        o.lt(self)
+    }
+    /// All-ones in the first `n` lanes, zero in the others (for [`F32x4::and`]).
+    #[inline(always)]
+    pub fn first_lanes(n: usize) -> Self {
+        Self::from_slice(&[0.0, 1.0, 2.0, 3.0]).lt(Self::splat(n as f32))
+    }
+    /// Writes the first `n <= 4` lanes to `s`.
+    #[inline(always)]
+    pub fn write_partial(self, s: &mut [f32], n: usize) {
+        let mut t = [0.0f32; 4];
+        self.write_to(&mut t);
+        s[..n].copy_from_slice(&t[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::F32x4;
+
+    fn arr(v: F32x4) -> [f32; 4] {
+        let mut a = [0.0; 4];
+        v.write_to(&mut a);
+        a
+    }
+
+    #[test]
+    fn lane_ops_match_scalar() {
+        let a = F32x4::from_slice(&[1.5, -2.0, f32::NAN, 0.0]);
+        let b = F32x4::from_slice(&[0.5, 3.0, 1.0, -0.0]);
+        assert_eq!(arr(a.madd(a, b))[..2], [1.5 + 1.5 * 0.5, -2.0 + -2.0 * 3.0]);
+        let mx = arr(a.pmax(b));
+        assert_eq!(mx[..2], [1.5, 3.0]);
+        assert!(mx[2].is_nan());
+        assert_eq!(arr(a.pmin(b))[..2], [0.5, -2.0]);
+        let bits = |v: f32| F32x4::splat(f32::from_bits(v.to_bits()));
+        assert_eq!(arr(bits(f32::from_bits(3)).pow2_from_bits(127)), [8.0; 4]);
+        assert_eq!(arr(bits(f32::from_bits(0)).pow2_from_bits(-130)), [0.0; 4]);
+        assert_eq!(F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).hsum(), 10.0);
+        let (e, o) = F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).deinterleave(F32x4::from_slice(&[5.0, 6.0, 7.0, 8.0]));
+        assert_eq!((arr(e), arr(o)), ([1.0, 3.0, 5.0, 7.0], [2.0, 4.0, 6.0, 8.0]));
+        let (lo, hi) = F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).dup_lanes();
+        assert_eq!((arr(lo), arr(hi)), ([1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 4.0, 4.0]));
+        let m = F32x4::from_slice(&[1.0, 5.0, 0.0, 0.0]).lt(F32x4::splat(2.0));
+        assert_eq!(arr(m.select(F32x4::splat(7.0), F32x4::splat(9.0))), [7.0, 9.0, 7.0, 7.0]);
+        let v = F32x4::from_slice(&[1.0, f32::INFINITY, 3.0, f32::NAN]);
+        assert_eq!(arr(v.and(F32x4::first_lanes(1))), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(arr(v.and(F32x4::first_lanes(3)))[2], 3.0);
+    }
+}
