@@ -7,6 +7,8 @@
 
 pub mod cpu;
 pub mod params;
+#[cfg(feature = "gpu")]
+pub mod wgpu;
 
 pub use params::*;
 
@@ -69,17 +71,32 @@ pub trait BackendDevice: Clone {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Device {
     Cpu,
+    #[cfg(feature = "gpu")]
+    Gpu(wgpu::GpuDevice),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Storage {
     Cpu(cpu::CpuStorage),
+    #[cfg(feature = "gpu")]
+    Gpu(wgpu::GpuStorage),
 }
 
+/// Runs `$body` with `$s` bound to the backend storage; `wrap` puts a returned storage back
+/// into the same variant. Without the `gpu` feature each match has one arm (zero cost).
 macro_rules! dispatch {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
             Storage::Cpu($s) => $body,
+            #[cfg(feature = "gpu")]
+            Storage::Gpu($s) => $body,
+        }
+    };
+    (wrap $self:expr, $s:ident => $body:expr) => {
+        match $self {
+            Storage::Cpu($s) => ($body).map(Storage::Cpu),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu($s) => ($body).map(Storage::Gpu),
         }
     };
 }
@@ -88,6 +105,17 @@ macro_rules! dispatch2 {
     ($op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr) => {
         match ($a, $b) {
             (Storage::Cpu($x), Storage::Cpu($y)) => $body,
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu($x), Storage::Gpu($y)) => $body,
+            #[allow(unreachable_patterns)]
+            _ => $crate::bail!($op, "operands live on different devices"),
+        }
+    };
+    (wrap $op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr) => {
+        match ($a, $b) {
+            (Storage::Cpu($x), Storage::Cpu($y)) => ($body).map(Storage::Cpu),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu($x), Storage::Gpu($y)) => ($body).map(Storage::Gpu),
             #[allow(unreachable_patterns)]
             _ => $crate::bail!($op, "operands live on different devices"),
         }
@@ -96,7 +124,11 @@ macro_rules! dispatch2 {
 
 impl Storage {
     pub fn device(&self) -> Device {
-        dispatch!(self, _s => Device::Cpu)
+        match self {
+            Storage::Cpu(_) => Device::Cpu,
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(s) => Device::Gpu(s.device().clone()),
+        }
     }
     pub fn len(&self) -> usize {
         dispatch!(self, s => s.len())
@@ -108,21 +140,28 @@ impl Storage {
         dispatch!(self, s => s.to_vec(l))
     }
     pub fn contiguous(&self, l: &Layout) -> Result<Storage> {
-        dispatch!(self, s => s.contiguous(l).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.contiguous(l))
     }
     pub fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Storage> {
-        dispatch!(self, s => s.unary(l, op).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.unary(l, op))
     }
     pub fn binary(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: BinaryOp) -> Result<Storage> {
-        dispatch2!("binary", self, rhs, (a, b) => a.binary(l, b, rl, op).map(Storage::Cpu))
+        dispatch2!(wrap "binary", self, rhs, (a, b) => a.binary(l, b, rl, op))
     }
     pub fn reduce(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<Storage> {
-        dispatch!(self, s => s.reduce(l, dims, op).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.reduce(l, dims, op))
     }
     pub fn matmul(&self, rhs: &Storage, p: &MatmulParams) -> Result<Storage> {
-        dispatch2!("matmul", self, rhs, (a, b) => a.matmul(b, p).map(Storage::Cpu))
+        dispatch2!(wrap "matmul", self, rhs, (a, b) => a.matmul(b, p))
     }
+    /// Same device: the backend's copy. Across devices (loading CPU weights into a GPU model,
+    /// `init` sampling on the CPU) the source is transferred first, as PyTorch's `copy_` does.
     pub fn copy_into(&mut self, dl: &Layout, src: &Storage, sl: &Layout) -> Result<()> {
+        #[cfg(feature = "gpu")]
+        if self.device() != src.device() {
+            let moved = src.to_device(&self.device(), sl)?;
+            return self.copy_into(dl, &moved, &Layout::contiguous(&sl.shape));
+        }
         dispatch2!("copy", self, src, (a, b) => a.copy_into(dl, b, sl))
     }
     pub fn axpby_inplace(&mut self, alpha: f32, src: &Storage, beta: f32) -> Result<()> {
@@ -132,66 +171,82 @@ impl Storage {
         match (self, w, bias) {
             (Storage::Cpu(x), Storage::Cpu(w), None) => x.conv2d(w, None, p).map(Storage::Cpu),
             (Storage::Cpu(x), Storage::Cpu(w), Some(Storage::Cpu(b))) => x.conv2d(w, Some(b), p).map(Storage::Cpu),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(x), Storage::Gpu(w), None) => x.conv2d(w, None, p).map(Storage::Gpu),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(x), Storage::Gpu(w), Some(Storage::Gpu(b))) => x.conv2d(w, Some(b), p).map(Storage::Gpu),
             #[allow(unreachable_patterns)]
             _ => crate::bail!("conv2d", "operands live on different devices"),
         }
     }
     pub fn conv2d_backward_input(&self, w: &Storage, p: &Conv2dParams) -> Result<Storage> {
-        dispatch2!("conv2d_backward", self, w, (g, w) => g.conv2d_backward_input(w, p).map(Storage::Cpu))
+        dispatch2!(wrap "conv2d_backward", self, w, (g, w) => g.conv2d_backward_input(w, p))
     }
     pub fn conv2d_backward_weight(&self, g: &Storage, p: &Conv2dParams) -> Result<Storage> {
-        dispatch2!("conv2d_backward", self, g, (x, g) => x.conv2d_backward_weight(g, p).map(Storage::Cpu))
+        dispatch2!(wrap "conv2d_backward", self, g, (x, g) => x.conv2d_backward_weight(g, p))
     }
     pub fn pool2d(&self, p: &Pool2dParams) -> Result<Storage> {
-        dispatch!(self, s => s.pool2d(p).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.pool2d(p))
     }
     pub fn pool2d_backward(&self, g: &Storage, p: &Pool2dParams) -> Result<Storage> {
-        dispatch2!("pool2d_backward", self, g, (x, g) => x.pool2d_backward(g, p).map(Storage::Cpu))
+        dispatch2!(wrap "pool2d_backward", self, g, (x, g) => x.pool2d_backward(g, p))
     }
     pub fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Storage> {
-        dispatch!(self, s => s.adaptive_avg_pool2d(p).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.adaptive_avg_pool2d(p))
     }
     pub fn adaptive_avg_pool2d_backward(&self, p: &AdaptivePoolParams) -> Result<Storage> {
-        dispatch!(self, s => s.adaptive_avg_pool2d_backward(p).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.adaptive_avg_pool2d_backward(p))
     }
     pub fn resize_bilinear(&self, p: &ResizeParams) -> Result<Storage> {
-        dispatch!(self, s => s.resize_bilinear(p).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.resize_bilinear(p))
     }
     pub fn resize_bilinear_backward(&self, p: &ResizeParams) -> Result<Storage> {
-        dispatch!(self, s => s.resize_bilinear_backward(p).map(Storage::Cpu))
+        dispatch!(wrap self, s => s.resize_bilinear_backward(p))
     }
     pub fn gather_cols(&self, idx: &Storage, rows: usize, cols: usize) -> Result<Storage> {
-        dispatch2!("gather", self, idx, (x, i) => x.gather_cols(i, rows, cols).map(Storage::Cpu))
+        dispatch2!(wrap "gather", self, idx, (x, i) => x.gather_cols(i, rows, cols))
     }
     pub fn scatter_cols(&self, idx: &Storage, rows: usize, cols: usize) -> Result<Storage> {
-        dispatch2!("scatter", self, idx, (x, i) => x.scatter_cols(i, rows, cols).map(Storage::Cpu))
+        dispatch2!(wrap "scatter", self, idx, (x, i) => x.scatter_cols(i, rows, cols))
     }
+}
+
+/// Runs `$body` with `$d` bound to the backend device, wrapping the storage it returns.
+macro_rules! on_device {
+    ($self:expr, $d:ident => $body:expr) => {
+        match $self {
+            Device::Cpu => {
+                let $d = &cpu::CpuDevice;
+                ($body).map(Storage::Cpu)
+            }
+            #[cfg(feature = "gpu")]
+            Device::Gpu($d) => ($body).map(Storage::Gpu),
+        }
+    };
 }
 
 impl Device {
     pub fn zeros(&self, len: usize) -> Result<Storage> {
-        match self {
-            Device::Cpu => cpu::CpuDevice.zeros(len).map(Storage::Cpu),
-        }
+        on_device!(self, d => d.zeros(len))
     }
     pub fn full(&self, len: usize, v: f32) -> Result<Storage> {
-        match self {
-            Device::Cpu => cpu::CpuDevice.full(len, v).map(Storage::Cpu),
-        }
+        on_device!(self, d => d.full(len, v))
     }
     pub fn from_slice(&self, data: &[f32]) -> Result<Storage> {
-        match self {
-            Device::Cpu => cpu::CpuDevice.upload(data).map(Storage::Cpu),
-        }
+        on_device!(self, d => d.upload(data))
     }
     pub fn rand_uniform(&self, len: usize, lo: f32, hi: f32) -> Result<Storage> {
-        match self {
-            Device::Cpu => cpu::CpuDevice.rand_uniform(len, lo, hi).map(Storage::Cpu),
-        }
+        on_device!(self, d => d.rand_uniform(len, lo, hi))
     }
     pub fn rand_normal(&self, len: usize, mean: f32, std: f32) -> Result<Storage> {
+        on_device!(self, d => d.rand_normal(len, mean, std))
+    }
+    /// `"cpu"` or `"gpu"`, as the JS API names devices.
+    pub fn name(&self) -> &'static str {
         match self {
-            Device::Cpu => cpu::CpuDevice.rand_normal(len, mean, std).map(Storage::Cpu),
+            Device::Cpu => "cpu",
+            #[cfg(feature = "gpu")]
+            Device::Gpu(_) => "gpu",
         }
     }
 }

@@ -1,0 +1,440 @@
+//! Op launchers: turn layouts and op descriptors into parameter blocks and grids.
+
+use super::kernels::Kernel;
+use super::{u32_of, GpuStorage};
+use crate::backend::*;
+use crate::shape::Layout;
+use crate::{bail, Result};
+
+const MAX_RANK: usize = 8;
+const WG: usize = 256;
+/// GEMM tile edge (see gemm.wgsl).
+const TILE: usize = 64;
+
+/// Merges dims across which every layout is contiguous and drops size-1 dims, so most
+/// strided views reach the kernels as 1-3 dims. Returns sizes and per-layout strides,
+/// outermost first.
+fn collapse<const L: usize>(shape: &[usize], strides: [&[usize]; L]) -> (Vec<usize>, [Vec<usize>; L]) {
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut st: [Vec<usize>; L] = std::array::from_fn(|_| Vec::new());
+    for d in (0..shape.len()).rev() {
+        if shape[d] == 1 {
+            continue;
+        }
+        if let Some(&inner) = sizes.last() {
+            let k = sizes.len() - 1;
+            if (0..L).all(|l| strides[l][d] == st[l][k] * inner) {
+                sizes[k] *= shape[d];
+                continue;
+            }
+        }
+        sizes.push(shape[d]);
+        for l in 0..L {
+            st[l].push(strides[l][d]);
+        }
+    }
+    sizes.reverse();
+    for s in &mut st {
+        s.reverse();
+    }
+    (sizes, st)
+}
+
+/// Writes `v` into `meta[at..at + MAX_RANK]`.
+fn put(op: &'static str, meta: &mut [u32], at: usize, v: &[usize]) -> Result<()> {
+    if v.len() > MAX_RANK {
+        bail!(op, "a layout with {} non-mergeable dims exceeds the GPU kernels' {MAX_RANK}", v.len());
+    }
+    for (i, &x) in v.iter().enumerate() {
+        meta[at + i] = u32_of(op, x)?;
+    }
+    Ok(())
+}
+
+fn groups_for(threads: usize) -> [u32; 3] {
+    [threads.div_ceil(WG).max(1) as u32, 1, 1]
+}
+
+/// Parameter block of an elementwise kernel (see elementwise.wgsl).
+#[allow(clippy::too_many_arguments)]
+fn ew_meta(
+    op_name: &'static str,
+    n: usize,
+    op: u32,
+    f: [f32; 2],
+    o: [usize; 2],
+    sizes: &[usize],
+    s0: &[usize],
+    s1: &[usize],
+) -> Result<Vec<u32>> {
+    let mut m = vec![0u32; 32];
+    m[0] = u32_of(op_name, n)?;
+    m[1] = sizes.len() as u32;
+    m[2] = op;
+    m[3] = f[0].to_bits();
+    m[4] = f[1].to_bits();
+    m[5] = u32_of(op_name, o[0])?;
+    m[6] = u32_of(op_name, o[1])?;
+    put(op_name, &mut m, 8, sizes)?;
+    put(op_name, &mut m, 16, s0)?;
+    put(op_name, &mut m, 24, s1)?;
+    Ok(m)
+}
+
+fn unary_code(op: UnaryOp) -> (u32, [f32; 2]) {
+    use UnaryOp::*;
+    match op {
+        Neg => (0, [0.0; 2]),
+        Exp => (1, [0.0; 2]),
+        Log => (2, [0.0; 2]),
+        Sqrt => (3, [0.0; 2]),
+        Abs => (4, [0.0; 2]),
+        Recip => (5, [0.0; 2]),
+        Relu => (6, [0.0; 2]),
+        Sigmoid => (7, [0.0; 2]),
+        Tanh => (8, [0.0; 2]),
+        Step => (9, [0.0; 2]),
+        Sign => (10, [0.0; 2]),
+        Affine { mul, add } => (11, [mul, add]),
+        PowScalar(p) => (12, [p, 0.0]),
+        MaxScalar(v) => (13, [v, 0.0]),
+        MinScalar(v) => (14, [v, 0.0]),
+        GtScalar(v) => (15, [v, 0.0]),
+        LtScalar(v) => (16, [v, 0.0]),
+        EqScalar(v) => (17, [v, 0.0]),
+    }
+}
+
+fn binary_code(op: BinaryOp) -> u32 {
+    use BinaryOp::*;
+    match op {
+        Add => 0,
+        Sub => 1,
+        Mul => 2,
+        Div => 3,
+        Pow => 4,
+        Maximum => 5,
+        Minimum => 6,
+        Gt => 7,
+        Lt => 8,
+        Ge => 9,
+        Le => 10,
+        Eq => 11,
+    }
+}
+
+pub(super) fn fill(s: &GpuStorage, v: f32) -> Result<()> {
+    if s.len == 0 {
+        return Ok(());
+    }
+    let m = ew_meta("full", s.len, 0, [v, 0.0], [0, 0], &[], &[], &[])?;
+    s.dev.ctx.dispatch(Kernel::Fill, &m, &[], &s.buf, groups_for(s.len))
+}
+
+impl GpuStorage {
+    fn ctx(&self) -> &super::Ctx {
+        &self.dev.ctx
+    }
+
+    /// Launches `k` writing a fresh storage of `len` floats.
+    fn launch(
+        &self,
+        k: Kernel,
+        op: &'static str,
+        len: usize,
+        meta: &[u32],
+        inputs: &[&GpuStorage],
+        threads: usize,
+    ) -> Result<GpuStorage> {
+        let out = self.dev.alloc(op, len)?;
+        if threads > 0 {
+            let bufs: Vec<&::wgpu::Buffer> = inputs.iter().map(|s| &s.buf).collect();
+            self.ctx().dispatch(k, meta, &bufs, &out.buf, groups_for(threads))?;
+        }
+        Ok(out)
+    }
+
+    pub(super) fn contiguous_impl(&self, l: &Layout) -> Result<GpuStorage> {
+        let n = l.numel();
+        if let Some(r) = l.contiguous_range() {
+            let out = self.dev.alloc("contiguous", n)?;
+            self.ctx().copy("contiguous", &self.buf, (r.start * 4) as u64, &out.buf, 0, (n * 4) as u64)?;
+            return Ok(out);
+        }
+        let cs = crate::shape::contiguous_strides(&l.shape);
+        let (sizes, [s0, s1]) = collapse(&l.shape, [&l.strides, &cs]);
+        let m = ew_meta("contiguous", n, 0, [0.0; 2], [l.offset, 0], &sizes, &s0, &s1)?;
+        self.launch(Kernel::Copy, "contiguous", n, &m, &[self], n)
+    }
+
+    pub(super) fn unary_impl(&self, l: &Layout, op: UnaryOp) -> Result<GpuStorage> {
+        let n = l.numel();
+        let cs = crate::shape::contiguous_strides(&l.shape);
+        let (sizes, [s0, _]) = collapse(&l.shape, [&l.strides, &cs]);
+        let (code, f) = unary_code(op);
+        let m = ew_meta("unary", n, code, f, [l.offset, 0], &sizes, &s0, &[])?;
+        self.launch(Kernel::Unary, "unary", n, &m, &[self], n)
+    }
+
+    pub(super) fn binary_impl(&self, l: &Layout, rhs: &GpuStorage, rl: &Layout, op: BinaryOp) -> Result<GpuStorage> {
+        let n = l.numel();
+        let cs = crate::shape::contiguous_strides(&l.shape);
+        let (sizes, [s0, s1, _]) = collapse(&l.shape, [&l.strides, &rl.strides, &cs]);
+        let m = ew_meta("binary", n, binary_code(op), [0.0; 2], [l.offset, rl.offset], &sizes, &s0, &s1)?;
+        self.launch(Kernel::Binary, "binary", n, &m, &[self, rhs], n)
+    }
+
+    pub(super) fn copy_into_impl(&mut self, dl: &Layout, src: &GpuStorage, sl: &Layout) -> Result<()> {
+        let n = dl.numel();
+        if n == 0 {
+            return Ok(());
+        }
+        if let (Some(rd), Some(rs)) = (dl.contiguous_range(), sl.contiguous_range()) {
+            return self.ctx().copy(
+                "copy",
+                &src.buf,
+                (rs.start * 4) as u64,
+                &self.buf,
+                (rd.start * 4) as u64,
+                (n * 4) as u64,
+            );
+        }
+        let (sizes, [s0, s1]) = collapse(&dl.shape, [&sl.strides, &dl.strides]);
+        let m = ew_meta("copy", n, 0, [0.0; 2], [sl.offset, dl.offset], &sizes, &s0, &s1)?;
+        self.ctx().dispatch(Kernel::Copy, &m, &[&src.buf], &self.buf, groups_for(n))
+    }
+
+    pub(super) fn axpby_impl(&mut self, alpha: f32, src: &GpuStorage, beta: f32) -> Result<()> {
+        let n = self.len.min(src.len);
+        if n == 0 {
+            return Ok(());
+        }
+        let m = ew_meta("axpby_", n, 0, [alpha, beta], [0, 0], &[], &[], &[])?;
+        self.ctx().dispatch(Kernel::Axpby, &m, &[&src.buf], &self.buf, groups_for(n))
+    }
+
+    pub(super) fn reduce_impl(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<GpuStorage> {
+        let name = "reduce";
+        let kept: Vec<usize> = (0..l.rank()).filter(|d| !dims.contains(d)).collect();
+        let pick = |ds: &[usize]| -> (Vec<usize>, Vec<usize>) {
+            (ds.iter().map(|&d| l.shape[d]).collect(), ds.iter().map(|&d| l.strides[d]).collect())
+        };
+        let (ks, kst) = pick(&kept);
+        let (rs, rst) = pick(dims);
+        let n_out: usize = ks.iter().product();
+        let n_red: usize = rs.iter().product();
+        let (ks, [kst]) = collapse(&ks, [&kst]);
+        let (rs, [rst]) = collapse(&rs, [&rst]);
+        let mut m = vec![0u32; 40];
+        m[0] = u32_of(name, n_out)?;
+        m[1] = u32_of(name, n_red)?;
+        m[2] = match op {
+            ReduceOp::Sum => 0,
+            ReduceOp::Max => 1,
+            ReduceOp::Min | ReduceOp::ArgMax => 2,
+        };
+        m[3] = ks.len() as u32;
+        m[4] = rs.len() as u32;
+        m[5] = u32_of(name, l.offset)?;
+        put(name, &mut m, 8, &ks)?;
+        put(name, &mut m, 16, &kst)?;
+        put(name, &mut m, 24, &rs)?;
+        put(name, &mut m, 32, &rst)?;
+        if op == ReduceOp::ArgMax {
+            return self.launch(Kernel::ArgMax, "argmax", n_out, &m, &[self], n_out);
+        }
+        if n_out == 0 {
+            return self.dev.alloc(name, 0);
+        }
+        if n_red <= 64 || n_out >= 4096 {
+            return self.launch(Kernel::ReduceThread, name, n_out, &m, &[self], n_out);
+        }
+        // Few long reductions: split each over several workgroups, then add the partials.
+        let splits = (n_red / 8192).clamp(1, 64).min((4096 / n_out).max(1));
+        let chunk = n_red.div_ceil(splits);
+        m[6] = splits as u32;
+        m[7] = u32_of(name, chunk)?;
+        let partial = self.dev.alloc(name, n_out * splits)?;
+        self.ctx().dispatch(Kernel::ReduceWg, &m, &[&self.buf], &partial.buf, [(n_out * splits) as u32, 1, 1])?;
+        if splits == 1 {
+            return Ok(partial);
+        }
+        let pl = Layout { shape: vec![n_out, splits], strides: vec![splits, 1], offset: 0 };
+        partial.reduce_impl(&pl, &[1], op)
+    }
+
+    /// Runs a GEMM-shaped kernel over `batches`, splitting K across workgroups when the
+    /// output has too few tiles to occupy the GPU; partial products are then summed.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        &self,
+        k: Kernel,
+        op: &'static str,
+        inputs: &[&GpuStorage],
+        mnk: [usize; 3],
+        batches: usize,
+        extra: &[u32],
+        may_split: bool,
+    ) -> Result<GpuStorage> {
+        let [mm, nn, kk] = mnk;
+        let tiles = mm.div_ceil(TILE) * nn.div_ceil(TILE) * batches;
+        let splits = if may_split && tiles < 32 && kk >= 2048 { (kk / 1024).clamp(1, 64) } else { 1 };
+        let kchunk = kk.div_ceil(splits).div_ceil(16) * 16;
+        let out = self.dev.alloc(op, splits * batches * mm * nn)?;
+        if mm * nn * batches == 0 {
+            return Ok(out);
+        }
+        let mut m = vec![0u32; 8];
+        m[0] = u32_of(op, mm)?;
+        m[1] = u32_of(op, nn)?;
+        m[2] = u32_of(op, kk)?;
+        m[3] = splits as u32;
+        m[4] = u32_of(op, kchunk.max(1))?;
+        m[6] = u32_of(op, batches)?;
+        m.extend_from_slice(extra);
+        if kk == 0 {
+            self.ctx().clear(op, &out.buf)?;
+            return Ok(out);
+        }
+        let bufs: Vec<&::wgpu::Buffer> = inputs.iter().map(|s| &s.buf).collect();
+        let per_launch = (65535 / splits).max(1);
+        let mut b0 = 0;
+        while b0 < batches {
+            let nb = per_launch.min(batches - b0);
+            m[5] = b0 as u32;
+            let grid = [nn.div_ceil(TILE) as u32, mm.div_ceil(TILE) as u32, (nb * splits) as u32];
+            self.ctx().dispatch(k, &m, &bufs, &out.buf, grid)?;
+            b0 += nb;
+        }
+        if splits == 1 {
+            return Ok(out);
+        }
+        let rest = batches * mm * nn;
+        let pl = Layout { shape: vec![splits, rest], strides: vec![rest, 1], offset: 0 };
+        out.reduce_impl(&pl, &[0], ReduceOp::Sum)
+    }
+
+    pub(super) fn matmul_impl(&self, rhs: &GpuStorage, p: &MatmulParams) -> Result<GpuStorage> {
+        let op = "matmul";
+        let s = |v: &MatStrides| -> Result<[u32; 4]> {
+            Ok([u32_of(op, v.offset)?, u32_of(op, v.batch)?, u32_of(op, v.row)?, u32_of(op, v.col)?])
+        };
+        let extra = [s(&p.lhs)?, s(&p.rhs)?].concat();
+        self.gemm(Kernel::Matmul, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true)
+    }
+
+    fn conv_extra(p: &Conv2dParams, has_bias: bool) -> Result<Vec<u32>> {
+        let v = [
+            p.c_in,
+            p.h,
+            p.w,
+            p.c_out,
+            p.kh,
+            p.kw,
+            p.stride.0,
+            p.stride.1,
+            p.padding.0,
+            p.padding.1,
+            p.dilation.0,
+            p.dilation.1,
+            p.groups,
+            p.out_h,
+            p.out_w,
+            has_bias as usize,
+            p.c_in / p.groups,
+            p.c_out / p.groups,
+        ];
+        v.iter().map(|&x| u32_of("conv2d", x)).collect()
+    }
+
+    pub(super) fn conv_fwd(&self, w: &GpuStorage, bias: Option<&GpuStorage>, p: &Conv2dParams) -> Result<GpuStorage> {
+        let extra = Self::conv_extra(p, bias.is_some())?;
+        let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+        let inputs: Vec<&GpuStorage> = [Some(self), Some(w), bias].into_iter().flatten().collect();
+        let mnk = [cog, p.out_h * p.out_w, cig * p.kh * p.kw];
+        self.gemm(Kernel::ConvFwd, "conv2d", &inputs, mnk, p.n * p.groups, &extra, false)
+    }
+
+    /// `self` is grad_out.
+    pub(super) fn conv_bwd_input(&self, w: &GpuStorage, p: &Conv2dParams) -> Result<GpuStorage> {
+        let extra = Self::conv_extra(p, false)?;
+        let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+        let mnk = [cig, p.h * p.w, cog * p.kh * p.kw];
+        self.gemm(Kernel::ConvBwdInput, "conv2d_backward", &[self, w], mnk, p.n * p.groups, &extra, false)
+    }
+
+    /// `self` is the forward input.
+    pub(super) fn conv_bwd_weight(&self, g: &GpuStorage, p: &Conv2dParams) -> Result<GpuStorage> {
+        let extra = Self::conv_extra(p, false)?;
+        let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+        let mnk = [cog, cig * p.kh * p.kw, p.n * p.out_h * p.out_w];
+        self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true)
+    }
+
+    fn pool_meta(threads: usize, kind: u32, planes: usize, hw: [usize; 4], k: [usize; 6]) -> Result<Vec<u32>> {
+        let v = [threads, kind as usize, planes, hw[0], hw[1], hw[2], hw[3], k[0], k[1], k[2], k[3], k[4], k[5]];
+        v.iter().map(|&x| u32_of("pool", x)).collect()
+    }
+
+    fn pool_params(p: &Pool2dParams, threads: usize) -> Result<Vec<u32>> {
+        let kind = (p.kind == PoolKind::Avg) as u32;
+        Self::pool_meta(
+            threads,
+            kind,
+            p.n * p.c,
+            [p.h, p.w, p.out_h, p.out_w],
+            [p.kh, p.kw, p.stride.0, p.stride.1, p.padding.0, p.padding.1],
+        )
+    }
+
+    pub(super) fn pool_fwd(&self, p: &Pool2dParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.out_h * p.out_w;
+        self.launch(Kernel::PoolFwd, "pool2d", n, &Self::pool_params(p, n)?, &[self], n)
+    }
+
+    pub(super) fn pool_bwd(&self, g: &GpuStorage, p: &Pool2dParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.h * p.w;
+        self.launch(Kernel::PoolBwd, "pool2d_backward", n, &Self::pool_params(p, n)?, &[self, g], n)
+    }
+
+    fn plane_params(n: usize, c: usize, hw: [usize; 4], threads: usize) -> Result<Vec<u32>> {
+        Self::pool_meta(threads, 0, n * c, hw, [0; 6])
+    }
+
+    pub(super) fn adaptive_fwd(&self, p: &AdaptivePoolParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.out_h * p.out_w;
+        let m = Self::plane_params(p.n, p.c, [p.h, p.w, p.out_h, p.out_w], n)?;
+        self.launch(Kernel::AdaptiveFwd, "adaptive_avg_pool2d", n, &m, &[self], n)
+    }
+
+    /// `self` is grad_out.
+    pub(super) fn adaptive_bwd(&self, p: &AdaptivePoolParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.h * p.w;
+        let m = Self::plane_params(p.n, p.c, [p.h, p.w, p.out_h, p.out_w], n)?;
+        self.launch(Kernel::AdaptiveBwd, "adaptive_avg_pool2d_backward", n, &m, &[self], n)
+    }
+
+    pub(super) fn resize_fwd(&self, p: &ResizeParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.out_h * p.out_w;
+        let m = Self::plane_params(p.n, p.c, [p.h, p.w, p.out_h, p.out_w], n)?;
+        self.launch(Kernel::ResizeFwd, "resize", n, &m, &[self], n)
+    }
+
+    /// `self` is grad_out.
+    pub(super) fn resize_bwd(&self, p: &ResizeParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.h * p.w;
+        let m = Self::plane_params(p.n, p.c, [p.h, p.w, p.out_h, p.out_w], n)?;
+        self.launch(Kernel::ResizeBwd, "resize_backward", n, &m, &[self], n)
+    }
+
+    pub(super) fn gather_impl(&self, idx: &GpuStorage, rows: usize, cols: usize) -> Result<GpuStorage> {
+        let m = [u32_of("gather", rows)?, u32_of("gather", cols)?];
+        self.launch(Kernel::Gather, "gather", rows, &m, &[self, idx], rows)
+    }
+
+    /// `self` holds one value per row.
+    pub(super) fn scatter_impl(&self, idx: &GpuStorage, rows: usize, cols: usize) -> Result<GpuStorage> {
+        let m = [u32_of("scatter", rows)?, u32_of("scatter", cols)?];
+        self.launch(Kernel::Scatter, "scatter", rows * cols, &m, &[self, idx], rows * cols)
+    }
+}

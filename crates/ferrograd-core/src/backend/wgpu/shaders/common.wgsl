@@ -1,0 +1,26 @@
+// Bindings shared by every kernel: a parameter block (u32 words, floats bit-cast), up to three
+// inputs and one output. Names avoid WGSL's reserved words (`meta`, `out` ...).
+@group(0) @binding(0) var<storage, read> prm: array<u32>;
+@group(0) @binding(1) var<storage, read> x0: array<f32>;
+@group(0) @binding(2) var<storage, read> x1: array<f32>;
+@group(0) @binding(3) var<storage, read> x2: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+const WG: u32 = 256u;
+const NAN_BITS: u32 = 0x7fc00000u;
+const POS_INF_BITS: u32 = 0x7f800000u;
+const NEG_INF_BITS: u32 = 0xff800000u;
+
+// Launches fold large grids into 2-D; this rebuilds the linear workgroup index.
+fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.y * nwg.x + wid.x;
+}
+
+// By bits: WGSL lets compilers assume floats are finite, so `x != x` may be folded away.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > POS_INF_BITS;
+}
+
+fn prmf(i: u32) -> f32 {
+    return bitcast<f32>(prm[i]);
+}

@@ -1,0 +1,45 @@
+// gather_cols / scatter_cols. Indices are user data that cannot be checked on the host
+// without a readback: a bad one (out of range, fractional, NaN) yields NaN and raises a flag
+// that the next read reports as an error. prm: [0] rows, [1] cols.
+
+@group(0) @binding(5) var<storage, read_write> flags: array<atomic<u32>>;
+
+fn class_index(r: u32) -> i32 {
+    let v = x1[r];
+    if (is_nan(v) || v < 0.0 || v >= f32(prm[1]) || floor(v) != v) {
+        atomicOr(&flags[0], 1u);
+        return -1;
+    }
+    return i32(v);
+}
+
+// dst[r] = x0[r, idx[r]]
+@compute @workgroup_size(256)
+fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let r = group_index(wid, nwg) * WG + li;
+    if (r >= prm[0]) {
+        return;
+    }
+    let c = class_index(r);
+    if (c < 0) {
+        dst[r] = bitcast<f32>(NAN_BITS);
+        return;
+    }
+    dst[r] = x0[r * prm[1] + u32(c)];
+}
+
+// dst[r, c] = (c == idx[r]) ? x0[r] : 0
+@compute @workgroup_size(256)
+fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wid, nwg) * WG + li;
+    if (t >= prm[0] * prm[1]) {
+        return;
+    }
+    let r = t / prm[1];
+    let c = class_index(r);
+    if (c < 0) {
+        dst[t] = bitcast<f32>(NAN_BITS);
+        return;
+    }
+    dst[t] = select(0.0, x0[r], u32(c) == t % prm[1]);
+}

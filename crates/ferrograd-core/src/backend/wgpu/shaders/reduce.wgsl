@@ -1,0 +1,120 @@
+// Reductions of a strided input. Kept and reduced dims are each collapsed to at most 8.
+// prm: [0] outputs, [1] reduced count, [2] op (0 sum, 1 max, 2 min), [3] kept rank,
+// [4] reduced rank, [5] input offset, [6] splits per output, [7] reduced elements per split,
+// [8..16] kept sizes, [16..24] kept strides, [24..32] reduced sizes, [32..40] reduced strides.
+
+var<workgroup> part: array<f32, 256>;
+
+fn kept_offset(o: u32) -> u32 {
+    var rem = o;
+    var off = prm[5];
+    for (var d = prm[3]; d > 0u; d--) {
+        let k = d - 1u;
+        off += (rem % prm[8u + k]) * prm[16u + k];
+        rem = rem / prm[8u + k];
+    }
+    return off;
+}
+
+fn reduced_offset(r: u32) -> u32 {
+    var rem = r;
+    var off = 0u;
+    for (var d = prm[4]; d > 0u; d--) {
+        let k = d - 1u;
+        off += (rem % prm[24u + k]) * prm[32u + k];
+        rem = rem / prm[24u + k];
+    }
+    return off;
+}
+
+fn init_value(op: u32) -> f32 {
+    if (op == 1u) {
+        return bitcast<f32>(NEG_INF_BITS);
+    }
+    if (op == 2u) {
+        return bitcast<f32>(POS_INF_BITS);
+    }
+    return 0.0;
+}
+
+// NaN wins max and min, as in the CPU kernels and PyTorch.
+fn combine(op: u32, a: f32, b: f32) -> f32 {
+    if (op == 0u) {
+        return a + b;
+    }
+    if (is_nan(a)) {
+        return a;
+    }
+    if (is_nan(b)) {
+        return b;
+    }
+    if (op == 1u) {
+        return max(a, b);
+    }
+    return min(a, b);
+}
+
+// One workgroup per (output, split): long reductions (batch-norm statistics, bias gradients).
+@compute @workgroup_size(256)
+fn reduce_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let g = group_index(wid, nwg);
+    let splits = prm[6];
+    if (g >= prm[0] * splits) {
+        return;
+    }
+    let op = prm[2];
+    let base = kept_offset(g / splits);
+    let r0 = (g % splits) * prm[7];
+    let r1 = min(prm[1], r0 + prm[7]);
+    var acc = init_value(op);
+    for (var r = r0 + li; r < r1; r += WG) {
+        acc = combine(op, acc, x0[base + reduced_offset(r)]);
+    }
+    part[li] = acc;
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w = w >> 1u) {
+        if (li < w) {
+            part[li] = combine(op, part[li], part[li + w]);
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u) {
+        dst[g] = part[0];
+    }
+}
+
+// One thread per output: many short reductions (softmax rows).
+@compute @workgroup_size(256)
+fn reduce_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let o = group_index(wid, nwg) * WG + li;
+    if (o >= prm[0]) {
+        return;
+    }
+    let op = prm[2];
+    let base = kept_offset(o);
+    var acc = init_value(op);
+    for (var r = 0u; r < prm[1]; r++) {
+        acc = combine(op, acc, x0[base + reduced_offset(r)]);
+    }
+    dst[o] = acc;
+}
+
+// Index of the first maximum (a NaN counts as the maximum), as f32.
+@compute @workgroup_size(256)
+fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let o = group_index(wid, nwg) * WG + li;
+    if (o >= prm[0]) {
+        return;
+    }
+    let base = kept_offset(o);
+    var best = bitcast<f32>(NEG_INF_BITS);
+    var arg = 0u;
+    for (var r = 0u; r < prm[1]; r++) {
+        let v = x0[base + reduced_offset(r)];
+        if (v > best || (is_nan(v) && !is_nan(best))) {
+            best = v;
+            arg = r;
+        }
+    }
+    dst[o] = f32(arg);
+}

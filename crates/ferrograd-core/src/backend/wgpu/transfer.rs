@@ -1,0 +1,117 @@
+//! Moving data between devices and reading GPU tensors back.
+
+use super::{GpuStorage, ReadFuture};
+use crate::backend::{BackendStorage, Device, Storage};
+use crate::shape::Layout;
+use crate::{bail, Result, Tensor};
+use std::future::Future;
+use std::pin::Pin;
+
+impl GpuStorage {
+    /// Starts reading the elements of `l` in row-major order (see [`super::context::Ctx::read`]).
+    pub(super) fn read(&self, l: &Layout) -> Result<ReadFuture> {
+        match l.contiguous_range() {
+            Some(r) => self.dev.ctx.read("read", &self.buf, r.start, r.len()),
+            None => {
+                let c = self.contiguous_impl(l)?;
+                c.dev.ctx.read("read", &c.buf, 0, c.len)
+            }
+        }
+    }
+}
+
+/// The elements of a tensor, possibly still on their way from the GPU.
+pub enum ReadBack {
+    Ready(Option<Result<Vec<f32>>>),
+    Gpu(ReadFuture),
+}
+
+impl Future for ReadBack {
+    type Output = Result<Vec<f32>>;
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            ReadBack::Ready(v) => std::task::Poll::Ready(v.take().unwrap_or_else(|| Ok(Vec::new()))),
+            ReadBack::Gpu(f) => Pin::new(f).poll(cx),
+        }
+    }
+}
+
+impl Storage {
+    /// A contiguous copy of the elements of `l` on `dev`. GPU to CPU blocks natively and is an
+    /// error on the web (read with [`Tensor::read_async`] there).
+    pub fn to_device(&self, dev: &Device, l: &Layout) -> Result<Storage> {
+        match (self, dev) {
+            (Storage::Gpu(g), Device::Gpu(d)) if g.device() == d => g.contiguous_impl(l).map(Storage::Gpu),
+            (Storage::Cpu(_), Device::Cpu) => self.contiguous(l),
+            _ => {
+                let v = self.to_vec(l).map_err(|e| crate::Error::new("to", e.msg))?;
+                dev.from_slice(&v)
+            }
+        }
+    }
+}
+
+impl Tensor {
+    /// A copy of this tensor on `dev` (the tensor itself when it already lives there). The copy
+    /// is a new leaf: transfers are not recorded by autograd, so move leaves (parameters,
+    /// inputs) before building a graph.
+    pub fn to_device(&self, dev: &Device) -> Result<Tensor> {
+        if &self.device() == dev {
+            return Ok(self.clone());
+        }
+        let s = self.storage().to_device(dev, self.layout())?;
+        let t = Tensor::from_storage(s, self.shape())?;
+        if self.is_leaf() && self.requires_grad() {
+            t.set_requires_grad(true)?;
+        }
+        Ok(t)
+    }
+
+    /// Moves this tensor's whole buffer to `dev` in place: every view of it (and the module
+    /// holding it as a parameter) follows. Its gradient is dropped.
+    pub fn move_to_device_(&self, dev: &Device) -> Result<()> {
+        if &self.device() == dev {
+            return Ok(());
+        }
+        let moved = {
+            let s = self.storage();
+            let whole = Layout::contiguous(&[s.len()]);
+            s.to_device(dev, &whole)?
+        };
+        *self.storage_mut() = moved;
+        self.set_grad(None);
+        Ok(())
+    }
+
+    /// Replaces this tensor's whole buffer with `data` on `dev` (the second half of an
+    /// asynchronous GPU-to-CPU move on the web).
+    pub fn replace_storage(&self, data: &[f32], dev: &Device) -> Result<()> {
+        let len = self.storage().len();
+        if data.len() != len {
+            bail!("to", "{} values cannot replace a buffer of {len}", data.len());
+        }
+        *self.storage_mut() = dev.from_slice(data)?;
+        self.set_grad(None);
+        Ok(())
+    }
+
+    /// Starts reading the elements (row-major). The returned future owns everything it needs,
+    /// so callers may drop the tensor (and any lock) before awaiting it.
+    pub fn read_async(&self) -> Result<ReadBack> {
+        let s = self.storage();
+        match &*s {
+            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(self.layout())?)),
+            Storage::Cpu(_) => Ok(ReadBack::Ready(Some(s.to_vec(self.layout())))),
+        }
+    }
+
+    /// Reads a whole buffer (all views of it) asynchronously, for `replace_storage`.
+    pub fn read_buffer_async(&self) -> Result<ReadBack> {
+        let s = self.storage();
+        let whole = Layout::contiguous(&[s.len()]);
+        match &*s {
+            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(&whole)?)),
+            Storage::Cpu(_) => Ok(ReadBack::Ready(Some(s.to_vec(&whole)))),
+        }
+    }
+}
