@@ -214,16 +214,18 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
         // incoming gradient can be an offset view (a later channel block of a batch-1 concat).
         Op::Conv2d { input, weight, bias, p } => {
             let g = g.dense()?;
-            let gi = Tensor::from_storage(
-                g.storage().conv2d_backward_input(&weight.dense()?.storage(), p)?,
-                &p.input_shape(),
-            )?;
-            let gw = Tensor::from_storage(
-                input.dense()?.storage().conv2d_backward_weight(&g.storage(), p)?,
-                &p.weight_shape(),
-            )?;
-            let mut v = vec![(input, gi), (weight, gw)];
-            if let Some(b) = bias {
+            // Only the gradients someone needs: a network's input (LeNet's first layer) has no
+            // use for its input gradient, which costs as much as the forward pass.
+            let mut v = Vec::with_capacity(3);
+            if input.requires_grad() {
+                let gi = g.storage().conv2d_backward_input(&weight.dense()?.storage(), p)?;
+                v.push((input, Tensor::from_storage(gi, &p.input_shape())?));
+            }
+            if weight.requires_grad() {
+                let gw = input.dense()?.storage().conv2d_backward_weight(&g.storage(), p)?;
+                v.push((weight, Tensor::from_storage(gw, &p.weight_shape())?));
+            }
+            if let Some(b) = bias.as_ref().filter(|b| b.requires_grad()) {
                 v.push((b, g.sum_keepdim(&[0, 2, 3])?.reshape(&[p.c_out])?));
             }
             v
