@@ -4,17 +4,43 @@
  * @module
  */
 import type { DType } from './format.js';
-import { deviceCode, wrap, type DeviceName, type NestedArray, type Tensor } from './tensor.js';
+import { deviceCode, wrap, type DeviceSpec, type NestedArray, type Tensor } from './tensor.js';
 import { wasm } from './wasm.js';
 
 export interface TensorOptions {
   requiresGrad?: boolean;
-  device?: DeviceName;
+  /** `'cpu'`, `'gpu'` (after `await initGpu()`) or `'auto'`; default: {@link getDefaultDevice}. */
+  device?: DeviceSpec;
   /** Display dtype ('int64' prints like PyTorch's integer tensors); storage is float32. */
   dtype?: DType;
 }
 
 type Shape = number[] | readonly number[];
+
+let defaultDevice: DeviceSpec = 'cpu';
+
+/** Where factory functions put tensors when no `device` is given (`torch.set_default_device`). */
+export function setDefaultDevice(device: DeviceSpec): void {
+  deviceCode(device);
+  defaultDevice = device;
+}
+export function getDefaultDevice(): DeviceSpec {
+  return defaultDevice;
+}
+/** Runs `fn` with another default device (lazy layers materialise on the model's device). */
+export function withDefaultDevice<T>(device: DeviceSpec, fn: () => T): T {
+  const prev = defaultDevice;
+  setDefaultDevice(device);
+  try {
+    return fn();
+  } finally {
+    defaultDevice = prev;
+  }
+}
+
+function dev(opts: TensorOptions): number {
+  return deviceCode(opts.device ?? defaultDevice);
+}
 
 function flattenNested(data: NestedArray, op: string): { values: Float32Array; shape: number[] } {
   const shape: number[] = [];
@@ -76,45 +102,45 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOption
     throw new Error(`tensor: cannot make a tensor from ${typeof data}`);
   }
   const dtype = opts.dtype ?? (typeof data === 'boolean' ? 'bool' : 'float32');
-  return finish(wrap(wasm().fromF32(values, Uint32Array.from(shape), deviceCode(opts.device)), dtype), opts);
+  return finish(wrap(wasm().fromF32(values, Uint32Array.from(shape), dev(opts)), dtype), opts);
 }
 
 /** A tensor of `shape` over flat row-major `data`. */
 export function fromArray(data: ArrayLike<number>, shape: Shape, opts: TensorOptions = {}): Tensor {
   const values = data instanceof Float32Array ? data : Float32Array.from(data);
-  return finish(wrap(wasm().fromF32(values, checkShape('fromArray', shape), deviceCode(opts.device)), opts.dtype), opts);
+  return finish(wrap(wasm().fromF32(values, checkShape('fromArray', shape), dev(opts)), opts.dtype), opts);
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().full(checkShape('full', shape), value, deviceCode(opts.device)), opts.dtype), opts);
+  return finish(wrap(wasm().full(checkShape('full', shape), value, dev(opts)), opts.dtype), opts);
 }
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().zeros(checkShape('zeros', shape), deviceCode(opts.device)), opts.dtype), opts);
+  return finish(wrap(wasm().zeros(checkShape('zeros', shape), dev(opts)), opts.dtype), opts);
 }
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().ones(checkShape('ones', shape), deviceCode(opts.device)), opts.dtype), opts);
+  return finish(wrap(wasm().ones(checkShape('ones', shape), dev(opts)), opts.dtype), opts);
 }
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return zeros(t.shape, opts);
+  return zeros(t.shape, { device: t.device, ...opts });
 }
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return ones(t.shape, opts);
+  return ones(t.shape, { device: t.device, ...opts });
 }
 
 /** Uniform samples in `[0, 1)` (or `[low, high)`) from the seeded generator. */
 export function rand(shape: Shape, opts: TensorOptions & { low?: number; high?: number } = {}): Tensor {
-  return finish(wrap(wasm().rand(checkShape('rand', shape), opts.low ?? 0, opts.high ?? 1, deviceCode(opts.device))), opts);
+  return finish(wrap(wasm().rand(checkShape('rand', shape), opts.low ?? 0, opts.high ?? 1, dev(opts))), opts);
 }
 /** Normal samples (mean 0, std 1 unless given) from the seeded generator. */
 export function randn(shape: Shape, opts: TensorOptions & { mean?: number; std?: number } = {}): Tensor {
-  return finish(wrap(wasm().randn(checkShape('randn', shape), opts.mean ?? 0, opts.std ?? 1, deviceCode(opts.device))), opts);
+  return finish(wrap(wasm().randn(checkShape('randn', shape), opts.mean ?? 0, opts.std ?? 1, dev(opts))), opts);
 }
 
 /** `arange(end)`, `arange(start, end)` or `arange(start, end, step)`. */
 export function arange(a: number, b?: number, step = 1, opts: TensorOptions = {}): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
   const allInt = [start, end, step].every(Number.isInteger);
-  return finish(wrap(wasm().arange(start, end, step, deviceCode(opts.device)), opts.dtype ?? (allInt ? 'int64' : 'float32')), opts);
+  return finish(wrap(wasm().arange(start, end, step, dev(opts)), opts.dtype ?? (allInt ? 'int64' : 'float32')), opts);
 }
 
 /** Seeds every random op (init, dropout, shuffling), like `torch.manual_seed`. */

@@ -10,8 +10,9 @@
  * @module
  */
 export { init, isReady, type InitOptions } from './wasm.js';
-export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName } from './tensor.js';
-export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions } from './creation.js';
+export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName, type DeviceSpec } from './tensor.js';
+export { initGpu, gpuInfo, releaseGpu, isGpuReady, selectDevice, type GpuInfo } from './gpu/index.js';
+export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, setDefaultDevice, getDefaultDevice, withDefaultDevice, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions } from './creation.js';
 export { scope, scopeAsync, memory, type MemoryInfo } from './memory.js';
 export { formatTensor, type DType } from './format.js';
 export * as F from './functional.js';

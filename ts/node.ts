@@ -5,10 +5,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { setGpuHostSetup } from './gpu/index.js';
 import { setGcHint } from './memory.js';
 import { init, setReadFileHook } from './wasm.js';
 
 setReadFileHook(async (url) => new Uint8Array(await readFile(fileURLToPath(url))));
+
+// Node has no navigator.gpu: the first initGpu() loads Dawn (npm `webgpu`) through this module.
+// Deno has WebGPU built in, so there the hook is never called.
+setGpuHostSetup(async () => (await import('./gpu/node_host.js')).installNodeWebGpu());
 
 // The JS collector cannot see wasm memory, so dropped tensors could pile up between
 // collections. `--expose-gc` via V8 flags gives a gc() we call every few thousand tensors

@@ -4,25 +4,28 @@
  * @module
  */
 import { formatTensor, type DType } from './format.js';
+import { resolveDevice, type DeviceName, type DeviceSpec } from './gpu/index.js';
 import { release, track, untrack } from './memory.js';
 import { wasm } from './wasm.js';
+
+export type { DeviceName, DeviceSpec };
 
 /** A number or a Tensor, accepted wherever PyTorch accepts a Python scalar. */
 export type TensorOrScalar = Tensor | number;
 /** Nested arrays of numbers, as `tensor()` accepts them. */
 export type NestedArray = number | boolean | NestedArray[];
 
-/** Devices a tensor can live on. */
-export type DeviceName = 'cpu';
+const DEVICE_CODES: Record<DeviceName, number> = { cpu: 0, gpu: 1 };
+const DEVICE_NAMES: DeviceName[] = ['cpu', 'gpu'];
 
-const DEVICE_CODES: Record<DeviceName, number> = { cpu: 0 };
-const DEVICE_NAMES: DeviceName[] = ['cpu'];
+/** @internal The core's code for a device (`'auto'` resolves to the GPU once initialised). */
+export function deviceCode(d: DeviceSpec | undefined): number {
+  return DEVICE_CODES[resolveDevice(d)];
+}
 
-/** @internal */
-export function deviceCode(d: DeviceName | undefined): number {
-  const code = DEVICE_CODES[d ?? 'cpu'];
-  if (code === undefined) throw new Error(`device: unknown device '${String(d)}' (expected 'cpu')`);
-  return code;
+/** The error of a synchronous read of a GPU tensor. */
+function syncReadError(op: string, t: Tensor): Error {
+  return new Error(`${op}: this tensor lives on the GPU, which cannot be read synchronously (shape [${t.shape.join(', ')}]); use \`await t.data()\`, \`await t.array()\` or \`await t.itemAsync()\`, or \`await t.toAsync('cpu')\``);
 }
 
 export class Tensor {
@@ -82,6 +85,31 @@ export class Tensor {
   }
   get device(): DeviceName {
     return DEVICE_NAMES[wasm().deviceOf(this.h)] ?? 'cpu';
+  }
+  /**
+   * This tensor on `device` (itself when already there). The copy is a new leaf: transfers are
+   * not recorded by autograd. GPU to CPU needs {@link toAsync} (reads cannot block on the web).
+   */
+  to(device: DeviceSpec): Tensor {
+    const target = resolveDevice(device);
+    if (target === this.device) return this;
+    if (this.device === 'gpu') throw syncReadError('to', this);
+    return new Tensor(wasm().toDevice(this.h, deviceCode(target)), this.dtype);
+  }
+  /** {@link to} for any direction, including GPU to CPU. */
+  async toAsync(device: DeviceSpec): Promise<Tensor> {
+    const target = resolveDevice(device);
+    if (target === this.device) return this;
+    if (this.device === 'gpu') {
+      const t = new Tensor(wasm().fromF32(await this.data(), Uint32Array.from(this.shape), deviceCode(target)), this.dtype);
+      if (this.isLeaf && this.requiresGrad) t.requiresGrad = true;
+      return t;
+    }
+    return this.to(target);
+  }
+  /** `t.cpu()` as in PyTorch (async: a GPU tensor is read back). */
+  cpu(): Promise<Tensor> {
+    return this.toAsync('cpu');
   }
 
   // ---- autograd ----
@@ -179,19 +207,19 @@ export class Tensor {
 
   // ---- comparisons (bool-tagged 0/1 tensors) ----
   gt(other: TensorOrScalar): Tensor {
-    return wrap(wasm().gt(this.h, asTensor(other).h), 'bool');
+    return wrap(wasm().gt(this.h, asTensor(other, this.device).h), 'bool');
   }
   lt(other: TensorOrScalar): Tensor {
-    return wrap(wasm().lt(this.h, asTensor(other).h), 'bool');
+    return wrap(wasm().lt(this.h, asTensor(other, this.device).h), 'bool');
   }
   ge(other: TensorOrScalar): Tensor {
-    return wrap(wasm().ge(this.h, asTensor(other).h), 'bool');
+    return wrap(wasm().ge(this.h, asTensor(other, this.device).h), 'bool');
   }
   le(other: TensorOrScalar): Tensor {
-    return wrap(wasm().le(this.h, asTensor(other).h), 'bool');
+    return wrap(wasm().le(this.h, asTensor(other, this.device).h), 'bool');
   }
   eq(other: TensorOrScalar): Tensor {
-    return wrap(wasm().eq(this.h, asTensor(other).h), 'bool');
+    return wrap(wasm().eq(this.h, asTensor(other, this.device).h), 'bool');
   }
 
   // ---- reductions ----
@@ -287,7 +315,7 @@ export class Tensor {
   // ---- in place (no autograd; for parameter updates and loading) ----
   /** `x[...] = src` in place (src broadcasts); returns this tensor. */
   assign_(src: TensorOrScalar): this {
-    wasm().assign(this.h, asTensor(src).h);
+    wasm().assign(this.h, asTensor(src, this.device).h);
     return this;
   }
   /** `x -= other` in place, outside autograd (e.g. `w.sub_(w.grad.mul(lr))`). */
@@ -310,23 +338,41 @@ export class Tensor {
   }
 
   // ---- reading ----
-  /** The elements, row-major (synchronous: CPU tensors). */
+  /** The elements, row-major (synchronous: CPU tensors; GPU tensors need {@link data}). */
   dataSync(): Float32Array {
+    if (this.device === 'gpu') throw syncReadError('dataSync', this);
     return wasm().toF32(this.h);
   }
-  /** The elements, row-major. Async so GPU tensors can be read without blocking. */
+  /** The elements, row-major, on any device (GPU tensors are read without blocking). */
   async data(): Promise<Float32Array> {
+    if (this.device === 'gpu') return wasm().readAsync(this.h);
     return this.dataSync();
   }
-  /** The single value of a one-element tensor. */
+  /** The single value of a one-element tensor (CPU; see {@link itemAsync}). */
   item(): number {
+    if (this.device === 'gpu') throw syncReadError('item', this);
+    return this.#single(this.dataSync());
+  }
+  /** The single value of a one-element tensor, on any device. */
+  async itemAsync(): Promise<number> {
+    this.#single(null);
+    return this.#single(await this.data());
+  }
+  #single(data: Float32Array | null): number {
     const n = this.numel();
     if (n !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(', ')}]`);
-    return this.dataSync()[0]!;
+    return data ? data[0]! : NaN;
   }
-  /** Nested arrays of numbers (booleans for bool tensors), like `tolist()`. */
+  /** Nested arrays of numbers (booleans for bool tensors), like `tolist()` (CPU; see {@link array}). */
   toArray(): NestedArray {
-    const data = this.dataSync();
+    if (this.device === 'gpu') throw syncReadError('toArray', this);
+    return this.#nest(this.dataSync());
+  }
+  /** {@link toArray} on any device. */
+  async array(): Promise<NestedArray> {
+    return this.#nest(await this.data());
+  }
+  #nest(data: Float32Array): NestedArray {
     const shape = this.shape;
     const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
     if (shape.length === 0) return conv(data[0]!);
@@ -339,11 +385,14 @@ export class Tensor {
     return build(0);
   }
   toString(): string {
+    if (this.device === 'gpu') throw syncReadError('toString', this);
     const gradFn = this.gradFn;
     return formatTensor(this.dataSync(), this.shape, { dtype: this.dtype, gradFn, requiresGrad: !gradFn && this.requiresGrad, device: this.device });
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this._h < 0 ? 'tensor(<freed>)' : this.toString();
+    if (this._h < 0) return 'tensor(<freed>)';
+    if (this.device === 'gpu') return `tensor(<on the GPU; await t.array() to read>, shape=[${this.shape.join(', ')}], device='gpu')`;
+    return this.toString();
   }
 }
 
@@ -352,9 +401,9 @@ export function wrap(h: number, dtype: DType = 'float32'): Tensor {
   return new Tensor(h, dtype);
 }
 
-/** @internal A scalar tensor for a number operand. */
-export function asTensor(v: TensorOrScalar): Tensor {
-  return typeof v === 'number' ? wrap(wasm().fromF32(Float32Array.of(v), new Uint32Array(0), 0)) : v;
+/** @internal A scalar tensor for a number operand, on the device of the tensor it meets. */
+export function asTensor(v: TensorOrScalar, device: DeviceName = 'cpu'): Tensor {
+  return typeof v === 'number' ? wrap(wasm().fromF32(Float32Array.of(v), new Uint32Array(0), DEVICE_CODES[device])) : v;
 }
 
 function axes(dim: number | number[] | undefined): Int32Array {

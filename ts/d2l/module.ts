@@ -45,9 +45,14 @@ export abstract class Module extends NnModule {
       x = t.epoch + 1;
       n = t.numValBatches / this.plotValidPerEpoch;
     }
-    const v = typeof value === 'number' ? value : value.item();
-    this.board.draw(x, v, (train ? 'train_' : 'val_') + key, Math.max(1, Math.floor(n)));
-    t.recordMetric(train ? 'train' : 'val', key, v);
+    const draw = (v: number) => {
+      this.board.draw(x, v, (train ? 'train_' : 'val_') + key, Math.max(1, Math.floor(n)));
+      t.recordMetric(train ? 'train' : 'val', key, v);
+    };
+    // A GPU value is read later together with others, so a step never waits on the GPU.
+    if (typeof value === 'number') draw(value);
+    else if (value.device === 'cpu') draw(value.item());
+    else t.defer(value, draw);
   }
 
   trainingStep(batch: Batch): Tensor {
@@ -95,7 +100,7 @@ export abstract class Classifier extends Module {
     if (!this.net) throw new Error(`${this.constructor.name}.layerSummary: this.net is not defined`);
     const lines: string[] = [];
     noGrad(() => {
-      let x = randn(shape);
+      let x = randn(shape, { device: this.device });
       for (const layer of this.net!.children()) {
         x = layer.forward(x);
         const line = `${layer.typeName} output shape:\t torch.Size([${x.shape.join(', ')}])`;

@@ -4,16 +4,24 @@
  * without autograd, and reports progress (a ProgressBoard, and in Node a progress bar).
  * @module
  */
-import { noGrad } from '../creation.js';
+import { noGrad, withDefaultDevice } from '../creation.js';
+import { cat, stack } from '../functional.js';
+import { selectDevice, type DeviceName, type DeviceSpec } from '../gpu/index.js';
 import { scope } from '../memory.js';
+import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim.js';
 import type { Batch, DataLoader, DataModule } from '../data/datamodule.js';
 import type { Module } from './module.js';
 
 export interface TrainerOptions {
   maxEpochs: number;
-  /** GPUs to use (d2l's num_gpus). Without a GPU backend the model trains on the CPU. */
+  /**
+   * GPUs to use (d2l's num_gpus): with 1 the model trains on the GPU when an adapter exists
+   * (the adapter is logged), else on the CPU with one message saying why.
+   */
   numGpus?: number;
+  /** Training device; overrides `numGpus`. `'auto'` behaves as `numGpus: 1`. */
+  device?: DeviceSpec;
   gradientClipVal?: number;
   /** Called with one line per epoch (and notices); default: silent. */
   log?: (line: string) => void;
@@ -70,6 +78,10 @@ export class Trainer {
   readonly #opts: TrainerOptions;
   #sums = new Map<string, { sum: number; n: number }>();
   #stopRequested = false;
+  /** Where the model trains (set by `fit`). */
+  device: DeviceName = 'cpu';
+  /** GPU metrics waiting to be read back together (a per-batch read would stall the GPU). */
+  #deferred: { t: Tensor; apply: (v: number) => void }[] = [];
 
   constructor(opts: TrainerOptions) {
     if (!Number.isInteger(opts.maxEpochs) || opts.maxEpochs < 0) throw new Error(`Trainer: maxEpochs must be a non-negative integer, got ${opts.maxEpochs}`);
@@ -89,13 +101,42 @@ export class Trainer {
   prepareModel(model: Module): void {
     model.trainer = this;
     model.board.xlim = [0, this.maxEpochs];
-    if (this.numGpus > 0) this.#opts.log?.(`Trainer: numGpus=${this.numGpus} requested, but no GPU backend is available; training on the CPU`);
+    model.to(this.device);
     this.model = model;
   }
 
-  /** Moves a batch to the training device (the CPU today). */
+  /** Picks the training device: the GPU when asked for (numGpus > 0 or device) and present. */
+  async prepareDevice(): Promise<DeviceName> {
+    const want: DeviceSpec = this.#opts.device ?? (this.numGpus > 0 ? 'auto' : 'cpu');
+    const log = this.#opts.log ?? ((line: string) => console.warn(line));
+    const { device, adapter } = await selectDevice(want, log);
+    if (device === 'gpu') log(`Trainer: training on the GPU (${adapter})`);
+    this.device = device;
+    return device;
+  }
+
+  /** Moves a batch to the training device. */
   prepareBatch(batch: Batch): Batch {
-    return batch;
+    if (batch[0].device === this.device && batch[1].device === this.device) return batch;
+    return [batch[0].to(this.device), batch[1].to(this.device)] as Batch;
+  }
+
+  /** @internal Reads `t` (a GPU scalar) later, with others, then calls `apply` with its value. */
+  defer(t: Tensor, apply: (v: number) => void): void {
+    this.#deferred.push({ t: t.detach().reshape(1).keep(), apply });
+  }
+
+  /** Reads every deferred metric in one transfer. */
+  async flushMetrics(): Promise<void> {
+    const items = this.#deferred.splice(0);
+    if (!items.length) return;
+    const all = items.length === 1 ? items[0]!.t : cat(items.map((i) => i.t)).keep();
+    const values = await all.data();
+    if (all !== items[0]!.t) all._free('its values were read');
+    items.forEach((it, i) => {
+      it.t._free('its value was read');
+      it.apply(values[i]!);
+    });
   }
 
   /** @internal Running sums behind the per-epoch metrics. */
@@ -120,6 +161,7 @@ export class Trainer {
   async fit(model: Module, data: DataModule): Promise<EpochMetrics[]> {
     await data.load();
     this.prepareData(data);
+    await this.prepareDevice();
     this.prepareModel(model);
     this.optim = this.#opts.optimizer ?? model.configureOptimizers();
     const resume = this.#opts.resumeFrom;
@@ -157,24 +199,32 @@ export class Trainer {
         if (next.done) return null;
         const batch = this.prepareBatch(next.value);
         images += batch[0].shape[0]!;
-        const l = model.trainingStep(batch);
+        const l = withDefaultDevice(this.device, () => model.trainingStep(batch));
         optim.zeroGrad();
         noGrad(() => {
           l.backward();
           if (this.gradientClipVal > 0) this.clipGradients(this.gradientClipVal, model);
           optim.step();
         });
-        return l.item();
+        return l.device === 'cpu' ? l.item() : l.detach().keep();
       });
       if (loss === null) break;
       this.trainBatchIdx += 1;
       const now = performance.now();
-      this.#opts.onBatch?.({ epoch: this.epoch, batch: b + 1, batches: this.numTrainBatches, loss, imagesPerSecond: (images * 1000) / Math.max(1, now - started) });
-      if (now - lastYield >= yieldMs) {
+      const progress = { epoch: this.epoch, batch: b + 1, batches: this.numTrainBatches, imagesPerSecond: (images * 1000) / Math.max(1, now - started) };
+      if (typeof loss === 'number') {
+        this.#opts.onBatch?.({ ...progress, loss });
+      } else {
+        this.defer(loss, (v) => this.#opts.onBatch?.({ ...progress, loss: v }));
+        loss._free('deferred');
+      }
+      if (now - lastYield >= yieldMs || this.#deferred.length >= 64) {
         lastYield = now;
+        await this.flushMetrics();
         await new Promise((r) => setTimeout(r, 0));
       }
     }
+    await this.flushMetrics();
     const trainSeconds = (performance.now() - started) / 1000;
     if (this.valDataloader && !this.#stopRequested) {
       model.eval();
@@ -184,13 +234,16 @@ export class Trainer {
           noGrad(() => {
             const next = vit.next();
             if (next.done) return true;
-            model.validationStep(this.prepareBatch(next.value));
+            const batch = this.prepareBatch(next.value);
+            withDefaultDevice(this.device, () => model.validationStep(batch));
             return false;
           }),
         );
         if (done) break;
         this.valBatchIdx += 1;
+        if (this.#deferred.length >= 64) await this.flushMetrics();
       }
+      await this.flushMetrics();
       model.train();
     }
     const metrics: EpochMetrics = {
@@ -212,6 +265,16 @@ export class Trainer {
   /** Rescales all gradients so their global L2 norm is at most `gradClipVal` (d2l's clip_gradients). */
   clipGradients(gradClipVal: number, model: Module): void {
     const grads = model.parameters().map((p) => p.grad).filter((g) => g !== null);
+    if (grads.some((g) => g.device === 'gpu')) {
+      // No readback: scale by clip / max(norm, clip), which is exactly 1 below the threshold.
+      const norm = stack(grads.map((g) => g.pow(2).sum())).sum().sqrt();
+      const coef = norm.clamp(gradClipVal).pow(-1).mul(gradClipVal);
+      for (const p of model.parameters()) {
+        const g = p.grad;
+        if (g) p.grad = g.mul(coef);
+      }
+      return;
+    }
     const norm = Math.sqrt(grads.reduce((s, g) => s + g.pow(2).sum().item(), 0));
     if (norm > gradClipVal) {
       for (const p of model.parameters()) {

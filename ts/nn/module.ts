@@ -4,8 +4,9 @@
  * PyTorch's `__setattr__` does; buffers (batch-norm statistics) are registered explicitly.
  * @module
  */
+import { resolveDevice, type DeviceName, type DeviceSpec } from '../gpu/index.js';
 import { untrack } from '../memory.js';
-import { Tensor } from '../tensor.js';
+import { deviceCode, Tensor } from '../tensor.js';
 import { wasm } from '../wasm.js';
 
 /** A tensor that is a module parameter: a leaf that requires grad and outlives step scopes. */
@@ -124,6 +125,42 @@ export abstract class Module {
   }
   buffers(): Tensor[] {
     return [...this.namedBuffers()].map(([, b]) => b);
+  }
+
+  // ---- devices ----
+  /** The device of the parameters (the CPU for a module without any yet). */
+  get device(): DeviceName {
+    return this.parameters()[0]?.device ?? 'cpu';
+  }
+  /**
+   * Moves every parameter and buffer to `device` in place: the Parameter objects stay the
+   * same (optimizers hold them), their gradients are dropped. Integer counters (batch-norm's
+   * `num_batches_tracked`) stay on the CPU, where they are read synchronously. Moving from the
+   * GPU needs {@link toAsync}.
+   */
+  to(device: DeviceSpec): this {
+    const target = resolveDevice(device);
+    for (const t of this.#movable(target)) {
+      if (t.device === 'gpu') throw new Error(`${this.typeName}.to('${target}'): parameters on the GPU cannot be read synchronously; use \`await module.toAsync('${target}')\``);
+      wasm().moveToDevice(t.h, deviceCode(target));
+    }
+    return this;
+  }
+  /** {@link to} for any direction, including GPU to CPU. */
+  async toAsync(device: DeviceSpec): Promise<this> {
+    const target = resolveDevice(device);
+    for (const t of this.#movable(target)) {
+      if (t.device === 'gpu') {
+        wasm().replaceStorage(t.h, await wasm().readBufferAsync(t.h), deviceCode(target));
+      } else {
+        wasm().moveToDevice(t.h, deviceCode(target));
+      }
+    }
+    return this;
+  }
+  #movable(target: DeviceName): Tensor[] {
+    const all = new Set<Tensor>([...this.parameters(), ...this.buffers()]);
+    return [...all].filter((t) => t.device !== target && !(t.dtype === 'int64' && t.numel() === 1));
   }
 
   // ---- modes and helpers ----

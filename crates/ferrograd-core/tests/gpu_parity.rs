@@ -262,6 +262,10 @@ fn conv2d_forward_and_backward() {
         ([2, 8, 7, 7], [8, 8, 1, 1], (1, 1), (0, 0), (1, 1), 1, false),
         ([3, 3, 11, 11], [4, 3, 3, 3], (3, 3), (1, 1), (1, 1), 1, true),
         ([4, 2, 32, 32], [3, 2, 3, 3], (1, 1), (1, 1), (1, 1), 1, true),
+        // 32+ channels per group take the implicit-GEMM kernels instead of the direct ones
+        ([2, 32, 6, 6], [40, 32, 3, 3], (1, 1), (1, 1), (1, 1), 1, true),
+        ([1, 64, 7, 5], [64, 32, 3, 3], (2, 2), (1, 0), (1, 1), 2, false),
+        ([2, 32, 32, 32], [32, 32, 3, 3], (1, 1), (1, 1), (1, 1), 1, false),
     ];
     for (xs, ws, s, p, dil, g, bias) in cases {
         parity(&format!("conv2d {xs:?} {ws:?} s{s:?} p{p:?} d{dil:?} g{g}"), |d| {

@@ -7,10 +7,7 @@ pub(crate) fn shape(s: &[u32]) -> Vec<usize> {
 }
 
 pub(crate) fn device(code: u32) -> JsResult<Device> {
-    match code {
-        0 => Ok(Device::Cpu),
-        _ => Err(JsError::new(&format!("device: unknown device code {code}"))),
-    }
+    crate::gpu::device(code)
 }
 
 #[wasm_bindgen(js_name = fromF32)]
@@ -85,7 +82,5 @@ pub fn to_f32(h: u32) -> JsResult<Vec<f32>> {
 
 #[wasm_bindgen(js_name = deviceOf)]
 pub fn device_of(h: u32) -> JsResult<u32> {
-    Ok(match get(h)?.device() {
-        Device::Cpu => 0,
-    })
+    Ok(crate::gpu::device_code(&get(h)?.device()))
 }

@@ -5,6 +5,7 @@
 
 mod autograd;
 mod creation;
+mod gpu;
 mod handles;
 mod nn;
 mod ops;

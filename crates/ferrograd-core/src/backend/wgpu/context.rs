@@ -93,10 +93,12 @@ fn layout_entry(binding: u32, read_only: bool) -> ::wgpu::BindGroupLayoutEntry {
 impl Ctx {
     pub fn new(adapter: &::wgpu::Adapter, device: ::wgpu::Device, queue: ::wgpu::Queue) -> Ctx {
         let ai = adapter.get_info();
-        let info =
-            format!("{} ({:?}, {:?}, driver {} {})", ai.name, ai.backend, ai.device_type, ai.driver, ai.driver_info)
-                .replace(" , ", " ")
-                .replace(" )", ")");
+        let mut detail = vec![format!("{:?}", ai.backend), format!("{:?}", ai.device_type)];
+        let driver = format!("{} {}", ai.driver, ai.driver_info);
+        if !driver.trim().is_empty() {
+            detail.push(format!("driver {}", driver.trim()));
+        }
+        let info = format!("{} ({})", ai.name, detail.join(", "));
         let limits = device.limits();
         let max_bytes = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size) & !3;
         let status = Arc::new(Mutex::new(Status::default()));

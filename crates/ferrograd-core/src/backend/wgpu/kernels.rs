@@ -16,6 +16,7 @@ const MATMUL: &str = wgsl!("gemm.wgsl", "gemm_matmul.wgsl");
 const CONV_FWD: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_fwd.wgsl");
 const CONV_BWD_INPUT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
 const CONV_BWD_WEIGHT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
+const CONV_DIRECT: &str = wgsl!("conv_common.wgsl", "conv_direct.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Kernel {
@@ -31,6 +32,9 @@ pub(crate) enum Kernel {
     ConvFwd,
     ConvBwdInput,
     ConvBwdWeight,
+    DirectFwd,
+    DirectBwdInput,
+    DirectBwdWeight,
     PoolFwd,
     PoolBwd,
     AdaptiveFwd,
@@ -52,6 +56,7 @@ impl Kernel {
             ConvFwd => ("conv_fwd", CONV_FWD),
             ConvBwdInput => ("conv_bwd_input", CONV_BWD_INPUT),
             ConvBwdWeight => ("conv_bwd_weight", CONV_BWD_WEIGHT),
+            DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
             PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => ("pool", POOL),
             Gather | Scatter => ("index", INDEX),
         }
@@ -69,6 +74,9 @@ impl Kernel {
             ReduceThread => "reduce_thread",
             ArgMax => "argmax",
             Matmul | ConvFwd | ConvBwdInput | ConvBwdWeight => "gemm",
+            DirectFwd => "direct_fwd",
+            DirectBwdInput => "direct_bwd_input",
+            DirectBwdWeight => "direct_bwd_weight",
             PoolFwd => "pool_fwd",
             PoolBwd => "pool_bwd",
             AdaptiveFwd => "adaptive_fwd",
@@ -85,7 +93,7 @@ impl Kernel {
         matches!(self, Kernel::Gather | Kernel::Scatter)
     }
 
-    pub const ALL: [Kernel; 20] = [
+    pub const ALL: [Kernel; 23] = [
         Kernel::Unary,
         Kernel::Binary,
         Kernel::Copy,
@@ -98,6 +106,9 @@ impl Kernel {
         Kernel::ConvFwd,
         Kernel::ConvBwdInput,
         Kernel::ConvBwdWeight,
+        Kernel::DirectFwd,
+        Kernel::DirectBwdInput,
+        Kernel::DirectBwdWeight,
         Kernel::PoolFwd,
         Kernel::PoolBwd,
         Kernel::AdaptiveFwd,

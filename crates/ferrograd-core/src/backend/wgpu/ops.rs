@@ -131,6 +131,11 @@ pub(super) fn fill(s: &GpuStorage, v: f32) -> Result<()> {
     s.dev.ctx.dispatch(Kernel::Fill, &m, &[], &s.buf, groups_for(s.len))
 }
 
+/// Few channels per group (LeNet): direct kernels beat GEMM tiles that would be mostly padding.
+fn direct(p: &Conv2dParams) -> bool {
+    p.c_in / p.groups < 32 && p.c_out / p.groups < 32
+}
+
 impl GpuStorage {
     fn ctx(&self) -> &super::Ctx {
         &self.dev.ctx
@@ -347,16 +352,36 @@ impl GpuStorage {
         v.iter().map(|&x| u32_of("conv2d", x)).collect()
     }
 
+    /// The direct kernels' parameters: the GEMM layout with the thread count in front and the
+    /// batch size at [7].
+    fn direct_meta(p: &Conv2dParams, has_bias: bool, threads: usize) -> Result<Vec<u32>> {
+        let mut m = vec![0u32; 8];
+        m[0] = u32_of("conv2d", threads)?;
+        m[7] = u32_of("conv2d", p.n)?;
+        m.extend(Self::conv_extra(p, has_bias)?);
+        Ok(m)
+    }
+
     pub(super) fn conv_fwd(&self, w: &GpuStorage, bias: Option<&GpuStorage>, p: &Conv2dParams) -> Result<GpuStorage> {
         let extra = Self::conv_extra(p, bias.is_some())?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         let inputs: Vec<&GpuStorage> = [Some(self), Some(w), bias].into_iter().flatten().collect();
+        if direct(p) {
+            let n = p.n * p.c_out * p.out_h * p.out_w;
+            let m = Self::direct_meta(p, bias.is_some(), n)?;
+            return self.launch(Kernel::DirectFwd, "conv2d", n, &m, &inputs, n);
+        }
         let mnk = [cog, p.out_h * p.out_w, cig * p.kh * p.kw];
         self.gemm(Kernel::ConvFwd, "conv2d", &inputs, mnk, p.n * p.groups, &extra, false)
     }
 
     /// `self` is grad_out.
     pub(super) fn conv_bwd_input(&self, w: &GpuStorage, p: &Conv2dParams) -> Result<GpuStorage> {
+        if direct(p) {
+            let n = p.n * p.c_in * p.h * p.w;
+            let m = Self::direct_meta(p, false, n)?;
+            return self.launch(Kernel::DirectBwdInput, "conv2d_backward", n, &m, &[self, w], n);
+        }
         let extra = Self::conv_extra(p, false)?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         let mnk = [cig, p.h * p.w, cog * p.kh * p.kw];
@@ -365,8 +390,15 @@ impl GpuStorage {
 
     /// `self` is the forward input.
     pub(super) fn conv_bwd_weight(&self, g: &GpuStorage, p: &Conv2dParams) -> Result<GpuStorage> {
-        let extra = Self::conv_extra(p, false)?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+        if direct(p) {
+            let n = p.c_out * cig * p.kh * p.kw;
+            let m = Self::direct_meta(p, false, n)?;
+            let out = self.dev.alloc("conv2d_backward", n)?;
+            self.ctx().dispatch(Kernel::DirectBwdWeight, &m, &[&self.buf, &g.buf], &out.buf, [n as u32, 1, 1])?;
+            return Ok(out);
+        }
+        let extra = Self::conv_extra(p, false)?;
         let mnk = [cog, cig * p.kh * p.kw, p.n * p.out_h * p.out_w];
         self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true)
     }

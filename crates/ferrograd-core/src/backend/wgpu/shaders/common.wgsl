@@ -24,3 +24,9 @@ fn is_nan(x: f32) -> bool {
 fn prmf(i: u32) -> f32 {
     return bitcast<f32>(prm[i]);
 }
+
+// NaN or an infinity from its bits. Tint rejects them as constant expressions, so the value
+// is made to depend on a buffer load it cannot fold.
+fn special(bits: u32) -> f32 {
+    return bitcast<f32>(bits | (prm[0] & 0u));
+}

@@ -48,12 +48,12 @@ fn fpow(x: f32, y: f32) -> f32 {
         if (y > 0.0) {
             return 0.0;
         }
-        return bitcast<f32>(POS_INF_BITS);
+        return special(POS_INF_BITS);
     }
     let r = exp2(y * log2(abs(x)));
     if (x < 0.0) {
         if (yi != y) {
-            return bitcast<f32>(NAN_BITS);
+            return special(NAN_BITS);
         }
         if (floor(y * 0.5) != y * 0.5) {
             return -r;
@@ -71,7 +71,30 @@ fn ftanh(x: f32) -> f32 {
     return 1.0 - 2.0 / (exp(2.0 * x) + 1.0);
 }
 
+// NaN inputs are settled first, as the CPU (IEEE) does: drivers may assume finite floats and
+// fold exp(NaN) or NaN comparisons into ordinary numbers.
+fn unary_nan(op: u32, x: f32, a: f32) -> f32 {
+    switch op {
+        case 6u, 9u, 10u, 15u, 16u, 17u: { return 0.0; }
+        case 12u: { return select(x, 1.0, a == 0.0); }
+        default: { return x; }
+    }
+}
+
+fn binary_nan(op: u32, x: f32, y: f32) -> f32 {
+    if (op >= 7u) {
+        return 0.0;
+    }
+    if (op == 4u && (y == 0.0 || x == 1.0)) {
+        return 1.0;
+    }
+    return special(NAN_BITS);
+}
+
 fn unary_op(op: u32, x: f32, a: f32, b: f32) -> f32 {
+    if (is_nan(x)) {
+        return unary_nan(op, x, a);
+    }
     switch op {
         case 0u: { return -x; }
         case 1u: { return exp(x); }
@@ -103,6 +126,9 @@ fn unary_op(op: u32, x: f32, a: f32, b: f32) -> f32 {
 }
 
 fn binary_op(op: u32, x: f32, y: f32) -> f32 {
+    if (is_nan(x) || is_nan(y)) {
+        return binary_nan(op, x, y);
+    }
     switch op {
         case 0u: { return x + y; }
         case 1u: { return x - y; }
@@ -110,11 +136,11 @@ fn binary_op(op: u32, x: f32, y: f32) -> f32 {
         case 3u: { return x / y; }
         case 4u: { return fpow(x, y); }
         case 5u: {
-            if (is_nan(x) || is_nan(y)) { return bitcast<f32>(NAN_BITS); }
+            if (is_nan(x) || is_nan(y)) { return special(NAN_BITS); }
             return max(x, y);
         }
         case 6u: {
-            if (is_nan(x) || is_nan(y)) { return bitcast<f32>(NAN_BITS); }
+            if (is_nan(x) || is_nan(y)) { return special(NAN_BITS); }
             return min(x, y);
         }
         case 7u: { return select(0.0, 1.0, x > y); }

@@ -22,7 +22,7 @@ fn gather(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     }
     let c = class_index(r);
     if (c < 0) {
-        dst[r] = bitcast<f32>(NAN_BITS);
+        dst[r] = special(NAN_BITS);
         return;
     }
     dst[r] = x0[r * prm[1] + u32(c)];
@@ -38,7 +38,7 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     let r = t / prm[1];
     let c = class_index(r);
     if (c < 0) {
-        dst[t] = bitcast<f32>(NAN_BITS);
+        dst[t] = special(NAN_BITS);
         return;
     }
     dst[t] = select(0.0, x0[r], u32(c) == t % prm[1]);

@@ -22,7 +22,7 @@ fn window(oy: u32, ox: u32) -> vec4<i32> {
 
 // Plane index of the window's first maximum (a NaN wins), or -1 when it is all padding.
 fn window_argmax(base: u32, win: vec4<i32>) -> i32 {
-    var best = bitcast<f32>(NEG_INF_BITS);
+    var best = special(NEG_INF_BITS);
     var arg = -1;
     for (var y = win.x; y < win.y; y++) {
         for (var x = win.z; x < win.w; x++) {
@@ -54,7 +54,7 @@ fn pool_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     let win = window(oy, ox);
     if (prm[1] == 0u) {
         let a = window_argmax(base, win);
-        dst[t] = select(x0[base + u32(max(a, 0))], bitcast<f32>(NEG_INF_BITS), a < 0);
+        dst[t] = select(x0[base + u32(max(a, 0))], special(NEG_INF_BITS), a < 0);
         return;
     }
     var s = 0.0;

@@ -29,10 +29,10 @@ fn reduced_offset(r: u32) -> u32 {
 
 fn init_value(op: u32) -> f32 {
     if (op == 1u) {
-        return bitcast<f32>(NEG_INF_BITS);
+        return special(NEG_INF_BITS);
     }
     if (op == 2u) {
-        return bitcast<f32>(POS_INF_BITS);
+        return special(POS_INF_BITS);
     }
     return 0.0;
 }
@@ -107,7 +107,7 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
         return;
     }
     let base = kept_offset(o);
-    var best = bitcast<f32>(NEG_INF_BITS);
+    var best = special(NEG_INF_BITS);
     var arg = 0u;
     for (var r = 0u; r < prm[1]; r++) {
         let v = x0[base + reduced_offset(r)];
