@@ -93,7 +93,7 @@ describe('conv2d kernels against a naive reference', () => {
 
 describe('vectorised elementwise kernels', () => {
   it('give the vector body and the scalar tail identical bits', () => {
-    const vals = [-3.5, -0, 0.7, 12, -90, 88.5, 0.01, 1e-3, -87.2, 30];
+    const vals = [-3.5, -0, 0.7, 12, -90, 88.5, 0.01, 1e-3, -87.2, -100, 30];
     const ops: [string, (t: Tensor) => Tensor][] = [
       ['exp', (t) => t.exp()],
       ['sigmoid', (t) => t.sigmoid()],
@@ -118,6 +118,10 @@ describe('vectorised elementwise kernels', () => {
       expect(Math.abs(e[i]! - Math.exp(x)) / Math.exp(x)).toBeLessThan(5e-7);
       expect(Math.abs(s[i]! - 1 / (1 + Math.exp(-x)))).toBeLessThan(3e-7);
     }
+    // subnormal results, as PyTorch gives them (exp(-87.5) ≈ 9.98e-39)
+    const tiny = Float32Array.from({ length: 500 }, (_, i) => -103.9 + i * 0.033);
+    const et = fromArray(tiny, [tiny.length]).exp().dataSync();
+    for (let i = 0; i < tiny.length; i++) expect(Math.abs(et[i]! - Math.exp(tiny[i]!))).toBeLessThan(3e-45 + 4e-7 * Math.exp(tiny[i]!));
     // finite right up to the overflow threshold, then +inf; NaN stays NaN
     const edge = fromArray([88.6, 89, Infinity, -Infinity, NaN], [5]).exp().dataSync();
     expect(Math.abs(edge[0]! / Math.exp(Math.fround(88.6)) - 1)).toBeLessThan(5e-7);

@@ -21,20 +21,38 @@ pub enum Algo {
     Direct,
 }
 
-/// Whether the direct kernels beat im2col + GEMM: measured in wasm (`npm run bench`), they win
-/// while the filter is short (few input channels), where im2col's column buffer and GEMM
-/// packing cost more than the arithmetic, and lose on wide layers, where GEMM's cache
-/// blocking matters.
-fn prefer_direct(p: &Conv2dParams) -> bool {
-    let taps = p.c_in / p.groups * p.kh * p.kw;
-    direct::supports(p) && taps <= 400
+#[derive(Clone, Copy)]
+enum Pass {
+    Forward,
+    BackwardInput,
+    BackwardWeight,
 }
 
-fn pick(algo: Algo, p: &Conv2dParams) -> bool {
+/// Whether the direct kernels beat im2col + GEMM, as measured in Node on x86-64 (see
+/// docs/benchmarks.md). They win whenever the filter is short (LeNet: im2col's column buffer
+/// and GEMM's packing cost more than the arithmetic there) and, for wide layers, while the maps
+/// are wide enough to fill their 8- and 16-pixel tiles (ResNet-18 at 96×96: 24² and 12²
+/// maps); on 6² and 3² maps GEMM's cache blocking wins.
+fn prefer_direct(pass: Pass, p: &Conv2dParams) -> bool {
+    let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+    let short = |c: usize| c * p.kh * p.kw <= 400;
+    direct::supports(p)
+        && match pass {
+            Pass::Forward => short(cig) || p.out_w >= 8,
+            // a correlation of the output gradient: its channels make the filter
+            Pass::BackwardInput => direct::supports_backward_input(p) && (short(cog) || p.w >= 8),
+            Pass::BackwardWeight => short(cig) || p.out_w >= 16,
+        }
+}
+
+fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> bool {
     match algo {
-        Algo::Auto => prefer_direct(p),
+        Algo::Auto => prefer_direct(pass, p),
         Algo::Im2col => false,
-        Algo::Direct => direct::supports(p),
+        Algo::Direct => match pass {
+            Pass::BackwardInput => direct::supports_backward_input(p),
+            _ => direct::supports(p),
+        },
     }
 }
 
@@ -43,7 +61,7 @@ pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> 
 }
 
 pub fn forward_with(algo: Algo, x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, p) {
+    if pick(algo, Pass::Forward, p) {
         direct::forward(x, w, bias, p)
     } else {
         forward_im2col(x, w, bias, p)
@@ -55,7 +73,7 @@ pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
 }
 
 pub fn backward_input_with(algo: Algo, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, p) && direct::supports_backward_input(p) {
+    if pick(algo, Pass::BackwardInput, p) {
         direct::backward_input(dy, w, p)
     } else {
         backward_input_im2col(dy, w, p)
@@ -67,7 +85,7 @@ pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
 }
 
 pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, p) {
+    if pick(algo, Pass::BackwardWeight, p) {
         if let Some(dw) = direct::backward_weight(x, dy, p) {
             return dw;
         }
@@ -104,7 +122,7 @@ fn geometry(p: &Conv2dParams) -> Geometry {
 }
 
 fn chunk(p: &Conv2dParams, g: &Geometry) -> usize {
-    (COL_BUDGET / (g.k * g.ohow).max(1)).clamp(1, p.n)
+    (COL_BUDGET / (g.k * g.ohow).max(1)).clamp(1, p.n.max(1))
 }
 
 /// Writes the columns of image `x` (`[cig, H, W]` slab) for group `grp` into `col` rows of

@@ -140,6 +140,11 @@ fn odd_configurations() {
     for kw in 1..=8 {
         check_all(&params(2, 2, (6, 13), 9, (2, kw), (1, 1), (1, kw / 2), (1, 1), 1));
     }
+    // 1×1 maps, a 1×7 filter on a short row, an empty batch
+    check_all(&params(2, 3, (1, 1), 4, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    check_all(&params(2, 3, (1, 1), 4, (1, 1), (1, 1), (0, 0), (1, 1), 1));
+    check_all(&params(1, 2, (3, 9), 3, (1, 7), (1, 1), (0, 3), (1, 1), 1));
+    check_all(&params(0, 2, (5, 5), 3, (3, 3), (1, 1), (1, 1), (1, 1), 1));
     // channel counts that leave partial register tiles (6, 12 and 4-wide tiles)
     for c_out in [1, 5, 7, 12, 13] {
         check_all(&params(1, 3, (8, 9), c_out, (3, 3), (1, 1), (1, 1), (1, 1), 1));

@@ -3,10 +3,14 @@
 //! same IEEE operations, so the split into vector body and scalar tail never shows in results.
 
 use super::math;
+use super::parallel::for_each_chunk_mut;
 use super::simd::F32x4;
 use super::strided::Rows;
 use crate::backend::{BinaryOp, UnaryOp};
 use crate::shape::{contiguous_strides, Layout};
+
+/// Elements per task of a contiguous elementwise op (a multiple of the vector step).
+const TASK: usize = 1 << 15;
 
 #[inline(always)]
 fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl Fn(F32x4) -> F32x4>) {
@@ -34,17 +38,18 @@ fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl
 
 /// Applies `f` (or its vector form `fv`) elementwise; the output is contiguous. Generic over
 /// the op so each gets its own monomorphised loop.
-fn map<V: Fn(F32x4) -> F32x4 + Copy>(
+fn map<V: Fn(F32x4) -> F32x4 + Copy + Sync>(
     data: &[f32],
     l: &Layout,
-    f: impl Fn(f32) -> f32 + Copy,
+    f: impl Fn(f32) -> f32 + Copy + Sync,
     fv: Option<V>,
 ) -> Vec<f32> {
     let n = l.numel();
     // Every element is written below.
     let mut out = super::alloc::scratch(n);
     if let Some(r) = l.contiguous_range() {
-        map_row(&data[r], &mut out, f, fv);
+        let src = &data[r];
+        for_each_chunk_mut(&mut out, TASK, |t, o| map_row(&src[t * TASK..], o, f, fv));
         return out;
     }
     let out_strides = contiguous_strides(&l.shape);
@@ -151,12 +156,12 @@ fn zip_row<const STEP_A: usize, const STEP_B: usize>(
     }
 }
 
-fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy>(
+fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy + Sync>(
     a: &[f32],
     al: &Layout,
     b: &[f32],
     bl: &Layout,
-    f: impl Fn(f32, f32) -> f32 + Copy,
+    f: impl Fn(f32, f32) -> f32 + Copy + Sync,
     fv: Option<V>,
 ) -> Vec<f32> {
     let n = al.numel();
@@ -166,7 +171,8 @@ fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy>(
         return out;
     }
     if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
-        zip_row::<1, 1>(&a[ra], &b[rb], &mut out, f, fv);
+        let (a, b) = (&a[ra], &b[rb]);
+        for_each_chunk_mut(&mut out, TASK, |t, o| zip_row::<1, 1>(&a[t * TASK..], &b[t * TASK..], o, f, fv));
         return out;
     }
     let out_strides = contiguous_strides(&al.shape);

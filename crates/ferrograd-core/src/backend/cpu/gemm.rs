@@ -2,10 +2,11 @@
 //! panels, and an MR×NR register-tile micro-kernel does the arithmetic. Packing reads any
 //! strides, so transposed operands (every matmul backward) cost no extra copy.
 //!
-//! Work is split into independent (row block × column block) tiles of C; each C element is
-//! produced by the same sequence of k-blocks whatever the split, so threading the tile loop
-//! cannot change results.
+//! Work is split into independent row blocks of C (see `parallel.rs`); each C element is
+//! produced by the same sequence of k-blocks whatever the split, so threading the row-block
+//! loop cannot change results.
 
+use super::parallel::for_each_chunk_mut;
 use std::cell::RefCell;
 
 pub const MR: usize = 4;
@@ -31,10 +32,15 @@ impl MatRef<'_> {
 }
 
 thread_local! {
-    static PACK: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    // Packed panels of B (shared by a k-block's row tasks) and of A (one per task's thread).
+    static PACK_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static PACK_A: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `C[m×n] (+)= A[m×k] · B[k×n]`; C is row-major with leading dimension `ldc` at `c_off`.
+///
+/// Tasks are MC-row blocks of C within each (column block, k block) step, so every element of
+/// C is built by the same sequence of k-blocks whatever runs the tasks.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm(
     m: usize,
@@ -50,27 +56,34 @@ pub fn gemm(
     if m == 0 || n == 0 {
         return;
     }
+    // Exactly C's rows, so row-block tasks get disjoint slices.
+    let c = &mut c[c_off..c_off + (m - 1) * ldc + n];
     if k == 0 {
         if !accumulate {
-            for i in 0..m {
-                c[c_off + i * ldc..c_off + i * ldc + n].fill(0.0);
+            for row in c.chunks_mut(ldc) {
+                row[..n].fill(0.0);
             }
         }
         return;
     }
-    PACK.with(|p| {
-        let (pa, pb) = &mut *p.borrow_mut();
+    PACK_B.with(|pb| {
+        let pb = &mut *pb.borrow_mut();
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
                 pack_b(b, pc, jc, kc, nc, pb);
                 let acc = accumulate || pc > 0;
-                for ic in (0..m).step_by(MC) {
+                let pb = &*pb;
+                for_each_chunk_mut(c, MC * ldc, |blk, cb| {
+                    let ic = blk * MC;
                     let mc = MC.min(m - ic);
-                    pack_a(a, ic, pc, mc, kc, pa);
-                    macro_tile(mc, nc, kc, pa, pb, c, c_off + ic * ldc + jc, ldc, acc);
-                }
+                    PACK_A.with(|pa| {
+                        let pa = &mut *pa.borrow_mut();
+                        pack_a(a, ic, pc, mc, kc, pa);
+                        macro_tile(mc, nc, kc, pa, pb, cb, jc, ldc, acc);
+                    });
+                });
             }
         }
     });
@@ -156,65 +169,33 @@ fn macro_tile(
     }
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+/// The MR×NR register tile: MR rows of two vector accumulators, fed per k by two B loads and
+/// MR broadcasts of A.
 mod micro {
+    use super::super::simd::F32x4;
     use super::{MR, NR};
-    use core::arch::wasm32::*;
 
     #[inline(always)]
     pub fn kernel(kc: usize, a: &[f32], b: &[f32], out: &mut [[f32; NR]; MR]) {
         assert!(a.len() >= kc * MR && b.len() >= kc * NR);
-        let (mut c00, mut c01, mut c10, mut c11) =
-            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
-        let (mut c20, mut c21, mut c30, mut c31) =
-            (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
-        let ap = a.as_ptr();
-        let bp = b.as_ptr();
+        let mut acc = [[F32x4::zero(); 2]; MR];
+        let (ap, bp) = (a.as_ptr(), b.as_ptr());
         for kk in 0..kc {
-            // SAFETY: the assert above bounds every read: a[kk*MR..kk*MR+4], b[kk*NR..kk*NR+8].
+            // SAFETY: the assert above bounds every read: a[kk*MR..kk*MR+MR], b[kk*NR..kk*NR+8].
             unsafe {
-                let b0 = v128_load(bp.add(kk * NR) as *const v128);
-                let b1 = v128_load(bp.add(kk * NR + 4) as *const v128);
-                let a0 = f32x4_splat(*ap.add(kk * MR));
-                let a1 = f32x4_splat(*ap.add(kk * MR + 1));
-                let a2 = f32x4_splat(*ap.add(kk * MR + 2));
-                let a3 = f32x4_splat(*ap.add(kk * MR + 3));
-                c00 = f32x4_add(c00, f32x4_mul(a0, b0));
-                c01 = f32x4_add(c01, f32x4_mul(a0, b1));
-                c10 = f32x4_add(c10, f32x4_mul(a1, b0));
-                c11 = f32x4_add(c11, f32x4_mul(a1, b1));
-                c20 = f32x4_add(c20, f32x4_mul(a2, b0));
-                c21 = f32x4_add(c21, f32x4_mul(a2, b1));
-                c30 = f32x4_add(c30, f32x4_mul(a3, b0));
-                c31 = f32x4_add(c31, f32x4_mul(a3, b1));
-            }
-        }
-        let rows = [(c00, c01), (c10, c11), (c20, c21), (c30, c31)];
-        for (i, (lo, hi)) in rows.into_iter().enumerate() {
-            // SAFETY: out[i] is [f32; 8]: two unaligned v128 stores fit exactly.
-            unsafe {
-                v128_store(out[i].as_mut_ptr() as *mut v128, lo);
-                v128_store(out[i].as_mut_ptr().add(4) as *mut v128, hi);
-            }
-        }
-    }
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod micro {
-    use super::{MR, NR};
-
-    #[inline(always)]
-    pub fn kernel(kc: usize, a: &[f32], b: &[f32], out: &mut [[f32; NR]; MR]) {
-        let mut acc = [[0.0f32; NR]; MR];
-        for (av, bv) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
-            for i in 0..MR {
-                for j in 0..NR {
-                    acc[i][j] += av[i] * bv[j];
+                let b0 = F32x4::load(bp.add(kk * NR));
+                let b1 = F32x4::load(bp.add(kk * NR + 4));
+                for (i, row) in acc.iter_mut().enumerate() {
+                    let a = F32x4::load_splat(ap.add(kk * MR + i));
+                    row[0] = row[0].madd(a, b0);
+                    row[1] = row[1].madd(a, b1);
                 }
             }
         }
-        *out = acc;
+        for (o, r) in out.iter_mut().zip(&acc) {
+            r[0].write_to(&mut o[..4]);
+            r[1].write_to(&mut o[4..]);
+        }
     }
 }
 
@@ -253,6 +234,29 @@ mod tests {
             gemm(m, n, k, ar, br, &mut c, 0, n, true);
             for (x, y) in c.iter().zip(&want) {
                 assert!((x - 2.0 * y).abs() <= 2e-4 * (1.0 + y.abs()));
+            }
+        }
+    }
+
+    #[test]
+    fn writes_only_its_window_of_a_larger_buffer() {
+        // Several row blocks (m > MC), k blocks (k > KC) and column blocks (n > NC), into the
+        // middle of a wider buffer whose other elements must stay untouched.
+        let (m, n, k, ldc, off) = (70, NC + 9, KC + 3, NC + 20, 5);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 5.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0).collect();
+        let ar = MatRef { data: &a, offset: 0, rs: k, cs: 1 };
+        let br = MatRef { data: &b, offset: 0, rs: n, cs: 1 };
+        let want = naive(m, n, k, ar, br);
+        let mut c = vec![7.0f32; off + m * ldc];
+        gemm(m, n, k, ar, br, &mut c, off, ldc, false);
+        for (i, &v) in c.iter().enumerate() {
+            let (r, col) = ((i.wrapping_sub(off)) / ldc, (i.wrapping_sub(off)) % ldc);
+            if i < off || col >= n {
+                assert_eq!(v, 7.0, "element {i} outside C changed");
+            } else {
+                let y = want[r * n + col];
+                assert!((v - y).abs() <= 1e-4 * (1.0 + y.abs()), "C[{r}][{col}]: {v} vs {y}");
             }
         }
     }

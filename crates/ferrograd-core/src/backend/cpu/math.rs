@@ -8,22 +8,22 @@ use super::simd::F32x4;
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
-/// exp flushes to +0 well above here ...
-const EXP_LO: f32 = -88.0;
-/// ... and overflows to +inf above ln(f32::MAX) ≈ 88.7228; clamping at 89 keeps n <= 128.
+/// e^x rounds to +0 below about -103.97 (half the smallest subnormal) ...
+const EXP_LO: f32 = -104.0;
+/// ... and overflows to +inf above ln(f32::MAX) ≈ 88.7228.
 const EXP_HI: f32 = 89.0;
 /// 1.5 · 2^23: adding it rounds a float of magnitude < 2^22 to the nearest integer, which then
 /// sits in the low mantissa bits.
 const ROUND: f32 = 12_582_912.0;
+const ROUND_BITS: i32 = ROUND.to_bits() as i32;
 /// Cephes' minimax polynomial for e^r - 1 - r on |r| <= ln2/2, highest degree first.
 const EXP_POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 /// Below this |x|, tanh uses its odd series: 1 - 2/(e^2x + 1) would lose relative precision.
 const TANH_SERIES: f32 = 0.04;
 
-/// exp(x) to ~1 ulp (Cephes polynomial): x = n·ln2 + r, e^x = 2^n · e^r, with 2^n built in the
-/// exponent bits. It is applied as (2·e^r) · 2^(n-1) so that n = 128 (x just below the
-/// overflow threshold) stays finite; the price is that results below 2^-125 (x < -86.6)
-/// flush to zero.
+/// exp(x) to ~1 ulp over the whole f32 range, subnormal results and overflow included (Cephes
+/// polynomial): x = n·ln2 + r and e^x = e^r · 2^n, where n in [-150, 128] is applied as two
+/// normal powers of two, 2^⌊n/2⌋ · 2^⌈n/2⌉, so the only rounding past e^r is the final one.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(EXP_LO, EXP_HI);
@@ -35,9 +35,10 @@ pub fn exp(x: f32) -> f32 {
         p = p * r + c;
     }
     let y = p * r * r + r + 1.0;
-    // The biased exponent of 2^(n-1), read from t's low mantissa bits.
-    let e = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32).wrapping_add(126).max(0);
-    (y + y) * f32::from_bits((e as u32) << 23)
+    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_BITS);
+    let half = ni >> 1;
+    let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
+    y * pow2(half) * pow2(ni.wrapping_sub(half))
 }
 
 /// [`exp`] on four lanes.
@@ -53,7 +54,8 @@ pub fn exp_v(x: F32x4) -> F32x4 {
         p = p.mul(r).add(F32x4::splat(c));
     }
     let y = p.mul(r).mul(r).add(r).add(F32x4::splat(1.0));
-    y.add(y).mul(t.pow2_from_bits(126 - ROUND.to_bits() as i32))
+    let (lo, hi) = t.split_pow2(ROUND_BITS);
+    y.mul(lo).mul(hi)
 }
 
 #[inline(always)]
@@ -94,7 +96,9 @@ mod tests {
     /// Inputs covering the clamps, the series switch, signed zeros and non-finite values.
     fn inputs() -> Vec<f32> {
         let mut v: Vec<f32> = (-20_000..20_000).map(|i| i as f32 * 0.0071).collect();
-        v.extend([0.0, -0.0, 0.039_999, 0.04, -0.04, 88.72, 88.73, 88.8, 89.5, -88.0, -89.0, 1e30, -1e30]);
+        v.extend([
+            0.0, -0.0, 0.039_999, 0.04, -0.04, 88.72, 88.73, 88.8, 89.5, -88.0, -89.0, -103.9, -104.5, 1e30, -1e30,
+        ]);
         v.extend([f32::INFINITY, f32::NEG_INFINITY, f32::NAN, f32::MIN_POSITIVE, -f32::MIN_POSITIVE]);
         v
     }
@@ -106,18 +110,26 @@ mod tests {
     #[test]
     fn exp_matches_std() {
         let mut worst = 0.0f64;
-        let mut x = -86.6f32;
+        let mut x = -87.3f32;
         while x < 88.72 {
             let (a, b) = (super::exp(x) as f64, (x as f64).exp());
             worst = worst.max(((a - b) / b).abs());
             x += 0.0137;
         }
         assert!(worst < 4e-7, "worst relative error {worst}");
+        // subnormal results: within a few units of the smallest subnormal
+        let mut x = -103.9f32;
+        while x < -87.3 {
+            let (a, b) = (super::exp(x) as f64, (x as f64).exp());
+            assert!((a - b).abs() <= 2.0 * f32::from_bits(1) as f64 + 4e-7 * b, "exp({x}) = {a}, want {b}");
+            x += 0.0131;
+        }
+        assert_eq!(super::exp(-105.0), 0.0);
         assert!(super::exp(88.72).is_finite() && super::exp(88.73) == f32::INFINITY);
         assert_eq!(super::exp(f32::INFINITY), f32::INFINITY);
         assert_eq!(super::exp(1e30), f32::INFINITY);
         assert_eq!(super::exp(f32::NEG_INFINITY), 0.0);
-        assert_eq!(super::exp(-87.5), 0.0);
+        assert!((super::exp(-87.5) as f64 / (-87.5f64).exp() - 1.0).abs() < 1e-4);
         assert!(super::exp(f32::NAN).is_nan());
     }
 

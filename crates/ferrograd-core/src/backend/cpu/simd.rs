@@ -91,13 +91,14 @@ mod imp {
         pub fn and(self, o: Self) -> Self {
             Self(v128_and(self.0, o.0))
         }
-        /// `2^(e - 127)` for `e = bits + bias` in `0..=254` (`e < 0` gives +0), where `bits`
-        /// are the lanes' bit patterns read as integers: a power of two from an integer hidden
-        /// in the low mantissa bits.
+        /// For lanes holding an integer `n` in their low mantissa bits (`bits - base`, with
+        /// |n| <= 252), the powers of two `(2^⌊n/2⌋, 2^(n-⌊n/2⌋))`, both normal.
         #[inline(always)]
-        pub fn pow2_from_bits(self, bias: i32) -> Self {
-            let e = i32x4_max(i32x4_add(self.0, i32x4_splat(bias)), i32x4_splat(0));
-            Self(i32x4_shl(e, 23))
+        pub fn split_pow2(self, base: i32) -> (Self, Self) {
+            let n = i32x4_sub(self.0, i32x4_splat(base));
+            let half = i32x4_shr(n, 1);
+            let pow2 = |e: v128| Self(i32x4_shl(i32x4_add(e, i32x4_splat(127)), 23));
+            (pow2(half), pow2(i32x4_sub(n, half)))
         }
         /// First two lanes summed, then the last two, then both: the order the scalar fallback
         /// uses too.
@@ -208,8 +209,10 @@ mod imp {
             Self(std::array::from_fn(|i| f32::from_bits(self.0[i].to_bits() & o.0[i].to_bits())))
         }
         #[inline(always)]
-        pub fn pow2_from_bits(self, bias: i32) -> Self {
-            Self(self.0.map(|v| f32::from_bits(((v.to_bits() as i32).wrapping_add(bias).max(0) as u32) << 23)))
+        pub fn split_pow2(self, base: i32) -> (Self, Self) {
+            let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
+            let n = self.0.map(|v| (v.to_bits() as i32).wrapping_sub(base));
+            (Self(n.map(|n| pow2(n >> 1))), Self(n.map(|n| pow2(n.wrapping_sub(n >> 1)))))
         }
         #[inline(always)]
         pub fn hsum(self) -> f32 {
@@ -293,10 +296,10 @@ mod tests {
         assert_eq!(mx[..2], [1.5, 3.0]);
         assert!(mx[2].is_nan());
         assert_eq!(arr(a.pmin(b))[..2], [0.5, -2.0]);
-        let bits = |v: f32| F32x4::splat(f32::from_bits(v.to_bits()));
-        assert_eq!(arr(bits(f32::from_bits(3)).pow2_from_bits(127)), [8.0; 4]);
-        assert_eq!(arr(bits(f32::from_bits(0)).pow2_from_bits(-130)), [0.0; 4]);
-        assert_eq!(F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).hsum(), 10.0);
+        let (lo, hi) = F32x4::splat(f32::from_bits(1000 + 253)).split_pow2(1000);
+        assert_eq!((arr(lo), arr(hi)), ([2f32.powi(126); 4], [2f32.powi(127); 4]));
+        let (lo, hi) = F32x4::splat(f32::from_bits(1000 - 149)).split_pow2(1000);
+        assert_eq!((arr(lo), arr(hi)), ([2f32.powi(-75); 4], [2f32.powi(-74); 4]));
         let (e, o) = F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).deinterleave(F32x4::from_slice(&[5.0, 6.0, 7.0, 8.0]));
         assert_eq!((arr(e), arr(o)), ([1.0, 3.0, 5.0, 7.0], [2.0, 4.0, 6.0, 8.0]));
         let (lo, hi) = F32x4::from_slice(&[1.0, 2.0, 3.0, 4.0]).dup_lanes();
