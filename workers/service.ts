@@ -190,8 +190,7 @@ export class TrainerService implements TrainerApi {
         await this.#boundary(trainer);
       },
       onBatch: (p) => {
-        this.#epoch = p.epoch;
-        this.#batch = p.batch;
+        // no position update here: on a GPU the Trainer may report batches late; beforeBatch is exact
         // the last batch of an epoch may be short
         images += Math.min(data.batchSize, data.train.count - (p.batch - 1) * data.batchSize);
         emitter.batch({ epoch: p.epoch, batch: p.batch, batches, step: p.epoch * batches + p.batch, x: p.epoch + p.batch / batches, loss: p.loss, acc: lastAcc, imagesPerSecond: p.imagesPerSecond });

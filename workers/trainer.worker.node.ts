@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { init } from '../ts/node.js';
+import { READY } from '../ts/workers/types.js';
 import { TrainerService } from './service.js';
 
 if (!parentPort) throw new Error('trainer.worker.node.js runs as a worker thread; start it with spawnTrainer()');
@@ -16,3 +17,5 @@ const service = new TrainerService(
   (cb) => (cb as Partial<Comlink.Remote<object>>)[Comlink.releaseProxy]?.(),
 );
 Comlink.expose(service, nodeEndpoint(parentPort));
+// the client sends nothing before this: see TrainerClient._init
+parentPort.postMessage({ ferrograd: READY });

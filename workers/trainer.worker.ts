@@ -6,6 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { init } from '../ts/wasm.js';
+import { READY } from '../ts/workers/types.js';
 import { TrainerService } from './service.js';
 
 const service = new TrainerService(
@@ -14,3 +15,5 @@ const service = new TrainerService(
   (cb) => (cb as Partial<Comlink.Remote<object>>)[Comlink.releaseProxy]?.(),
 );
 Comlink.expose(service);
+// the client sends nothing before this: see TrainerClient._init
+(self as unknown as { postMessage: (m: unknown) => void }).postMessage({ ferrograd: READY });

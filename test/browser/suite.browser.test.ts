@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 // The portable suite in headless Chromium, against the browser bundle (`dist/index.js`, which
 // vitest.browser.config.ts aliases to `ferrograd`), loading the core the way a page does:
 // `await init({ wasmUrl })` with the shipped asset's URL.
@@ -38,18 +37,3 @@ describe('portable suite (Chromium)', () => {
   beforeAll(() => lib.init({ wasmUrl }));
   for (const c of cases) it(c.name, () => c.run(lib));
 });
-
-// The GPU suite hooks in here when test/browser/gpu.browser.ts exists: it exports
-// `run(): Promise<{ name, ok, detail? }[]>`, and every entry must be ok.
-const gpuSuites = import.meta.glob<{ run: () => Promise<{ name: string; ok: boolean; detail?: string }[]> }>('./gpu.browser.ts');
-for (const [file, load] of Object.entries(gpuSuites)) {
-  describe(`GPU suite (${file})`, () => {
-    beforeAll(() => lib.init({ wasmUrl }));
-    it('every check passes', async () => {
-      const results = await (await load()).run();
-      expect(results.length, 'the GPU suite reported no checks').toBeGreaterThan(0);
-      const failed = results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail ?? 'failed'}`);
-      expect(failed).toEqual([]);
-    });
-  });
-}

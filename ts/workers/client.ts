@@ -15,7 +15,7 @@
  */
 import type * as ComlinkNs from 'comlink';
 import { isNode, nodeImport } from '../data/runtime.js';
-import type { CheckpointCallback, CheckpointInfo, DataInfo, DataSpec, EvalResult, FitOptions, FitResult, ModelInfo, ModelSpec, Position, Prediction, ProgressCallback, TrainerApi } from './types.js';
+import { READY, type CheckpointCallback, type CheckpointInfo, type DataInfo, type DataSpec, type EvalResult, type FitOptions, type FitResult, type ModelInfo, type ModelSpec, type Position, type Prediction, type ProgressCallback, type TrainerApi } from './types.js';
 
 type Comlink = typeof ComlinkNs;
 
@@ -23,6 +23,8 @@ type Comlink = typeof ComlinkNs;
 export interface NodeWorkerLike {
   on(event: 'exit', listener: (code: number) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'message', listener: (value: unknown) => void): unknown;
+  off(event: 'message', listener: (value: unknown) => void): unknown;
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
   terminate(): Promise<number> | void;
 }
@@ -153,9 +155,37 @@ export class TrainerClient {
     });
   }
 
-  /** @internal */
+  /**
+   * @internal Waits for the worker's ready message, then loads its core. Calls must not go out
+   * earlier: Deno's worker_threads drops messages that arrive before the worker listens.
+   */
   _init(wasmUrl: string | undefined): Promise<{ ready: true }> {
-    return this.#call('init', () => this.remote.init(wasmUrl ? { wasmUrl } : {}));
+    return this.#call('init', async () => {
+      await this.#ready();
+      return this.remote.init(wasmUrl ? { wasmUrl } : {});
+    });
+  }
+
+  #ready(): Promise<void> {
+    const isReady = (data: unknown): boolean => (data as { ferrograd?: unknown } | null)?.ferrograd === READY;
+    const w = this.#worker;
+    return new Promise<void>((resolve) => {
+      if (isNodeWorker(w)) {
+        const on = (data: unknown): void => {
+          if (!isReady(data)) return;
+          w.off('message', on);
+          resolve();
+        };
+        w.on('message', on);
+      } else {
+        const on = (e: MessageEvent): void => {
+          if (!isReady(e.data)) return;
+          w.removeEventListener('message', on);
+          resolve();
+        };
+        w.addEventListener('message', on);
+      }
+    });
   }
 
   createModel(spec: ModelSpec): Promise<ModelInfo> {

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** What the worker entries post (`{ ferrograd: READY }`) once Comlink listens; the client waits for it. */
+export const READY = 'trainer-ready';
+
 /** One layer of a `sequential` model; lazy layers infer their input sizes on the first batch. */
 export type LayerSpec =
   | { type: 'conv2d'; outChannels: number; kernelSize: number | [number, number]; stride?: number | [number, number]; padding?: number | [number, number] }
