@@ -9,12 +9,15 @@ export function median(xs) {
 }
 
 /**
- * Milliseconds per call of `fn` (median of `samples` batches); `fn` is warmed up first.
+ * Milliseconds per call of `fn` (median of `samples` batches, and the fastest batch). `fn` is
+ * warmed up for at least `warmup` calls and `warmupMs`: V8 first runs wasm through its baseline
+ * compiler and swaps in optimised code only after a function has been hot for a while.
  * Each sample times `inner` back-to-back calls, with `inner` chosen so a sample lasts about
  * `sampleMs`.
  */
-export function timeMs(fn, { warmup = 2, samples = 7, sampleMs = 60 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
+export function timeMs(fn, { warmup = 2, warmupMs = 400, samples = 7, sampleMs = 60 } = {}) {
+  const w0 = performance.now();
+  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) fn();
   const t0 = performance.now();
   fn();
   const once = Math.max(performance.now() - t0, 1e-3);

@@ -15,23 +15,30 @@ const TASK: usize = 1 << 15;
 #[inline(always)]
 fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl Fn(F32x4) -> F32x4>) {
     let n = dst.len().min(src.len());
+    let (src, dst) = (&src[..n], &mut dst[..n]);
     let mut i = 0;
     if let Some(fv) = fv {
-        // Four independent vectors per step: the transcendental ops are long dependency
-        // chains, and V8 does not reorder instructions to overlap them.
-        while i + 16 <= n {
-            let v: [F32x4; 4] = std::array::from_fn(|k| fv(F32x4::from_slice(&src[i + 4 * k..])));
-            for (k, v) in v.iter().enumerate() {
-                v.write_to(&mut dst[i + 4 * k..]);
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+        // SAFETY: every access is below `i + 16 <= n` (or `i + 4 <= n`), and both slices hold
+        // n floats. Raw pointers keep per-vector bounds checks out of the loop, which V8 would
+        // otherwise keep as compares and spills.
+        unsafe {
+            // Four independent vectors per step: the transcendental ops are long dependency
+            // chains, and V8 does not reorder instructions to overlap them.
+            while i + 16 <= n {
+                let v: [F32x4; 4] = std::array::from_fn(|k| fv(F32x4::load(s.add(i + 4 * k))));
+                for (k, v) in v.iter().enumerate() {
+                    v.store(d.add(i + 4 * k));
+                }
+                i += 16;
             }
-            i += 16;
-        }
-        while i + 4 <= n {
-            fv(F32x4::from_slice(&src[i..])).write_to(&mut dst[i..]);
-            i += 4;
+            while i + 4 <= n {
+                fv(F32x4::load(s.add(i))).store(d.add(i));
+                i += 4;
+            }
         }
     }
-    for (d, &s) in dst[i..n].iter_mut().zip(&src[i..n]) {
+    for (d, &s) in dst[i..].iter_mut().zip(&src[i..]) {
         *d = f(s);
     }
 }
@@ -141,14 +148,31 @@ fn zip_row<const STEP_A: usize, const STEP_B: usize>(
     fv: Option<impl Fn(F32x4, F32x4) -> F32x4>,
 ) {
     let n = dst.len();
+    if n == 0 {
+        return;
+    }
     assert!(a.len() > (n - 1) * STEP_A && b.len() > (n - 1) * STEP_B);
-    let load =
-        |s: &[f32], step: usize, i: usize| if step == 0 { F32x4::splat(s[0]) } else { F32x4::from_slice(&s[i..]) };
     let mut i = 0;
     if let Some(fv) = fv {
-        while i + 4 <= n {
-            fv(load(a, STEP_A, i), load(b, STEP_B, i)).write_to(&mut dst[i..]);
-            i += 4;
+        let (pa, pb, d) = (a.as_ptr(), b.as_ptr(), dst.as_mut_ptr());
+        // A stride-0 operand is one value for the whole row.
+        let (sa, sb) = (F32x4::splat(a[0]), F32x4::splat(b[0]));
+        // SAFETY: vector accesses stay below `i + 8 <= n` (or `i + 4 <= n`) on operands that
+        // step by 1, which hold at least n floats (asserted above); stride-0 operands are not
+        // read in the loop.
+        unsafe {
+            let va = |i: usize| if STEP_A == 0 { sa } else { F32x4::load(pa.add(i)) };
+            let vb = |i: usize| if STEP_B == 0 { sb } else { F32x4::load(pb.add(i)) };
+            while i + 8 <= n {
+                let (x, y) = (fv(va(i), vb(i)), fv(va(i + 4), vb(i + 4)));
+                x.store(d.add(i));
+                y.store(d.add(i + 4));
+                i += 8;
+            }
+            while i + 4 <= n {
+                fv(va(i), vb(i)).store(d.add(i));
+                i += 4;
+            }
         }
     }
     for (k, d) in dst.iter_mut().enumerate().skip(i) {

@@ -22,16 +22,22 @@ pub fn applies(p: &Pool2dParams) -> bool {
 pub fn avg2x2_forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (w, ow) = (p.w, p.out_w);
     let rows = p.n * p.c * p.out_h;
+    assert!(x.len() >= rows * 2 * w);
     let mut out = super::alloc::scratch(rows * ow);
     let (zero, inv) = (F32x4::zero(), F32x4::splat(INV));
     for (r, o) in out.chunks_exact_mut(ow).enumerate() {
         let (r0, r1) = (&x[2 * r * w..][..w], &x[(2 * r + 1) * w..][..w]);
         let mut j = 0;
-        while j + 4 <= ow {
-            let (a, b) = F32x4::from_slice(&r0[2 * j..]).deinterleave(F32x4::from_slice(&r0[2 * j + 4..]));
-            let (c, d) = F32x4::from_slice(&r1[2 * j..]).deinterleave(F32x4::from_slice(&r1[2 * j + 4..]));
-            zero.add(a).add(b).add(c).add(d).mul(inv).write_to(&mut o[j..]);
-            j += 4;
+        // SAFETY: output vector j..j+4 reads input columns 2j..2j+8 <= 2·ow = w of both rows
+        // and writes o[j..j+4] within ow.
+        unsafe {
+            let (p0, p1, d) = (r0.as_ptr(), r1.as_ptr(), o.as_mut_ptr());
+            while j + 4 <= ow {
+                let (a, b) = F32x4::load(p0.add(2 * j)).deinterleave(F32x4::load(p0.add(2 * j + 4)));
+                let (c, e) = F32x4::load(p1.add(2 * j)).deinterleave(F32x4::load(p1.add(2 * j + 4)));
+                zero.add(a).add(b).add(c).add(e).mul(inv).store(d.add(j));
+                j += 4;
+            }
         }
         for (j, v) in o.iter_mut().enumerate().skip(j) {
             *v = (0.0 + r0[2 * j] + r0[2 * j + 1] + r1[2 * j] + r1[2 * j + 1]) * INV;
@@ -45,16 +51,22 @@ pub fn avg2x2_backward(dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let mut dx = super::alloc::scratch(p.n * p.c * p.h * w);
     let (zero, inv) = (F32x4::zero(), F32x4::splat(INV));
     for (g, d) in dy.chunks_exact(ow).zip(dx.chunks_exact_mut(2 * w)) {
-        let (d0, d1) = d.split_at_mut(w);
         let mut j = 0;
-        while j + 4 <= ow {
-            let (lo, hi) = zero.add(F32x4::from_slice(&g[j..]).mul(inv)).dup_lanes();
-            for row in [&mut *d0, &mut *d1] {
-                lo.write_to(&mut row[2 * j..]);
-                hi.write_to(&mut row[2 * j + 4..]);
+        // SAFETY: gradient vector j..j+4 is within the ow-long row g, and its two duplicated
+        // halves go to columns 2j..2j+8 <= w of the two w-long rows of d.
+        unsafe {
+            let (gp, d0) = (g.as_ptr(), d.as_mut_ptr());
+            let d1 = d0.add(w);
+            while j + 4 <= ow {
+                let (lo, hi) = zero.add(F32x4::load(gp.add(j)).mul(inv)).dup_lanes();
+                for row in [d0, d1] {
+                    lo.store(row.add(2 * j));
+                    hi.store(row.add(2 * j + 4));
+                }
+                j += 4;
             }
-            j += 4;
         }
+        let (d0, d1) = d.split_at_mut(w);
         for (j, &gv) in g.iter().enumerate().skip(j) {
             let v = 0.0 + gv * INV;
             d0[2 * j..2 * j + 2].fill(v);
