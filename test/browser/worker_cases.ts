@@ -294,6 +294,26 @@ export const workerCases: WorkerCase[] = [
     },
   },
   {
+    name: "builds d2l's VGG (with its arch) and ResNet-18 from specs; ResNet-18 trains on resized bytes",
+    async run(host) {
+      const t = await host.spawn();
+      try {
+        // two 3x3 blocks (8, 16 channels) at 28x28: 80 + 1168 conv, then 784->4096->4096->10
+        const vgg = await t.createModel({ kind: 'vgg', arch: [[1, 8], [1, 16]], seed: 0 });
+        expect(vgg.parameters).toBe(20_038_890);
+        expect(vgg.layers.at(-1)).toBe('Linear(in_features=4096, out_features=10, bias=True)');
+        const resnet = await t.createModel({ kind: 'resnet18', seed: 0, inputShape: [1, 96, 96] });
+        expect(resnet.parameters).toBe(11_178_378);
+        await t.loadData({ kind: 'bytes', train: syntheticImages(8), resize: 96, batchSize: 4, seed: 0 });
+        const r = await t.fit({ maxEpochs: 1 });
+        expect(r.position.step).toBe(2);
+        expect(Number.isFinite(r.epochs[0]!.trainLoss)).toBe(true);
+      } finally {
+        await t.dispose();
+      }
+    },
+  },
+  {
     name: 'errors in the worker reject with their own message, and the worker keeps working',
     async run(host) {
       const t = await host.spawn();
