@@ -115,6 +115,12 @@ export const workerCases: WorkerCase[] = [
         const p = await t.predict(new Float32Array(3 * 784), [3, 1, 28, 28]);
         expect(p.shape).toEqual([3, 10]);
         expect(p.classes.length).toBe(3);
+        const weights = await t.getStateDict();
+        const copy = weights.slice();
+        await t.setStateDict(weights);
+        expect(weights.byteLength).toBe(0);
+        expect(await t.getStateDict()).toEqual(copy);
+        expect(await t.evaluate()).toEqual(ev);
       } finally {
         await t.dispose();
       }
@@ -149,7 +155,10 @@ export const workerCases: WorkerCase[] = [
       const t = await host.spawn();
       try {
         await t.createModel(SMALL);
-        await t.loadData(smallData(16)); // 40 batches per epoch
+        const data = smallData(16); // 40 batches per epoch
+        await t.loadData(data);
+        // transferred, not copied: the caller's arrays are detached
+        expect((data as { train: { images: Uint8Array } }).train.images.byteLength).toBe(0);
         const events: ProgressEvent[] = [];
         const fit = t.fit({ maxEpochs: 2, progressHz: Number.POSITIVE_INFINITY }, { onProgress: (e) => events.push(e) });
         await until(() => events.some((e) => e.step >= 5), 'five batches');
