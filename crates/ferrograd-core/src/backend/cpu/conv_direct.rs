@@ -13,7 +13,7 @@
 //! rows; images are reduced in a fixed order (see `parallel.rs`).
 
 use super::parallel::{for_each_chunk_mut, reduce_tasks};
-use super::simd::F32x4;
+use super::simd::{copy_row, F32x4};
 use crate::backend::Conv2dParams;
 use std::cell::RefCell;
 
@@ -103,7 +103,7 @@ impl Corr {
             let src = &img[(g * self.cs + c) * hw..][..hw];
             let dst = &mut plane[c * hp * wp..][..hp * wp];
             for (y, row) in src.chunks_exact(self.w).enumerate() {
-                dst[(y + self.ph) * wp + self.pw..][..self.w].copy_from_slice(row);
+                copy_row(&mut dst[(y + self.ph) * wp + self.pw..][..self.w], row);
             }
         }
     }
@@ -527,7 +527,7 @@ fn backward_weight_with<const CT: usize, const KJ: usize>(x: &[f32], dy: &[f32],
                             let from = &dy[(n * p.c_out + g * c.cd) * ohow..][..c.cd * ohow];
                             let to = &mut rows[i * s.dy_img..][..s.dy_img];
                             for (d, s) in to.chunks_exact_mut(ow4).zip(from.chunks_exact(p.out_w)) {
-                                d[..p.out_w].copy_from_slice(s);
+                                copy_row(&mut d[..p.out_w], s);
                             }
                         }
                         wgrad_images::<CT, KJ>(&c, rows, planes, src(m), g, part);

@@ -7,6 +7,7 @@
 //! loop cannot change results.
 
 use super::parallel::for_each_chunk_mut;
+use super::simd::F32x4;
 use std::cell::RefCell;
 
 pub const MR: usize = 4;
@@ -89,23 +90,32 @@ pub fn gemm(
     });
 }
 
+/// Resizes a pack buffer without clearing it: packing overwrites every element it uses, and
+/// only the padding of partial panels needs zeros.
+fn reuse(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    buf.resize(n, 0.0);
+    &mut buf[..n]
+}
+
 fn pack_b(b: MatRef, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut Vec<f32>) {
     let panels = nc.div_ceil(NR);
-    out.clear();
-    out.resize(panels * kc * NR, 0.0);
+    let out = reuse(out, panels * kc * NR);
     for p in 0..panels {
         let j0 = jc + p * NR;
         let w = NR.min(jc + nc - j0);
         let dst = &mut out[p * kc * NR..(p + 1) * kc * NR];
         if b.cs == 1 && w == NR {
             for kk in 0..kc {
-                let s = b.offset + (pc + kk) * b.rs + j0;
-                dst[kk * NR..kk * NR + NR].copy_from_slice(&b.data[s..s + NR]);
+                let s = &b.data[b.offset + (pc + kk) * b.rs + j0..][..NR];
+                // Two vector moves: a slice copy would call out to memory.copy.
+                let d = &mut dst[kk * NR..kk * NR + NR];
+                F32x4::from_slice(s).write_to(d);
+                F32x4::from_slice(&s[4..]).write_to(&mut d[4..]);
             }
         } else {
             for kk in 0..kc {
-                for j in 0..w {
-                    dst[kk * NR + j] = b.at(pc + kk, j0 + j);
+                for j in 0..NR {
+                    dst[kk * NR + j] = if j < w { b.at(pc + kk, j0 + j) } else { 0.0 };
                 }
             }
         }
@@ -114,8 +124,7 @@ fn pack_b(b: MatRef, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut Vec<f
 
 fn pack_a(a: MatRef, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut Vec<f32>) {
     let panels = mc.div_ceil(MR);
-    out.clear();
-    out.resize(panels * kc * MR, 0.0);
+    let out = reuse(out, panels * kc * MR);
     for p in 0..panels {
         let i0 = ic + p * MR;
         let h = MR.min(ic + mc - i0);
@@ -130,6 +139,11 @@ fn pack_a(a: MatRef, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut Vec<f
                 for kk in 0..kc {
                     dst[kk * MR + i] = a.data[row + kk * a.cs];
                 }
+            }
+        }
+        for i in h..MR {
+            for kk in 0..kc {
+                dst[kk * MR + i] = 0.0;
             }
         }
     }
@@ -153,16 +167,33 @@ fn macro_tile(
         for (ip, i0) in (0..mc).step_by(MR).enumerate() {
             let h = MR.min(mc - i0);
             let ap = &pa[ip * kc * MR..(ip + 1) * kc * MR];
-            let mut tile = [[0.0f32; NR]; MR];
-            micro::kernel(kc, ap, bp, &mut tile);
-            for i in 0..h {
-                let row = &mut c[c_off + (i0 + i) * ldc + j0..c_off + (i0 + i) * ldc + j0 + w];
-                if acc {
-                    for (d, &v) in row.iter_mut().zip(&tile[i][..w]) {
-                        *d += v;
+            let tile = micro::kernel(kc, ap, bp);
+            let at = c_off + i0 * ldc + j0;
+            if h == MR && w == NR {
+                let c = &mut c[at..at + (MR - 1) * ldc + NR];
+                // SAFETY: row i's 8 floats start at i·ldc <= (MR-1)·ldc, inside the slice.
+                unsafe {
+                    let p = c.as_mut_ptr();
+                    for (i, r) in tile.iter().enumerate() {
+                        let (p0, p1) = (p.add(i * ldc), p.add(i * ldc + 4));
+                        if acc {
+                            F32x4::load(p0).add(r[0]).store(p0);
+                            F32x4::load(p1).add(r[1]).store(p1);
+                        } else {
+                            r[0].store(p0);
+                            r[1].store(p1);
+                        }
                     }
-                } else {
-                    row.copy_from_slice(&tile[i][..w]);
+                }
+            } else {
+                for (i, r) in tile.iter().enumerate().take(h) {
+                    let mut t = [0.0f32; NR];
+                    r[0].write_to(&mut t[..4]);
+                    r[1].write_to(&mut t[4..]);
+                    let row = &mut c[at + i * ldc..at + i * ldc + w];
+                    for (d, &v) in row.iter_mut().zip(&t) {
+                        *d = if acc { *d + v } else { v };
+                    }
                 }
             }
         }
@@ -176,8 +207,8 @@ mod micro {
     use super::{MR, NR};
 
     #[inline(always)]
-    pub fn kernel(kc: usize, a: &[f32], b: &[f32], out: &mut [[f32; NR]; MR]) {
-        assert!(a.len() >= kc * MR && b.len() >= kc * NR);
+    pub fn kernel(kc: usize, a: &[f32], b: &[f32]) -> [[F32x4; 2]; MR] {
+        assert!(a.len() >= kc * MR && b.len() >= kc * NR && NR == 8);
         let mut acc = [[F32x4::zero(); 2]; MR];
         let (ap, bp) = (a.as_ptr(), b.as_ptr());
         for kk in 0..kc {
@@ -192,10 +223,7 @@ mod micro {
                 }
             }
         }
-        for (o, r) in out.iter_mut().zip(&acc) {
-            r[0].write_to(&mut o[..4]);
-            r[1].write_to(&mut o[4..]);
-        }
+        acc
     }
 }
 

@@ -273,7 +273,34 @@ impl F32x4 {
     pub fn write_partial(self, s: &mut [f32], n: usize) {
         let mut t = [0.0f32; 4];
         self.write_to(&mut t);
-        s[..n].copy_from_slice(&t[..n]);
+        // Element moves: a slice copy of a few floats would call out to memory.copy.
+        for (d, &v) in s[..n].iter_mut().zip(&t) {
+            *d = v;
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for short rows, with vector moves (the last one overlapping)
+/// instead of a call out to the runtime's memory.copy, which costs more than a short row.
+#[inline(always)]
+pub fn copy_row(dst: &mut [f32], src: &[f32]) {
+    let n = src.len();
+    assert_eq!(dst.len(), n);
+    if n < 4 {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s;
+        }
+        return;
+    }
+    // SAFETY: every vector covers [i, i+4) with i + 4 <= n in both slices.
+    unsafe {
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+        let mut i = 0;
+        while i + 4 < n {
+            F32x4::load(s.add(i)).store(d.add(i));
+            i += 4;
+        }
+        F32x4::load(s.add(n - 4)).store(d.add(n - 4));
     }
 }
 
@@ -309,5 +336,11 @@ mod tests {
         let v = F32x4::from_slice(&[1.0, f32::INFINITY, 3.0, f32::NAN]);
         assert_eq!(arr(v.and(F32x4::first_lanes(1))), [1.0, 0.0, 0.0, 0.0]);
         assert_eq!(arr(v.and(F32x4::first_lanes(3)))[2], 3.0);
+        for n in 0..11 {
+            let src: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let mut dst = vec![-1.0; n];
+            super::copy_row(&mut dst, &src);
+            assert_eq!(dst, src);
+        }
     }
 }
