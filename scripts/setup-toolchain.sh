@@ -77,4 +77,12 @@ fi
 for rt in deno bun; do
   [ -x "node_modules/.bin/$rt" ] || die "node_modules/.bin/$rt is missing: run 'npm ci' first"
 done
+# ---- 6. A Vulkan driver for the GPU tests -----------------------------------------------------
+# Mesa's lavapipe (a CPU Vulkan) runs the native wgpu tests and Deno's WebGPU; Node's Dawn and
+# Chromium use SwiftShader, which Debian's chromium ships. Both are for correctness only.
+if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then
+  if has_apt; then apt_install mesa-vulkan-drivers libvulkan1; else say "warning: no lavapipe Vulkan driver (mesa-vulkan-drivers); the native GPU tests need a Vulkan driver"; fi
+fi
+[ -f node_modules/webgpu/package.json ] || die "node_modules/webgpu is missing: run 'npm ci' (Dawn for the Node GPU tests)"
+
 say "ok: $(rustc --version | awk '{print $1, $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $("${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser)}" --version 2>/dev/null | awk '{print $1, $2}'), deno $(node_modules/.bin/deno --version | awk 'NR==1 {print $2}'), bun $(node_modules/.bin/bun --version)"

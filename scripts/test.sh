@@ -21,6 +21,12 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (core, natively)"
 cargo test --workspace --quiet
 
+# The wgpu backend: its own target dir (the feature changes the core's build), clippy, and the
+# parity, failure and training tests on Vulkan (Mesa's lavapipe where there is no GPU).
+step "cargo test --features gpu (wgpu on Vulkan)"
+CARGO_TARGET_DIR="$PWD/target/gpu" cargo clippy -p ferrograd-core --features gpu --all-targets --quiet -- -D warnings
+CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu --quiet --test gpu_parity --test gpu_failures --test gpu_training
+
 step "build wasm"
 bash scripts/build-wasm.sh
 

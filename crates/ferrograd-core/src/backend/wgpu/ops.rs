@@ -392,11 +392,21 @@ impl GpuStorage {
     pub(super) fn conv_bwd_weight(&self, g: &GpuStorage, p: &Conv2dParams) -> Result<GpuStorage> {
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         if direct(p) {
-            let n = p.c_out * cig * p.kh * p.kw;
-            let m = Self::direct_meta(p, false, n)?;
-            let out = self.dev.alloc("conv2d_backward", n)?;
-            self.ctx().dispatch(Kernel::DirectBwdWeight, &m, &[&self.buf, &g.buf], &out.buf, [n as u32, 1, 1])?;
-            return Ok(out);
+            // one thread per (weight, chunk of the batch's output positions), chunks summed after
+            let nw = p.c_out * cig * p.kh * p.kw;
+            let k = p.n * p.out_h * p.out_w;
+            let chunks = (65536 / nw.max(1)).clamp(1, k.div_ceil(64).max(1));
+            let len = k.div_ceil(chunks);
+            let mut m = Self::direct_meta(p, false, chunks * nw)?;
+            m[1] = u32_of("conv2d_backward", nw)?;
+            m[2] = u32_of("conv2d_backward", len)?;
+            let out =
+                self.launch(Kernel::DirectBwdWeight, "conv2d_backward", chunks * nw, &m, &[self, g], chunks * nw)?;
+            if chunks == 1 {
+                return Ok(out);
+            }
+            let pl = Layout { shape: vec![chunks, nw], strides: vec![nw, 1], offset: 0 };
+            return out.reduce_impl(&pl, &[0], ReduceOp::Sum);
         }
         let extra = Self::conv_extra(p, false)?;
         let mnk = [cog, cig * p.kh * p.kw, p.n * p.out_h * p.out_w];

@@ -71,39 +71,31 @@ fn direct_bwd_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     dst[t] = acc;
 }
 
-var<workgroup> part: array<f32, 256>;
-
-// dW[co, ci, ky, kx], one workgroup per weight summing over (image, oy, ox);
-// x0 forward input, x1 grad_out.
+// Partial dW[co, ci, ky, kx] over one chunk of (image, oy, ox): one thread per (chunk,
+// weight), no barriers; the chunks are summed afterwards. prm[0] chunks * weights, [1] weights,
+// [2] chunk length, [7] batch. x0 forward input, x1 grad_out.
 @compute @workgroup_size(256)
 fn direct_bwd_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-    let t = group_index(wid, nwg);
+    let t = group_index(wid, nwg) * WG + li;
     if (t >= prm[0]) {
         return;
     }
+    let wi = t % prm[1];
+    let chunk = t / prm[1];
     let khw = kh() * kw();
-    let kx = t % kw();
-    let ky = (t / kw()) % kh();
-    let cil = (t / khw) % cig();
-    let co = t / (khw * cig());
+    let kx = wi % kw();
+    let ky = (wi / kw()) % kh();
+    let cil = (wi / khw) % cig();
+    let co = wi / (khw * cig());
     let ci = (co / cog()) * cig() + cil;
     let ohow = oh() * ow();
-    let total = prm[7] * ohow;
+    let k0 = chunk * prm[2];
+    let k1 = min(prm[7] * ohow, k0 + prm[2]);
     var acc = 0.0;
-    for (var k = li; k < total; k += WG) {
+    for (var k = k0; k < k1; k++) {
         let img = k / ohow;
         let p = k % ohow;
         acc += x1[(img * c_out() + co) * ohow + p] * input_at(img, ci, p / ow(), p % ow(), ky, kx);
     }
-    part[li] = acc;
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w = w >> 1u) {
-        if (li < w) {
-            part[li] += part[li + w];
-        }
-        workgroupBarrier();
-    }
-    if (li == 0u) {
-        dst[t] = part[0];
-    }
+    dst[t] = acc;
 }

@@ -1,0 +1,248 @@
+//! GPU benchmarks through wgpu (Vulkan natively): sgemm GFLOP/s, conv2d forward+backward for
+//! LeNet's and ResNet-18@96's layers, and LeNet / ResNet-18@96 training images/s.
+//!
+//! `cargo run --release -p ferrograd-core --features gpu --example gpu_bench [-- --quick]
+//! [--full] [--json]`. This is what to run on a machine with a real GPU and a Vulkan driver.
+//! On a CPU adapter (lavapipe, SwiftShader) the figures only show that it runs: those are
+//! software rasterisers, and the 4096³ sgemm and ResNet-18 rows are skipped unless `--full`.
+
+use ferrograd_core::backend::wgpu::GpuDevice;
+use ferrograd_core::{Device, Result, Tensor};
+use std::time::Instant;
+
+struct Opts {
+    quick: bool,
+    full: bool,
+    json: bool,
+}
+
+/// Seconds per call of `f`, after one warm-up call; each call ends with a one-element read,
+/// which waits for everything submitted before it.
+fn time(iters: usize, mut f: impl FnMut() -> Result<Tensor>) -> Result<f64> {
+    let sync = |t: &Tensor| -> Result<()> {
+        t.reshape(&[t.numel()])?.narrow(0, 0, 1)?.to_vec()?;
+        Ok(())
+    };
+    sync(&f()?)?;
+    let start = Instant::now();
+    let mut last = None;
+    for _ in 0..iters {
+        last = Some(f()?);
+    }
+    if let Some(t) = last {
+        sync(&t)?;
+    }
+    Ok(start.elapsed().as_secs_f64() / iters as f64)
+}
+
+fn param(shape: &[usize], fan_in: usize, dev: &Device) -> Result<Tensor> {
+    let b = 1.0 / (fan_in as f32).sqrt();
+    let p = Tensor::rand(shape, -b, b, dev)?;
+    p.set_requires_grad(true)?;
+    Ok(p)
+}
+
+fn sgd(params: &[Tensor], lr: f32) -> Result<()> {
+    for p in params {
+        if let Some(g) = p.grad() {
+            p.axpby_(1.0, &g, -lr)?;
+        }
+        p.zero_grad();
+    }
+    Ok(())
+}
+
+struct LeNet(Vec<Tensor>);
+
+impl LeNet {
+    fn new(dev: &Device) -> Result<LeNet> {
+        let s: [(&[usize], usize); 10] = [
+            (&[6, 1, 5, 5], 25),
+            (&[6], 25),
+            (&[16, 6, 5, 5], 150),
+            (&[16], 150),
+            (&[120, 400], 400),
+            (&[120], 400),
+            (&[84, 120], 120),
+            (&[84], 120),
+            (&[10, 84], 84),
+            (&[10], 84),
+        ];
+        Ok(LeNet(s.iter().map(|(sh, f)| param(sh, *f, dev)).collect::<Result<_>>()?))
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let p = &self.0;
+        let x =
+            x.conv2d(&p[0], Some(&p[1]), (1, 1), (2, 2), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
+        let x =
+            x.conv2d(&p[2], Some(&p[3]), (1, 1), (0, 0), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
+        let x = x.flatten(1, -1)?.matmul(&p[4].t()?)?.add(&p[5])?.sigmoid()?;
+        let x = x.matmul(&p[6].t()?)?.add(&p[7])?.sigmoid()?;
+        x.matmul(&p[8].t()?)?.add(&p[9])
+    }
+}
+
+/// d2l's ResNet-18 for 96×96 Fashion-MNIST: convolutions, batch-norm, residual additions.
+struct ResNet18 {
+    params: Vec<Tensor>,
+}
+
+impl ResNet18 {
+    fn new(dev: &Device) -> Result<ResNet18> {
+        let mut params = Vec::new();
+        let mut conv_bn = |cin: usize, cout: usize, k: usize| -> Result<()> {
+            params.push(param(&[cout, cin, k, k], cin * k * k, dev)?);
+            params.push(Tensor::ones(&[cout], dev)?);
+            params.push(Tensor::zeros(&[cout], dev)?);
+            Ok(())
+        };
+        conv_bn(1, 64, 7)?;
+        let mut cin = 64;
+        for (i, cout) in [64, 128, 256, 512].into_iter().enumerate() {
+            for b in 0..2 {
+                let down = i > 0 && b == 0;
+                conv_bn(cin, cout, 3)?;
+                conv_bn(cout, cout, 3)?;
+                if down {
+                    conv_bn(cin, cout, 1)?;
+                }
+                cin = cout;
+            }
+        }
+        params.push(param(&[10, 512], 512, dev)?);
+        params.push(Tensor::zeros(&[10], dev)?);
+        for p in &params {
+            p.set_requires_grad(true)?;
+        }
+        Ok(ResNet18 { params })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut next = 0;
+        let mut layer = |x: &Tensor, stride: usize, pad: usize| -> Result<Tensor> {
+            let p = &self.params[next..next + 3];
+            next += 3;
+            x.conv2d(&p[0], None, (stride, stride), (pad, pad), (1, 1), 1)?.batch_norm(
+                Some(&p[1]),
+                Some(&p[2]),
+                None,
+                true,
+                1e-5,
+            )
+        };
+        let mut x = layer(x, 2, 3)?.relu()?.max_pool2d((3, 3), (2, 2), (1, 1))?;
+        for i in 0..4 {
+            for b in 0..2 {
+                let down = i > 0 && b == 0;
+                let s = if down { 2 } else { 1 };
+                let y = layer(&x, s, 1)?.relu()?;
+                let y = layer(&y, 1, 1)?;
+                let short = if down { layer(&x, 2, 0)? } else { x.clone() };
+                x = y.add(&short)?.relu()?;
+            }
+        }
+        let n = self.params.len();
+        let x = x.adaptive_avg_pool2d((1, 1))?.flatten(1, -1)?;
+        x.matmul(&self.params[n - 2].t()?)?.add(&self.params[n - 1])
+    }
+}
+
+fn labels(n: usize, dev: &Device) -> Result<Tensor> {
+    Tensor::from_vec((0..n).map(|i| ((i * 7) % 10) as f32).collect(), &[n], dev)
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let o = Opts {
+        quick: args.iter().any(|a| a == "--quick"),
+        full: args.iter().any(|a| a == "--full"),
+        json: args.iter().any(|a| a == "--json"),
+    };
+    let gpu = GpuDevice::new_blocking()?;
+    let cpu_adapter =
+        gpu.info().contains("Cpu") || gpu.info().contains("llvmpipe") || gpu.info().contains("SwiftShader");
+    let dev = Device::Gpu(gpu.clone());
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
+    let mut row = |name: String, unit: &str, v: f64| {
+        if !o.json {
+            println!("{name:<40}{v:>12.2} {unit}");
+        }
+        rows.push((name, unit.to_string(), v));
+    };
+    if !o.json {
+        println!("ferrograd GPU bench — {}", gpu.info());
+        if cpu_adapter {
+            println!("NOTE: a CPU adapter (software Vulkan): these figures are for correctness only and say nothing about GPU speed");
+        }
+    }
+    let big = !cpu_adapter || o.full;
+    let iters = |n: usize| if o.quick || cpu_adapter { 1.max(n / 4) } else { n };
+
+    for n in [1024usize, 4096] {
+        if n == 4096 && !big {
+            continue;
+        }
+        let a = Tensor::rand(&[n, n], -1.0, 1.0, &dev)?;
+        let b = Tensor::rand(&[n, n], -1.0, 1.0, &dev)?;
+        let s = time(iters(if n == 1024 { 20 } else { 4 }), || a.matmul(&b))?;
+        row(format!("sgemm {n}³"), "GFLOP/s", 2.0 * (n as f64).powi(3) / s / 1e9);
+    }
+
+    // (name, batch, c_in, h, w, c_out, k, stride, pad), as scripts/bench/kernels.mjs
+    let convs: [(&str, usize, usize, usize, usize, usize, usize, usize, usize); 5] = [
+        ("LeNet conv1 1→6 28² k5 p2", 128, 1, 28, 28, 6, 5, 1, 2),
+        ("LeNet conv2 6→16 14² k5", 128, 6, 14, 14, 16, 5, 1, 0),
+        ("R18 64→64 24² 3×3", 32, 64, 24, 24, 64, 3, 1, 1),
+        ("R18 128→256 12²→6² s2", 32, 128, 12, 12, 256, 3, 2, 1),
+        ("R18 512→512 3² 3×3", 32, 512, 3, 3, 512, 3, 1, 1),
+    ];
+    for (name, n, cin, h, w, cout, k, s, p) in convs {
+        let x = Tensor::rand(&[n, cin, h, w], -1.0, 1.0, &dev)?;
+        x.set_requires_grad(true)?;
+        let wt = param(&[cout, cin, k, k], cin * k * k, &dev)?;
+        let oh = (h + 2 * p - k) / s + 1;
+        let flop = 2.0 * (n * cout * oh * oh * cin * k * k) as f64;
+        let fwd = time(iters(10), || x.conv2d(&wt, None, (s, s), (p, p), (1, 1), 1))?;
+        row(format!("conv fwd {name}"), "GFLOP/s", flop / fwd / 1e9);
+        let fb = time(iters(10), || {
+            let y = x.conv2d(&wt, None, (s, s), (p, p), (1, 1), 1)?;
+            y.sum_all()?.backward()?;
+            Ok(wt.grad().expect("weight grad"))
+        })?;
+        row(format!("conv fwd+bwd {name}"), "GFLOP/s", 3.0 * flop / fb / 1e9);
+    }
+
+    let batch = if cpu_adapter { 64 } else { 256 };
+    let net = LeNet::new(&dev)?;
+    let x = Tensor::rand(&[batch, 1, 28, 28], 0.0, 1.0, &dev)?;
+    let y = labels(batch, &dev)?;
+    let step = time(iters(20), || {
+        let loss = net.forward(&x)?.cross_entropy(&y)?;
+        loss.backward()?;
+        sgd(&net.0, 0.1)?;
+        Ok(loss)
+    })?;
+    row(format!("LeNet training, batch {batch}"), "img/s", batch as f64 / step);
+
+    if big {
+        let batch = 32;
+        let net = ResNet18::new(&dev)?;
+        let x = Tensor::rand(&[batch, 1, 96, 96], 0.0, 1.0, &dev)?;
+        let y = labels(batch, &dev)?;
+        let step = time(iters(10), || {
+            let loss = net.forward(&x)?.cross_entropy(&y)?;
+            loss.backward()?;
+            sgd(&net.params, 0.05)?;
+            Ok(loss)
+        })?;
+        row(format!("ResNet-18@96 training, batch {batch}"), "img/s", batch as f64 / step);
+    }
+
+    if o.json {
+        let items: Vec<String> =
+            rows.iter().map(|(n, u, v)| format!("{{\"name\":{:?},\"unit\":{:?},\"value\":{v:.3}}}", n, u)).collect();
+        println!("{{\"adapter\":{:?},\"cpuAdapter\":{cpu_adapter},\"rows\":[{}]}}", gpu.info(), items.join(","));
+    }
+    gpu.release();
+    Ok(())
+}
