@@ -188,15 +188,15 @@ fn main() -> Result<()> {
         row(format!("sgemm {n}³"), "GFLOP/s", 2.0 * (n as f64).powi(3) / s / 1e9);
     }
 
-    // (name, batch, c_in, h, w, c_out, k, stride, pad), as scripts/bench/kernels.mjs
-    let convs: [(&str, usize, usize, usize, usize, usize, usize, usize, usize); 5] = [
-        ("LeNet conv1 1→6 28² k5 p2", 128, 1, 28, 28, 6, 5, 1, 2),
-        ("LeNet conv2 6→16 14² k5", 128, 6, 14, 14, 16, 5, 1, 0),
-        ("R18 64→64 24² 3×3", 32, 64, 24, 24, 64, 3, 1, 1),
-        ("R18 128→256 12²→6² s2", 32, 128, 12, 12, 256, 3, 2, 1),
-        ("R18 512→512 3² 3×3", 32, 512, 3, 3, 512, 3, 1, 1),
+    // name, then [batch, c_in, h, w, c_out, k, stride, pad], as scripts/bench/kernels.mjs
+    let convs: [(&str, [usize; 8]); 5] = [
+        ("LeNet conv1 1→6 28² k5 p2", [128, 1, 28, 28, 6, 5, 1, 2]),
+        ("LeNet conv2 6→16 14² k5", [128, 6, 14, 14, 16, 5, 1, 0]),
+        ("R18 64→64 24² 3×3", [32, 64, 24, 24, 64, 3, 1, 1]),
+        ("R18 128→256 12²→6² s2", [32, 128, 12, 12, 256, 3, 2, 1]),
+        ("R18 512→512 3² 3×3", [32, 512, 3, 3, 512, 3, 1, 1]),
     ];
-    for (name, n, cin, h, w, cout, k, s, p) in convs {
+    for (name, [n, cin, h, w, cout, k, s, p]) in convs {
         let x = Tensor::rand(&[n, cin, h, w], -1.0, 1.0, &dev)?;
         x.set_requires_grad(true)?;
         let wt = param(&[cout, cin, k, k], cin * k * k, &dev)?;
