@@ -8,6 +8,7 @@
 
 use super::conv_direct as direct;
 use super::gemm::{gemm, MatRef};
+use super::simd::{copy_row, fill_row, F32x4};
 use crate::backend::Conv2dParams;
 use std::cell::RefCell;
 
@@ -149,24 +150,45 @@ fn im2col(x: &[f32], p: &Conv2dParams, g: &Geometry, col: &mut [f32], ld: usize,
                 for oy in 0..p.out_h {
                     let iy = (oy * sh + ki * dh) as isize - ph as isize;
                     let d = &mut dst[oy * p.out_w..(oy + 1) * p.out_w];
+                    // Short rows: vector moves, not calls out to memory.fill / memory.copy.
                     if iy < 0 || iy >= p.h as isize {
-                        d.fill(0.0);
+                        fill_row(d, 0.0);
                         continue;
                     }
                     let src = &plane[iy as usize * p.w..(iy as usize + 1) * p.w];
-                    d[..lo].fill(0.0);
-                    d[hi..].fill(0.0);
+                    fill_row(&mut d[..lo], 0.0);
+                    fill_row(&mut d[hi..], 0.0);
                     if sw == 1 {
                         let s0 = (lo as isize + xoff) as usize;
-                        d[lo..hi].copy_from_slice(&src[s0..s0 + (hi - lo)]);
+                        copy_row(&mut d[lo..hi], &src[s0..s0 + (hi - lo)]);
                     } else {
-                        for (ox, v) in d[lo..hi].iter_mut().enumerate() {
-                            *v = src[(((lo + ox) * sw) as isize + xoff) as usize];
-                        }
+                        gather_strided(&mut d[lo..hi], src, ((lo * sw) as isize + xoff) as usize, sw);
                     }
                 }
             }
         }
+    }
+}
+
+/// `dst[i] = src[s0 + i·step]`: a strided row of im2col (stride-2 layers).
+fn gather_strided(dst: &mut [f32], src: &[f32], s0: usize, step: usize) {
+    let n = dst.len();
+    if n == 0 {
+        return;
+    }
+    assert!(s0 + (n - 1) * step < src.len());
+    let mut i = 0;
+    if step == 2 {
+        // Even lanes of two vectors; only while all 8 loaded floats lie inside the row.
+        while i + 4 <= n && s0 + 2 * i + 8 <= src.len() {
+            let (even, _) =
+                F32x4::from_slice(&src[s0 + 2 * i..]).deinterleave(F32x4::from_slice(&src[s0 + 2 * i + 4..]));
+            even.write_to(&mut dst[i..]);
+            i += 4;
+        }
+    }
+    for (k, d) in dst.iter_mut().enumerate().skip(i) {
+        *d = src[s0 + k * step];
     }
 }
 

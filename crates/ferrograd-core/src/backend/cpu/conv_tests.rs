@@ -150,3 +150,30 @@ fn odd_configurations() {
         check_all(&params(1, 3, (8, 9), c_out, (3, 3), (1, 1), (1, 1), (1, 1), 1));
     }
 }
+
+/// Each output element is computed by one fixed sequence of operations, whatever else is in
+/// the batch: an image convolved alone gives the same bits as inside a batch (what lets the
+/// per-image tasks run on any number of threads without changing results).
+#[test]
+fn outputs_do_not_depend_on_the_rest_of_the_batch() {
+    for p in [
+        params(5, 6, (14, 14), 16, (5, 5), (1, 1), (0, 0), (1, 1), 1),
+        params(5, 8, (7, 7), 12, (3, 3), (2, 2), (1, 1), (1, 1), 1),
+    ] {
+        let x = data(p.n * p.c_in * p.h * p.w, 1);
+        let w = data(p.c_out * p.c_in / p.groups * p.kh * p.kw, 2);
+        let dy = data(p.n * p.c_out * p.out_h * p.out_w, 4);
+        let one = Conv2dParams { n: 1, ..p };
+        let (img, out) = (p.c_in * p.h * p.w, p.c_out * p.out_h * p.out_w);
+        for algo in [Algo::Im2col, Algo::Direct] {
+            let y = forward_with(algo, &x, &w, None, &p);
+            let dx = backward_input_with(algo, &dy, &w, &p);
+            for i in 0..p.n {
+                let yi = forward_with(algo, &x[i * img..][..img], &w, None, &one);
+                assert!(y[i * out..][..out].iter().zip(&yi).all(|(a, b)| a.to_bits() == b.to_bits()), "{algo:?}");
+                let dxi = backward_input_with(algo, &dy[i * out..][..out], &w, &one);
+                assert!(dx[i * img..][..img].iter().zip(&dxi).all(|(a, b)| a.to_bits() == b.to_bits()), "{algo:?}");
+            }
+        }
+    }
+}

@@ -280,6 +280,29 @@ impl F32x4 {
     }
 }
 
+/// `dst.fill(v)` for short rows, with vector stores instead of a call out to memory.fill.
+#[inline(always)]
+pub fn fill_row(dst: &mut [f32], v: f32) {
+    let n = dst.len();
+    if n < 4 {
+        for d in dst.iter_mut() {
+            *d = v;
+        }
+        return;
+    }
+    let vv = F32x4::splat(v);
+    // SAFETY: every vector covers [i, i+4) with i + 4 <= n.
+    unsafe {
+        let d = dst.as_mut_ptr();
+        let mut i = 0;
+        while i + 4 < n {
+            vv.store(d.add(i));
+            i += 4;
+        }
+        vv.store(d.add(n - 4));
+    }
+}
+
 /// `dst.copy_from_slice(src)` for short rows, with vector moves (the last one overlapping)
 /// instead of a call out to the runtime's memory.copy, which costs more than a short row.
 #[inline(always)]
@@ -341,6 +364,8 @@ mod tests {
             let mut dst = vec![-1.0; n];
             super::copy_row(&mut dst, &src);
             assert_eq!(dst, src);
+            super::fill_row(&mut dst, 2.5);
+            assert_eq!(dst, vec![2.5; n]);
         }
     }
 }
