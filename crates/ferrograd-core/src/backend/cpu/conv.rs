@@ -7,6 +7,7 @@
 //! is the column matrix.
 
 use super::conv_direct as direct;
+use super::conv_wgrad;
 use super::gemm::{gemm, MatRef};
 use super::simd::{copy_row, fill_row, F32x4};
 use crate::backend::Conv2dParams;
@@ -87,7 +88,7 @@ pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
 
 pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
     if pick(algo, Pass::BackwardWeight, p) {
-        if let Some(dw) = direct::backward_weight(x, dy, p) {
+        if let Some(dw) = conv_wgrad::backward_weight(x, dy, p) {
             return dw;
         }
     }

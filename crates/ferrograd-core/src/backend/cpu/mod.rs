@@ -5,6 +5,7 @@ pub mod conv;
 mod conv_direct;
 #[cfg(test)]
 mod conv_tests;
+mod conv_wgrad;
 mod elementwise;
 pub mod gemm;
 pub(crate) mod math;
