@@ -10,7 +10,7 @@ const wasmUrl = new URL('../../dist/ferrograd_wasm_bg.wasm', import.meta.url);
 describe('GPU cases (Chromium, WebGPU)', () => {
   beforeAll(async () => {
     await lib.init({ wasmUrl });
-    expect(typeof navigator.gpu).toBe('object');
+    expect(typeof (navigator as Navigator & { gpu?: unknown }).gpu).toBe('object');
   });
   for (const c of gpuCases) it(c.name, () => c.run(lib));
   it('releaseGpu frees the device', async () => {
