@@ -265,10 +265,12 @@ fn correlate_auto(
     // Measured in Node (V8 on x86-64 has 15 allocatable vector registers): for up to 16
     // channels, 2 channels × 16 pixels (8 accumulators, 4 pixel loads and 2 broadcasts per tap)
     // is fastest; wider layers prefer 4 × 8, which reloads each pixel for half as many panels.
-    if c.cd <= 16 {
-        run!(2, 4)
-    } else {
-        run!(4, 2)
+    // A single channel (a first layer's input gradient) would leave half of a 2-channel tile
+    // idle.
+    match c.cd {
+        1 => run!(1, 4),
+        2..=16 => run!(2, 4),
+        _ => run!(4, 2),
     }
 }
 
