@@ -49,6 +49,8 @@ pub(crate) struct Ctx {
     pub info: String,
     /// Largest buffer we may allocate and bind whole.
     pub max_bytes: u64,
+    /// Workgroups per grid dimension (read once: on the web each `limits()` crosses to JS).
+    max_groups: u32,
     layouts: [::wgpu::PipelineLayout; 2],
     bind_layouts: [::wgpu::BindGroupLayout; 2],
     pipelines: Mutex<HashMap<Kernel, ::wgpu::ComputePipeline>>,
@@ -146,6 +148,7 @@ impl Ctx {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             info,
             max_bytes,
+            max_groups: limits.max_compute_workgroups_per_dimension,
             layouts,
             bind_layouts,
             pipelines: Mutex::new(HashMap::new()),
@@ -316,7 +319,7 @@ impl Ctx {
             layout: &self.bind_layouts[k.flagged() as usize],
             entries: &entries,
         });
-        let max = self.device.limits().max_compute_workgroups_per_dimension;
+        let max = self.max_groups;
         let [mut x, mut y, z] = groups;
         if x > max {
             y = y.max(1) * x.div_ceil(max);
