@@ -280,6 +280,7 @@ impl GpuStorage {
         batches: usize,
         extra: &[u32],
         may_split: bool,
+        k_contiguous: [bool; 2],
     ) -> Result<GpuStorage> {
         let [mm, nn, kk] = mnk;
         let tiles = mm.div_ceil(TILE) * nn.div_ceil(TILE) * batches;
@@ -296,6 +297,7 @@ impl GpuStorage {
         m[3] = splits as u32;
         m[4] = u32_of(op, kchunk.max(1))?;
         m[6] = u32_of(op, batches)?;
+        m[7] = k_contiguous[0] as u32 | (k_contiguous[1] as u32) << 1;
         m.extend_from_slice(extra);
         if kk == 0 {
             self.ctx().clear(op, &out.buf)?;
@@ -325,7 +327,8 @@ impl GpuStorage {
             Ok([u32_of(op, v.offset)?, u32_of(op, v.batch)?, u32_of(op, v.row)?, u32_of(op, v.col)?])
         };
         let extra = [s(&p.lhs)?, s(&p.rhs)?].concat();
-        self.gemm(Kernel::Matmul, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true)
+        let kc = [p.lhs.col == 1, p.rhs.row == 1];
+        self.gemm(Kernel::Matmul, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true, kc)
     }
 
     fn conv_extra(p: &Conv2dParams, has_bias: bool) -> Result<Vec<u32>> {
@@ -372,7 +375,7 @@ impl GpuStorage {
             return self.launch(Kernel::DirectFwd, "conv2d", n, &m, &inputs, n);
         }
         let mnk = [cog, p.out_h * p.out_w, cig * p.kh * p.kw];
-        self.gemm(Kernel::ConvFwd, "conv2d", &inputs, mnk, p.n * p.groups, &extra, false)
+        self.gemm(Kernel::ConvFwd, "conv2d", &inputs, mnk, p.n * p.groups, &extra, false, [true, false])
     }
 
     /// `self` is grad_out.
@@ -385,7 +388,16 @@ impl GpuStorage {
         let extra = Self::conv_extra(p, false)?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         let mnk = [cig, p.h * p.w, cog * p.kh * p.kw];
-        self.gemm(Kernel::ConvBwdInput, "conv2d_backward", &[self, w], mnk, p.n * p.groups, &extra, false)
+        self.gemm(
+            Kernel::ConvBwdInput,
+            "conv2d_backward",
+            &[self, w],
+            mnk,
+            p.n * p.groups,
+            &extra,
+            false,
+            [true, false],
+        )
     }
 
     /// `self` is the forward input.
@@ -410,7 +422,7 @@ impl GpuStorage {
         }
         let extra = Self::conv_extra(p, false)?;
         let mnk = [cog, cig * p.kh * p.kw, p.n * p.out_h * p.out_w];
-        self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true)
+        self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true, [true, true])
     }
 
     fn pool_meta(threads: usize, kind: u32, planes: usize, hw: [usize; 4], k: [usize; 6]) -> Result<Vec<u32>> {
