@@ -1,6 +1,6 @@
 // Bundles the TypeScript API into dist/: ESM for browsers/bundlers (index.js) and for
 // Node/Deno/Bun (node.js), one .d.ts, and the .wasm as an asset next to them.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
@@ -64,20 +64,46 @@ function workerChunks() {
   };
 }
 
+/**
+ * After writing, deletes what an earlier build left in `dir` and this one did not emit: chunk
+ * names carry content hashes, so stale chunks would pile up (and be packed). Files are replaced
+ * before the old ones go, so a test reading dist/ meanwhile never finds it empty. `keep` names
+ * files other builds write there (the .d.ts bundle).
+ */
+function pruneStale(keep) {
+  return {
+    name: 'prune-stale',
+    writeBundle(options, bundle) {
+      const dir = options.dir;
+      const fresh = new Set([...Object.keys(bundle), ...keep]);
+      const walk = (rel) => {
+        for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+          const name = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) walk(name);
+          else if (!fresh.has(name)) rmSync(path.join(dir, name));
+        }
+      };
+      walk('');
+    },
+  };
+}
+
 export default [
   {
     input: { index: 'ts/index.ts', node: 'ts/node.ts', cli: 'ts/cli.ts' },
     output: {
       dir: 'dist',
       format: 'es',
-      sourcemap: true,
+      // maps stay out of the package (their sources are not shipped); 'hidden' leaves no
+      // sourceMappingURL comment pointing at a file users do not get
+      sourcemap: 'hidden',
       chunkFileNames: 'chunks/[name]-[hash].js',
       // the TypeScript plugin's maps (outDir dist, rootDir .) put sources one level too high
       sourcemapPathTransform: (rel) => rel.replace(/^\.\.\//, ''),
     },
     // comlink is a dependency (one copy, shared with the caller's own Comlink proxies)
     external: [/^node:/, /^comlink(\/|$)/],
-    plugins: [workerChunks(), wasmAssets(), typescript({ tsconfig: './tsconfig.build.json' })],
+    plugins: [workerChunks(), wasmAssets(), typescript({ tsconfig: './tsconfig.build.json' }), pruneStale(['index.d.ts'])],
   },
   {
     input: 'ts/index.ts',
