@@ -50,4 +50,13 @@ node scripts/test-runtime.mjs deno
 step "Bun"
 node scripts/test-runtime.mjs bun
 
+# The package as users meet it: `npm pack`, installed into fresh projects in a temp dir (Node,
+# TypeScript, a Vite app in Chromium, Deno via npm:, Bun), then the web trainer app built from
+# the tarball and driven through training in Chromium (screenshots in out/screenshots/).
+step "consumers of the packed tarball"
+node scripts/test-consumers.mjs
+
+step "web app (examples/web-trainer)"
+node scripts/test-webapp.mjs
+
 step "done in $(( $(date +%s) - start ))s"
