@@ -19,6 +19,8 @@ const DISPATCHES_PER_SUBMIT: usize = 32;
 /// storage offset alignment).
 pub(crate) const META_SLOT: usize = 256;
 const ARENA_SLOTS: usize = 64;
+/// Allocations this large reuse a freed buffer at once (submitting early) rather than add one.
+const RECLAIM_BYTES: u64 = 4 << 20;
 /// Idle pooled bytes kept for reuse; beyond this, freed buffers are destroyed.
 const POOL_LIMIT: u64 = 512 << 20;
 const USAGE: ::wgpu::BufferUsages =
@@ -213,18 +215,18 @@ impl Ctx {
         }
         {
             let mut st = lock(&self.state);
-            if !lock(&self.freed).iter().any(|(c, _)| *c == class) {
-                if let Some(b) = st.pool.get_mut(&class).and_then(Vec::pop) {
-                    st.pooled_bytes -= class;
-                    return Ok((class, b));
-                }
-            } else {
-                // A buffer of this class waits for a submit: submitting now lets us reuse it.
+            // A large buffer of this class waiting for a submit: submitting early to reuse it
+            // beats holding two. Small ones are cheaper to create than an early submit, which
+            // would break up the batch.
+            let pooled = |st: &mut State| st.pool.get_mut(&class).and_then(Vec::pop);
+            let mut b = pooled(&mut st);
+            if b.is_none() && class >= RECLAIM_BYTES && lock(&self.freed).iter().any(|(c, _)| *c == class) {
                 self.flush_locked(&mut st);
-                if let Some(b) = st.pool.get_mut(&class).and_then(Vec::pop) {
-                    st.pooled_bytes -= class;
-                    return Ok((class, b));
-                }
+                b = pooled(&mut st);
+            }
+            if let Some(b) = b {
+                st.pooled_bytes -= class;
+                return Ok((class, b));
             }
         }
         #[cfg(not(target_arch = "wasm32"))]
