@@ -152,10 +152,6 @@ function runLastImage(c: Case): void {
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
 const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'batchnorm', 'losses', 'resize', 'convolve', 'activations', 'misc'];
-/** Families a known kernel bug breaks; in wasm the panic would trap and kill the instance. */
-const KNOWN_BROKEN: Record<string, string> = {
-  conv2d_edge: 'backend/cpu/conv.rs im2col panics when the width padding exceeds the output width (stride 1)',
-};
 
 describe('golden fixtures from PyTorch through the TypeScript API', () => {
   it('every fixture family on disk is listed here', () => {
@@ -176,11 +172,7 @@ describe('golden fixtures from PyTorch through the TypeScript API', () => {
 
   for (const family of FAMILIES) {
     describe(family, () => {
-      const broken = KNOWN_BROKEN[family];
-      for (const c of load(family)) {
-        if (broken) it.skip(`${c.op}: ${c.name} (${broken})`, () => run(c));
-        else it(`${c.op}: ${c.name}`, () => run(c));
-      }
+      for (const c of load(family)) it(`${c.op}: ${c.name}`, () => run(c));
     });
   }
 });

@@ -115,12 +115,8 @@ fn conv2d_matches_pytorch() {
     check_all("conv2d", run);
 }
 
-/// Padding wider than the output along the width. Ignored: `backend/cpu/conv.rs` `im2col`
-/// panics on the configurations routed to it (its stride-1 fast path slices `src[s0..]` with
-/// `s0 = lo + xoff` negative once `lo` is clamped to `out_w`); in wasm that trap kills the
-/// instance. The kernel is being rewritten elsewhere; un-ignore when it is fixed.
+/// Padding wider than the output along the width: im2col's valid-column range is empty there.
 #[test]
-#[ignore = "backend/cpu/conv.rs im2col panics when the width padding exceeds the output width (stride 1)"]
 fn conv2d_padding_wider_than_the_output_matches_pytorch() {
     check_all("conv2d_edge", run);
 }

@@ -159,6 +159,10 @@ fn im2col(x: &[f32], p: &Conv2dParams, g: &Geometry, col: &mut [f32], ld: usize,
                     let src = &plane[iy as usize * p.w..(iy as usize + 1) * p.w];
                     fill_row(&mut d[..lo], 0.0);
                     fill_row(&mut d[hi..], 0.0);
+                    // An empty range (padding wider than the output) has no valid start offset.
+                    if hi == lo {
+                        continue;
+                    }
                     if sw == 1 {
                         let s0 = (lo as isize + xoff) as usize;
                         copy_row(&mut d[lo..hi], &src[s0..s0 + (hi - lo)]);
