@@ -64,6 +64,27 @@ fn too_large_allocation_is_a_clear_error() {
 }
 
 #[test]
+fn ops_are_batched_into_few_submits_and_buffers_are_reused() {
+    let d = GpuDevice::new_blocking().unwrap();
+    let g = Device::Gpu(d.clone());
+    let mut x = Tensor::ones(&[1000], &g).unwrap();
+    x.to_vec().unwrap();
+    let before = d.stats();
+    for _ in 0..320 {
+        x = x.mul_scalar(1.001).unwrap().add_scalar(-0.001).unwrap();
+    }
+    let got = x.to_vec().unwrap();
+    let after = d.stats();
+    let submits = after.submits - before.submits;
+    let created = after.buffers_created - before.buffers_created;
+    // 640 kernels, at most 32 per submit; intermediates come back from the pool each submit
+    assert!(submits <= 640 / 32 + 2, "{submits} submits for 640 kernels");
+    assert!(created <= 70, "{created} buffers created for 640 results of one size");
+    let want = (0..320).fold(1.0f32, |v, _| v * 1.001 - 0.001);
+    assert!((got[0] - want).abs() < 1e-5 && got.iter().all(|&v| v == got[0]), "{} vs {want}", got[0]);
+}
+
+#[test]
 fn a_released_device_fails_clearly_and_a_new_one_works() {
     let d = GpuDevice::new_blocking().unwrap();
     let g = Device::Gpu(d.clone());

@@ -65,6 +65,9 @@ pub(crate) struct Ctx {
     dummy: ::wgpu::Buffer,
     /// Error bits set by kernels (bad class indices), checked on every read.
     flags: ::wgpu::Buffer,
+    /// Queue submissions and buffers created so far (batching and pooling at work).
+    pub submits: AtomicU64,
+    pub created: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -167,6 +170,8 @@ impl Ctx {
             arena,
             dummy,
             flags,
+            submits: AtomicU64::new(0),
+            created: AtomicU64::new(0),
             device,
             queue,
         }
@@ -182,6 +187,11 @@ impl Ctx {
             bail!(op, "an earlier GPU operation failed: {e}");
         }
         Ok(())
+    }
+
+    /// Idle bytes in the pool.
+    pub fn pooled_bytes(&self) -> u64 {
+        lock(&self.state).pooled_bytes
     }
 
     pub fn is_lost(&self) -> bool {
@@ -237,6 +247,7 @@ impl Ctx {
             usage: USAGE,
             mapped_at_creation: false,
         });
+        self.created.fetch_add(1, Ordering::Relaxed);
         // Natively the scope resolves at once, so an allocation failure is a plain error here;
         // on the web it arrives later through the uncaptured-error handler.
         #[cfg(not(target_arch = "wasm32"))]
@@ -403,6 +414,7 @@ impl Ctx {
         }
         if let Some(enc) = st.encoder.take() {
             self.queue.submit([enc.finish()]);
+            self.submits.fetch_add(1, Ordering::Relaxed);
         }
         st.dispatches = 0;
         let freed = std::mem::take(&mut *lock(&self.freed));

@@ -91,6 +91,15 @@ impl GpuDevice {
     pub fn is_lost(&self) -> bool {
         self.ctx.is_lost()
     }
+    /// Counters that show batching and pooling at work.
+    pub fn stats(&self) -> GpuStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        GpuStats {
+            submits: self.ctx.submits.load(Relaxed),
+            buffers_created: self.ctx.created.load(Relaxed),
+            pooled_bytes: self.ctx.pooled_bytes(),
+        }
+    }
     /// Compiles every kernel now (so a broken shader or driver shows up at init, not mid-way).
     pub fn warm_up(&self) -> Result<()> {
         for k in kernels::Kernel::ALL {
@@ -103,6 +112,16 @@ impl GpuDevice {
         let (class, buf) = self.ctx.alloc(op, (len * 4) as u64)?;
         Ok(GpuStorage { buf, class, len, dev: self.clone() })
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GpuStats {
+    /// Command submissions to the queue.
+    pub submits: u64,
+    /// Storage buffers created (the rest came from the pool).
+    pub buffers_created: u64,
+    /// Idle bytes held for reuse.
+    pub pooled_bytes: u64,
 }
 
 /// `len` f32 in a pooled device buffer (which may be larger).
