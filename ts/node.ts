@@ -12,8 +12,11 @@ import { init, setReadFileHook } from './wasm.js';
 setReadFileHook(async (url) => new Uint8Array(await readFile(fileURLToPath(url))));
 
 // Node has no navigator.gpu: the first initGpu() loads Dawn (npm `webgpu`) through this module.
-// Deno has WebGPU built in, so there the hook is never called.
-setGpuHostSetup(async () => (await import('./gpu/node_host.js')).installNodeWebGpu());
+// Deno has WebGPU built in, so there the hook only explains a missing navigator.gpu.
+setGpuHostSetup(async () => {
+  if ('Deno' in globalThis) throw new Error('this Deno has no navigator.gpu (older releases need `deno run --unstable-webgpu`)');
+  await (await import('./gpu/node_host.js')).installNodeWebGpu();
+});
 
 // The JS collector cannot see wasm memory, so dropped tensors could pile up between
 // collections. `--expose-gc` via V8 flags gives a gc() we call every few thousand tensors

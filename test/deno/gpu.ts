@@ -1,4 +1,4 @@
-// runtime-flags: --unstable-webgpu --allow-env
+// runtime-flags: --allow-env
 // The GPU cases (test/browser/gpu.browser.ts) under Deno's built-in WebGPU (wgpu; lavapipe or
 // SwiftShader on machines without a GPU), against the shipped bundle dist/node.js. Each case
 // compares the GPU with the CPU; the script exits non-zero on the first failure.
