@@ -126,6 +126,18 @@ describe('training on the GPU', () => {
     closeTo(await gpu.model.parameters()[0]!.data(), await cpu.model.parameters()[0]!.data(), 'trained conv1 weights', 1e-3);
   });
 
+  it('a model moved to the GPU by hand trains there with the default Trainer', async () => {
+    lib.manualSeed(11);
+    const model = new d2l.LeNet({ lr: 0.5 });
+    model.applyInit([lib.zeros([1, 1, 28, 28])]);
+    model.to('gpu');
+    const log: string[] = [];
+    const history = await new d2l.Trainer({ maxEpochs: 1, log: (l) => log.push(l) }).fit(model, new Synthetic());
+    expect(model.device).toBe('gpu');
+    expect(log[0]).toMatch(/^Trainer: training on the GPU/);
+    expect(Number.isFinite(history[0]!.trainLoss)).toBe(true);
+  });
+
   it('gradient clipping on the GPU needs no readback and matches the CPU', async () => {
     const run = async (d: 'cpu' | 'gpu'): Promise<Float32Array> => {
       lib.manualSeed(2);

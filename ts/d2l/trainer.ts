@@ -105,9 +105,12 @@ export class Trainer {
     this.model = model;
   }
 
-  /** Picks the training device: the GPU when asked for (numGpus > 0 or device) and present. */
-  async prepareDevice(): Promise<DeviceName> {
-    const want: DeviceSpec = this.#opts.device ?? (this.numGpus > 0 ? 'auto' : 'cpu');
+  /**
+   * Picks the training device: the GPU when asked for (numGpus > 0 or device) and present, or
+   * where `model` already lives when nothing was asked for.
+   */
+  async prepareDevice(model?: Module): Promise<DeviceName> {
+    const want: DeviceSpec = this.#opts.device ?? (this.numGpus > 0 ? 'auto' : (model?.device ?? 'cpu'));
     const log = this.#opts.log ?? ((line: string) => console.warn(line));
     const { device, adapter } = await selectDevice(want, log);
     if (device === 'gpu') log(`Trainer: training on the GPU (${adapter})`);
@@ -161,7 +164,7 @@ export class Trainer {
   async fit(model: Module, data: DataModule): Promise<EpochMetrics[]> {
     await data.load();
     this.prepareData(data);
-    await this.prepareDevice();
+    await this.prepareDevice(model);
     this.prepareModel(model);
     this.optim = this.#opts.optimizer ?? model.configureOptimizers();
     const resume = this.#opts.resumeFrom;
