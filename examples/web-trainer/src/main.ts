@@ -3,7 +3,7 @@
  * ProgressBoard on a canvas), the test grid and the drawing pad. Everything heavy runs in the
  * workers; this thread only draws, so it stays responsive while training runs.
  */
-import { FASHION_MNIST_LABELS, ProgressBoard, type FitResult, type ProgressEvent } from 'ferrograd';
+import { FASHION_MNIST_LABELS, ProgressBoard, type FitResult, type ModelInfo, type ProgressEvent } from 'ferrograd';
 import { describeBackends, detectBackends } from './backend.js';
 import { fromFiles, fromUrl, head, resizeImages, type Dataset } from './data.js';
 import { DrawPad } from './draw.js';
@@ -212,6 +212,13 @@ async function fetchData(): Promise<void> {
   }
 }
 
+function showModel(info: ModelInfo, c: RunConfig): void {
+  const on = trainedOn(info);
+  const gpuNote = c.device === 'gpu' && on !== 'gpu' ? ' — WebGPU was asked for, but this ferrograd trains workers on the CPU only' : '';
+  say(ui.modelStatus, `${info.kind}: ${info.parameters.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, training on ${on === 'gpu' ? 'WebGPU' : 'the CPU (wasm)'}${gpuNote}`);
+  ui.modelStatus.dataset['device'] = on;
+}
+
 async function train(): Promise<void> {
   if (!dataset) throw new Error('load the data first');
   const c = config();
@@ -223,11 +230,7 @@ async function train(): Promise<void> {
   say(ui.trainStatus, 'preparing the model and data in the worker…');
   let result: FitResult;
   try {
-    const info = await session.prepare(c, dataset);
-    const on = trainedOn(info);
-    const gpuNote = c.device === 'gpu' && on !== 'gpu' ? ' — WebGPU was asked for, but this ferrograd trains workers on the CPU only' : '';
-    say(ui.modelStatus, `${info.kind}: ${info.parameters.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, training on ${on === 'gpu' ? 'WebGPU' : 'the CPU (wasm)'}${gpuNote}`);
-    ui.modelStatus.dataset['device'] = on;
+    showModel(await session.prepare(c, dataset), c);
     say(ui.trainStatus, 'training…');
     controls('running');
     result = await session.fit();
@@ -253,7 +256,8 @@ async function saveWeights(): Promise<void> {
 
 async function loadWeights(file: File): Promise<void> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  await session.ensureModel(config());
+  const c = config();
+  showModel(await session.ensureModel(c), c);
   await session.loadWeights(bytes);
   controls(session.state);
   say(ui.weightsStatus, `loaded ${file.name} into ${session.model?.kind}`);
