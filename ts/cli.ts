@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Adam, d2l, manualSeed, SGD, type Optimizer } from './node.js';
-import { saveSafetensors } from './io/safetensors.js';
+import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
 
 const USAGE = `usage: ferrograd train [lenet|vgg|resnet18] [options]
 
@@ -27,6 +27,8 @@ options:
   --val-limit N       use the first N validation images
   --resize N          image size (lenet 28, vgg 224, resnet18 96)
   --seed N            seed for init, dropout and shuffling (0)
+  --init-from FILE    start from these weights (safetensors with d2l names, e.g. written by
+                      scripts/reference/lenet_torch.py same) instead of the seeded Xavier init
   --quiet             no progress bar
 `;
 
@@ -44,6 +46,7 @@ interface Args {
   valLimit?: number;
   resize?: number;
   seed: number;
+  initFrom?: string;
   quiet: boolean;
 }
 
@@ -81,6 +84,7 @@ function parse(argv: string[]): Args {
       case '--val-limit': args.valLimit = num(flag, value()); break;
       case '--resize': args.resize = num(flag, value()); break;
       case '--seed': args.seed = num(flag, value()); break;
+      case '--init-from': args.initFrom = value(); break;
       case '--quiet': args.quiet = true; break;
       case '--help': case '-h': process.stdout.write(USAGE); process.exit(0); break;
       default: throw new Error(`unknown option ${flag}`);
@@ -119,6 +123,10 @@ export async function train(argv: string[], log: (s: string) => void = console.l
   const svg = path.join(a.out, `${a.model}.svg`);
   model.board.svgPath = svg;
   model.applyInit([d2l.first(data.getDataloader(true))[0]], d2l.initCnn);
+  if (a.initFrom) {
+    model.loadStateDict((await loadSafetensors(a.initFrom)).tensors);
+    log(`initial weights from ${a.initFrom}`);
+  }
   let bar: d2l.ProgressBar | null = null;
   const trainer = new d2l.Trainer({
     maxEpochs: a.epochs,

@@ -4,6 +4,11 @@
     /usr/bin/python3 scripts/reference/lenet_torch.py train   [--epochs 10] [--threads 1]
         Trains d2l's LeNet exactly as the book (batch 128, lr 0.1, SGD, Xavier init, 10 epochs)
         on the Debian Fashion-MNIST files and prints per-epoch val loss/accuracy and wall time.
+    /usr/bin/python3 scripts/reference/lenet_torch.py same [--epochs 10] [--seed 0] --init-out F
+        Like `train`, but writes its initial (Xavier) weights to F (safetensors, d2l names
+        `net.N.weight`) and visits the batches in ferrograd's order for `FashionMNIST({seed})`
+        (ts/data/random.ts), so `npm run train -- --init-from F --seed 0` trains the same model
+        on the same batches and the two curves can be compared step for step.
     /usr/bin/python3 scripts/reference/lenet_torch.py fixture
         Trains for 3 epochs on the 60,000 training images, then writes test/fixtures/lenet/:
         lenet.safetensors (PyTorch parameter names) and lenet_logits.json (10 test images, their
@@ -79,12 +84,47 @@ def evaluate(net, xv, yv, batch=128):
     return loss / n, acc / n
 
 
-def train(net, xs, ys, xv, yv, epochs, batch=128, lr=0.1, seed=0, log=print):
+M32 = 0xFFFFFFFF
+
+
+def splitmix32(seed):
+    # ts/data/random.ts: the generator behind FashionMNIST({seed})'s per-epoch shuffles
+    s = seed & M32
+
+    def nxt():
+        nonlocal s
+        s = (s + 0x9E3779B9) & M32
+        z = s
+        z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M32
+        z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
+        return (z ^ (z >> 16)) & M32
+
+    return nxt
+
+
+def ferrograd_permutation(n, seed, epoch):
+    a = splitmix32(seed)()
+    nxt = splitmix32(splitmix32((a ^ (((epoch + 1) * 0x27D4EB2F) & M32)) & M32)())
+    p = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        bound = i + 1
+        limit = 2**32 - (2**32 % bound)
+        r = nxt()
+        while r >= limit:
+            r = nxt()
+        j = r % bound
+        p[i], p[j] = p[j], p[i]
+    return torch.from_numpy(p)
+
+
+def train(net, xs, ys, xv, yv, epochs, batch=128, lr=0.1, seed=0, log=print, order='torch'):
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     start = time.time()
     for epoch in range(epochs):
-        perm = torch.randperm(len(xs), generator=g)
+        # ferrograd's d2l flow draws one epoch's order for apply_init's first batch, so its
+        # training epochs use orders 1, 2, ...
+        perm = torch.randperm(len(xs), generator=g) if order == 'torch' else ferrograd_permutation(len(xs), seed, epoch + 1)
         train_loss, nb = 0.0, 0
         t0 = time.time()
         for i in range(0, len(xs), batch):
@@ -129,6 +169,16 @@ def main():
         epochs = int(args.get('--epochs', 10))
         print(f'PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), LeNet, batch 128, lr 0.1')
         wall = train(net, xs, ys, xv, yv, epochs)
+        vl, va = evaluate(net, xv, yv)
+        print(json.dumps({'framework': f'pytorch {torch.__version__}', 'epochs': epochs, 'val_loss': vl,
+                          'val_acc': va, 'wall_seconds': wall, 'threads': torch.get_num_threads()}))
+    elif mode == 'same':
+        epochs = int(args.get('--epochs', 10))
+        seed = int(args.get('--seed', 0))
+        write_safetensors(Path(args['--init-out']), {f'net.{k}': v for k, v in net.state_dict().items()})
+        print(f'PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s), LeNet, batch 128, lr 0.1, '
+              f'ferrograd batch order (seed {seed}), initial weights in {args["--init-out"]}')
+        wall = train(net, xs, ys, xv, yv, epochs, seed=seed, order='ferrograd')
         vl, va = evaluate(net, xv, yv)
         print(json.dumps({'framework': f'pytorch {torch.__version__}', 'epochs': epochs, 'val_loss': vl,
                           'val_acc': va, 'wall_seconds': wall, 'threads': torch.get_num_threads()}))
