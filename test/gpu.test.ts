@@ -173,3 +173,25 @@ describe('device arguments', () => {
     }
   });
 });
+
+describe('lazy layers on the GPU', () => {
+  it('materialise on the device of their first input, with the same values as on the CPU', async () => {
+    lib.manualSeed(7);
+    const onCpu = new d2l.ResNet18();
+    lib.noGrad(() => onCpu.forward(lib.randn([2, 1, 32, 32])));
+    lib.manualSeed(7);
+    const onGpu = new d2l.ResNet18();
+    // no withDefaultDevice and no module.to(): only the input says 'gpu'
+    const x = lib.randn([2, 1, 32, 32]).to('gpu');
+    const y = lib.noGrad(() => onGpu.forward(x));
+    expect(y.device).toBe('gpu');
+    expect(y.shape).toEqual([2, 10]);
+    for (const [name, p] of Object.entries(onGpu.stateDict())) {
+      // batch norm's step counter stays a host-side integer
+      expect(p.device, name).toBe(name.endsWith('num_batches_tracked') ? 'cpu' : 'gpu');
+    }
+    const wc = onCpu.stateDict()['net.0.0.weight']!.dataSync();
+    const wg = await onGpu.stateDict()['net.0.0.weight']!.data();
+    expect(Array.from(wg)).toEqual(Array.from(wc));
+  });
+});

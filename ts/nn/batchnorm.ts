@@ -3,7 +3,7 @@
  * num_batches_tracked, momentum 0.1, eps 1e-5, unbiased running variance.
  * @module
  */
-import { ones, tensor, zeros } from '../creation.js';
+import { ones, tensor, withDefaultDevice, zeros } from '../creation.js';
 import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
@@ -49,7 +49,8 @@ abstract class BatchNormBase extends Module {
     if (this.trackRunningStats) {
       this.registerBuffer('running_mean', zeros([c]));
       this.registerBuffer('running_var', ones([c]));
-      this.registerBuffer('num_batches_tracked', tensor(0, { dtype: 'int64' }));
+      // a host-side counter even for GPU models: it is read every training step
+      this.registerBuffer('num_batches_tracked', tensor(0, { dtype: 'int64', device: 'cpu' }));
     }
   }
   /** @internal A registered statistic (tests and checkpoints). */
@@ -66,7 +67,7 @@ abstract class BatchNormBase extends Module {
     if (!this.inputRanks.includes(x.ndim)) {
       throw new Error(`${this.typeName}: expected a ${this.inputRanks.join('-D or ')}-D input, got shape [${x.shape.join(', ')}]`);
     }
-    if (this.numFeatures === null) this.materialize(x.shape[1]!);
+    if (this.numFeatures === null) withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     if (x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.typeName}: input of shape [${x.shape.join(', ')}] has ${x.shape[1]} channels, expected ${this.numFeatures}`);
     }

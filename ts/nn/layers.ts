@@ -3,7 +3,7 @@
  * flatten and dropout, with PyTorch's default initialisation and repr.
  * @module
  */
-import { rand } from '../creation.js';
+import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
@@ -47,7 +47,8 @@ export class Linear extends Module {
     [this.weight, this.bias] = initialParameters([this.outFeatures, inFeatures], inFeatures, this.hasBias ? this.outFeatures : null);
   }
   forward(x: Tensor): Tensor {
-    if (!this.weight) this.materialize(x.shape.at(-1) ?? 1);
+    // lazy parameters are created on the input's device (sampled by the CPU generator either way)
+    if (!this.weight) withDefaultDevice(x.device, () => this.materialize(x.shape.at(-1) ?? 1));
     const w = this.weight!;
     if (x.shape.at(-1) !== this.inFeatures) {
       throw new Error(`${this.typeName}: input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
@@ -122,7 +123,7 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     if (!this.weight) {
       if (x.ndim !== 4) throw new Error(`${this.typeName}: expected a 4-D input (N, C, H, W), got shape [${x.shape.join(', ')}]`);
-      this.materialize(x.shape[1]!);
+      withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     }
     return F.conv2d(x, this.weight!, { bias: this.bias, stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
