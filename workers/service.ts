@@ -8,8 +8,10 @@
 import { fromArray, noGrad, rngState, setRngState } from '../ts/creation.js';
 import type { Classifier } from '../ts/d2l/module.js';
 import { Trainer } from '../ts/d2l/trainer.js';
+import { selectDevice } from '../ts/gpu/index.js';
 import { decodeStateDict, encodeStateDict } from '../ts/io/safetensors.js';
 import { scope } from '../ts/memory.js';
+import { cat } from '../ts/functional.js';
 import type { Optimizer } from '../ts/optim.js';
 import type { Tensor } from '../ts/tensor.js';
 import type { CheckpointCallback, DataInfo, DataSpec, EpochEvent, EvalResult, FitOptions, FitResult, ModelInfo, ModelSpec, Position, Prediction, ProgressCallback, TrainerApi } from '../ts/workers/types.js';
@@ -95,12 +97,17 @@ export class TrainerService implements TrainerApi {
   async createModel(spec: ModelSpec): Promise<ModelInfo> {
     this.#idle('createModel');
     const inputShape = spec?.inputShape ?? this.#data?.inputShape ?? [1, 28, 28];
+    const { device, adapter } = await selectDevice(spec?.device ?? 'cpu', (line) => console.warn(line));
     const model = buildModel(spec, inputShape);
+    // the weights are drawn on the CPU (same seed, same weights on both devices), then moved
+    model.to(device);
     const full: Spec = { ...spec, inputShape };
     this.#install(model, full, buildOptimizer(model, spec.optimizer));
     this.#epoch = 0;
     this.#batch = 0;
-    return { kind: spec.kind, parameters: model.parameters().reduce((n, p) => n + p.numel(), 0), inputShape, layers: describeLayers(model) };
+    const info: ModelInfo = { kind: spec.kind, parameters: model.parameters().reduce((n, p) => n + p.numel(), 0), inputShape, layers: describeLayers(model), device };
+    if (adapter) info.adapter = adapter;
+    return info;
   }
 
   #install(model: Classifier, spec: Spec, optim: Optimizer): void {
@@ -157,14 +164,21 @@ export class TrainerService implements TrainerApi {
     model.loss = (yHat: Tensor, y: Tensor): Tensor => {
       const l = baseLoss.call(model, yHat, y);
       if (model.training) {
-        lastAcc = noGrad(() => model.accuracy(yHat, y).item());
-        accSum += lastAcc;
-        accN += 1;
+        const acc = noGrad(() => model.accuracy(yHat, y));
+        const record = (v: number) => {
+          lastAcc = v;
+          accSum += v;
+          accN += 1;
+        };
+        // on the GPU the value is read with the loss, in the Trainer's batched reads
+        if (acc.device === 'cpu') record(acc.item());
+        else trainer.defer(acc, record);
       }
       return l;
     };
     const trainer = new Trainer({
       maxEpochs: opts.maxEpochs,
+      device: model.device,
       ...(opts.gradientClipVal ? { gradientClipVal: opts.gradientClipVal } : {}),
       // this service yields at every boundary itself
       yieldEveryMs: Number.POSITIVE_INFINITY,
@@ -176,7 +190,7 @@ export class TrainerService implements TrainerApi {
         const step = epoch * batches + batch;
         if (every && onCheckpoint && step > 0 && step % every === 0 && step !== lastPushed) {
           lastPushed = step;
-          const bytes = this.#snapshot();
+          const bytes = await this.#snapshot();
           const info = { position: this.#position(), bytes: bytes.length };
           const p: Promise<void> = Promise.resolve(onCheckpoint(this.transfer(bytes, [bytes.buffer]), info))
             .then(
@@ -221,7 +235,7 @@ export class TrainerService implements TrainerApi {
       model.loss = baseLoss;
       this.#trainer = undefined;
       this.#state = 'idle';
-      this.#settleAfterFit();
+      await this.#settleAfterFit();
     }
     const seconds = (performance.now() - started) / 1000;
     const cancelled = this.#cancelRequested;
@@ -233,7 +247,7 @@ export class TrainerService implements TrainerApi {
 
   /** At a batch boundary of a running fit: serve checkpoints, then pause or stop if asked. */
   async #boundary(trainer: Trainer): Promise<void> {
-    this.#serveCheckpoints();
+    await this.#serveCheckpoints();
     if (this.#pauseRequested && !this.#cancelRequested) {
       this.#pauseRequested = false;
       this.#state = 'paused';
@@ -249,10 +263,10 @@ export class TrainerService implements TrainerApi {
     }
   }
 
-  #serveCheckpoints(): void {
+  async #serveCheckpoints(): Promise<void> {
     for (const w of this.#checkpointWaiters.splice(0)) {
       try {
-        const bytes = this.#snapshot();
+        const bytes = await this.#snapshot();
         w.resolve(this.transfer(bytes, [bytes.buffer]));
       } catch (e) {
         w.reject(e);
@@ -260,9 +274,9 @@ export class TrainerService implements TrainerApi {
     }
   }
 
-  #settleAfterFit(): void {
+  async #settleAfterFit(): Promise<void> {
     // a fit that ended (or failed) before its next boundary still answers every waiter
-    this.#serveCheckpoints();
+    await this.#serveCheckpoints();
     for (const w of this.#pauseWaiters.splice(0)) w.resolve(this.#position());
     for (const w of this.#cancelWaiters.splice(0)) w.resolve(this.#position());
     this.#pauseRequested = false;
@@ -295,20 +309,25 @@ export class TrainerService implements TrainerApi {
     return d.promise;
   }
 
-  checkpoint(): Promise<Uint8Array> {
+  async checkpoint(): Promise<Uint8Array> {
     this.#needModel('checkpoint');
     if (this.#state === 'running') {
       const d = deferred<Uint8Array>();
       this.#checkpointWaiters.push(d);
       return d.promise;
     }
-    const bytes = this.#snapshot();
-    return Promise.resolve(this.transfer(bytes, [bytes.buffer]));
+    const bytes = await this.#snapshot();
+    return this.transfer(bytes, [bytes.buffer]);
   }
 
-  #snapshot(): Uint8Array {
+  async #snapshot(): Promise<Uint8Array> {
     const { model, spec, optim } = this.#needModel('checkpoint');
-    return encodeCheckpoint({ spec, weights: model.stateDict(), optimizer: optim.stateDict(), epoch: this.#epoch, batch: this.#batch, rng: rngState(), dataSeed: this.#data?.seed ?? this.#pendingSeed });
+    const o = optim.stateDict();
+    // GPU weights and optimizer buffers are read back asynchronously before encoding
+    const weights = await hostTensors(model.stateDict());
+    const buffers: Record<string, (Tensor | null)[]> = {};
+    for (const [k, list] of Object.entries(o.buffers)) buffers[k] = await Promise.all(list.map((t) => (t && t.device !== 'cpu' ? t.toAsync('cpu') : t)));
+    return encodeCheckpoint({ spec, weights, optimizer: { ...o, buffers }, epoch: this.#epoch, batch: this.#batch, rng: rngState(), dataSeed: this.#data?.seed ?? this.#pendingSeed });
   }
 
   async restore(bytes: Uint8Array): Promise<Position> {
@@ -324,6 +343,10 @@ export class TrainerService implements TrainerApi {
     } finally {
       // both loads copy; the decoded tensors need not wait for the collector
       for (const t of [...Object.values(ck.weights), ...Object.values(ck.optimizer.buffers).flat()]) t?._free('restore copied it into the model');
+    }
+    if (ck.spec.device && ck.spec.device !== 'cpu') {
+      const { device } = await selectDevice(ck.spec.device, (line) => console.warn(line));
+      model.to(device);
     }
     this.#install(model, ck.spec, optim);
     setRngState(ck.rng);
@@ -344,6 +367,7 @@ export class TrainerService implements TrainerApi {
     if (split !== 'train' && split !== 'val') throw new Error(`evaluate: split must be 'train' or 'val', got ${JSON.stringify(split)}`);
     const it = data.orderedDataloader(split)[Symbol.iterator]();
     const wasTraining = model.training;
+    const device = model.device;
     model.eval();
     let loss = 0;
     let correct = 0;
@@ -355,14 +379,17 @@ export class TrainerService implements TrainerApi {
             const next = it.next();
             if (next.done) return null;
             const [X, y] = next.value;
-            const yHat = model.forward(X);
+            const yd = y.to(device);
+            const yHat = model.forward(X.to(device));
+            // [loss * n, correct] in one tensor: one read per batch, async on the GPU
             const n = y.shape[0]!;
-            return { n, loss: model.loss(yHat, y).item() * n, correct: model.accuracy(yHat, y, false).sum().item() };
+            return { n, sums: cat([model.loss(yHat, yd).mul(n).reshape(1), model.accuracy(yHat, yd, false).sum().reshape(1)]).keep() };
           }),
         );
         if (!r) break;
-        loss += r.loss;
-        correct += r.correct;
+        const [l = NaN, c = NaN] = await r.sums.data();
+        loss += l;
+        correct += c;
         count += r.n;
         await yieldNow();
       }
@@ -385,13 +412,15 @@ export class TrainerService implements TrainerApi {
     const wasTraining = model.training;
     model.eval();
     try {
-      const { logits, classes } = scope(() =>
+      const res = scope(() =>
         noGrad(() => {
-          const yHat = model.forward(fromArray(values, full));
+          const yHat = model.forward(fromArray(values, full).to(model.device));
           const flat = yHat.reshape(full[0]!, -1);
-          return { logits: Float32Array.from(flat.dataSync()), classes: Int32Array.from(flat.argmax(1).dataSync()) };
+          return { flat: flat.keep(), arg: flat.argmax(1).keep() };
         }),
       );
+      const logits = Float32Array.from(await res.flat.data());
+      const classes = Int32Array.from(await res.arg.data());
       const out: Prediction = { logits, classes, shape: [full[0]!, logits.length / full[0]!] };
       return this.transfer(out, [logits.buffer, classes.buffer]);
     } finally {
@@ -401,7 +430,7 @@ export class TrainerService implements TrainerApi {
 
   async getStateDict(): Promise<Uint8Array> {
     const { model } = this.#needModel('getStateDict');
-    const bytes = encodeStateDict(model.stateDict());
+    const bytes = encodeStateDict(await hostTensors(model.stateDict()));
     return this.transfer(bytes, [bytes.buffer]);
   }
 
@@ -424,4 +453,11 @@ export class TrainerService implements TrainerApi {
     this.#optim = undefined;
     this.#data = undefined;
   }
+}
+
+/** The tensors of a state dict on the host (GPU ones read back asynchronously). */
+async function hostTensors(sd: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(sd)) out[k] = t.device === 'cpu' ? t : await t.toAsync('cpu');
+  return out;
 }

@@ -216,12 +216,14 @@ export async function isolatedFlow(page, { url, shots, weightsFile, log }) {
   await shot('07-reloaded-weights.png');
 
   // WebGPU asked for: the run completes and the page says where it trained
-  await setForm(page, { device: 'gpu', epochs: '1', 'train-limit': '2000', 'val-limit': '500' });
+  // SwiftShader runs WebGPU on the CPU: a few hundred images show it trains there
+  await setForm(page, { device: 'gpu', epochs: '1', 'train-limit': '512', 'val-limit': '256' });
   await page.click('#start');
   await page.waitForFunction(() => document.getElementById('train-status')?.dataset['done'] === 'done', null, { timeout: 300_000 });
   const on = await attr(page, '#model-status', 'data-device');
   const status = (await page.textContent('#model-status')) ?? '';
-  check(on === 'gpu' || status.includes('WebGPU was asked for'), `with WebGPU chosen the page should train on it or say it cannot: ${status}`);
+  // this Chromium has WebGPU (SwiftShader): the worker must train on it
+  check(on === 'gpu' && status.includes('WebGPU'), `with WebGPU chosen the worker should train on it: ${status}`);
   log(`WebGPU chosen: ${status}`);
   await shot('08-webgpu-choice.png');
   return { acc, right, blocked };

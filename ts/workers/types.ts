@@ -38,6 +38,11 @@ export type ModelSpec = (
   optimizer?: OptimizerSpec;
   /** `[C, H, W]` of one example, for the lazy layers (default: the loaded data's, else [1, 28, 28]). */
   inputShape?: [number, number, number];
+  /**
+   * Where the worker trains: `'gpu'` (WebGPU inside the worker; an error when there is none),
+   * `'auto'` (the GPU when there is one, else the CPU with one notice), or `'cpu'` (default).
+   */
+  device?: 'cpu' | 'gpu' | 'auto';
 };
 
 /** Images as bytes (0..255, scaled by 1/255 as `ToTensor` does), `count × rows × cols`, one channel. */
@@ -153,6 +158,10 @@ export interface ModelInfo {
   parameters: number;
   inputShape: [number, number, number];
   layers: string[];
+  /** Where the model lives and trains. */
+  device: 'cpu' | 'gpu';
+  /** The WebGPU adapter, when on the GPU. */
+  adapter?: string;
 }
 
 export interface DataInfo {

@@ -214,7 +214,7 @@ async function fetchData(): Promise<void> {
 
 function showModel(info: ModelInfo, c: RunConfig): void {
   const on = trainedOn(info);
-  const gpuNote = c.device === 'gpu' && on !== 'gpu' ? ' — WebGPU was asked for, but this ferrograd trains workers on the CPU only' : '';
+  const gpuNote = c.device === 'gpu' && on !== 'gpu' ? ' — WebGPU was asked for, but the worker found no adapter' : '';
   say(ui.modelStatus, `${info.kind}: ${info.parameters.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, training on ${on === 'gpu' ? 'WebGPU' : 'the CPU (wasm)'}${gpuNote}`);
   ui.modelStatus.dataset['device'] = on;
 }

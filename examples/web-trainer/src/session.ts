@@ -39,18 +39,18 @@ export const DEFAULTS: Record<Kind, { size: number; batchSize: number; lr: Recor
 };
 
 /**
- * The worker's model spec. `device` is passed through for workers that can train on WebGPU;
- * one that cannot ignores it and trains on the CPU, and {@link trainedOn} says so.
+ * The worker's model spec. With WebGPU chosen the worker trains on it ('auto': the CPU when the
+ * worker finds no adapter, and {@link trainedOn} says so).
  */
 export function modelSpec(c: RunConfig, inputShape?: [number, number, number]): ModelSpec {
   const base: ModelSpec = c.kind === 'vgg' ? { kind: 'vgg', arch: SMALL_VGG } : { kind: c.kind };
   const optimizer = c.optimizer === 'adam' ? { type: 'adam' as const, lr: c.lr } : { type: 'sgd' as const, lr: c.lr };
-  return Object.assign(base, { lr: c.lr, optimizer, seed: 0, ...(inputShape ? { inputShape } : {}), ...(c.device === 'gpu' ? { device: 'gpu' } : {}) });
+  return Object.assign(base, { lr: c.lr, optimizer, seed: 0, ...(inputShape ? { inputShape } : {}), ...(c.device === 'gpu' ? { device: 'auto' as const } : {}) });
 }
 
-/** The device a worker reports for its model (workers without a device option train on the CPU). */
+/** The device a worker reports for its model. */
 export function trainedOn(info: ModelInfo): Device {
-  return (info as ModelInfo & { device?: Device }).device ?? 'cpu';
+  return info.device;
 }
 
 /** A copy of a split's bytes (the original stays with the page; the copy is transferred). */
