@@ -15,7 +15,8 @@ export interface TensorOptions {
   dtype?: DType;
 }
 
-type Shape = number[] | readonly number[];
+/** A tensor shape. */
+export type Shape = number[] | readonly number[];
 
 let defaultDevice: DeviceSpec = 'cpu';
 

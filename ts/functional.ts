@@ -5,7 +5,8 @@
 import { Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
-type Pair = number | [number, number];
+/** A size given once for both spatial axes, or as `[height, width]`. */
+export type Pair = number | [number, number];
 
 /**
  * Checks a size/stride/padding argument before it becomes a `Uint32Array`, where -1 would

@@ -37,8 +37,8 @@ export function defaultWasmUrl(): URL {
  * Loads the compute core. Idempotent: later calls return the same promise. Every op needs it;
  * the Node entry calls it on import.
  */
-export function init(options: InitOptions = {}): Promise<Bindings> {
-  if (bindings) return Promise.resolve(bindings);
+export function init(options: InitOptions = {}): Promise<void> {
+  if (bindings) return Promise.resolve();
   loading ??= (async () => {
     let source: BufferSource | WebAssembly.Module | URL | Response | Promise<Response>;
     if (options.wasm) {
@@ -55,7 +55,7 @@ export function init(options: InitOptions = {}): Promise<Bindings> {
   loading.catch(() => {
     loading = undefined;
   });
-  return loading;
+  return loading.then(() => undefined);
 }
 
 /** True once {@link init} has finished. */

@@ -5,10 +5,10 @@
  */
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
+import type { Pair } from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
 
-type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (Array.isArray(v) ? v : [v, v]);
 const fmtPair = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;
 

@@ -58,7 +58,8 @@ export interface FloatExamples {
   labels: Uint8Array | Int32Array | Float32Array;
 }
 
-interface LoaderSpec {
+/** Batching and shuffling options shared by every {@link DataSpec}. */
+export interface LoaderSpec {
   batchSize?: number;
   /** Bilinear resize of byte images, e.g. 224 for VGG/ResNet (default: none). */
   resize?: number | [number, number];
