@@ -29,6 +29,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'fixtures'))
+from ferrograd_order import epoch_seed, permutation  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path('/usr/share/datasets/fashion-mnist')
 
@@ -84,37 +87,8 @@ def evaluate(net, xv, yv, batch=128):
     return loss / n, acc / n
 
 
-M32 = 0xFFFFFFFF
-
-
-def splitmix32(seed):
-    # ts/data/random.ts: the generator behind FashionMNIST({seed})'s per-epoch shuffles
-    s = seed & M32
-
-    def nxt():
-        nonlocal s
-        s = (s + 0x9E3779B9) & M32
-        z = s
-        z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M32
-        z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
-        return (z ^ (z >> 16)) & M32
-
-    return nxt
-
-
 def ferrograd_permutation(n, seed, epoch):
-    a = splitmix32(seed)()
-    nxt = splitmix32(splitmix32((a ^ (((epoch + 1) * 0x27D4EB2F) & M32)) & M32)())
-    p = np.arange(n)
-    for i in range(n - 1, 0, -1):
-        bound = i + 1
-        limit = 2**32 - (2**32 % bound)
-        r = nxt()
-        while r >= limit:
-            r = nxt()
-        j = r % bound
-        p[i], p[j] = p[j], p[i]
-    return torch.from_numpy(p)
+    return torch.tensor(permutation(n, epoch_seed(seed, epoch)))
 
 
 def train(net, xs, ys, xv, yv, epochs, batch=128, lr=0.1, seed=0, log=print, order='torch'):
