@@ -1,5 +1,5 @@
 use super::Op;
-use crate::backend::{BinaryOp, ReduceOp, UnaryOp};
+use crate::backend::{Activation, BinaryOp, ReduceOp, UnaryOp};
 use crate::tensor::{no_grad, TensorId};
 use crate::{bail, Result, Tensor};
 use std::collections::{HashMap, HashSet};
@@ -104,6 +104,12 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>) -> Result<()> {
     })
 }
 
+/// `g · act'` from the activation's output (sigmoid, tanh) or input (relu), in one pass.
+fn activation_grad(y: &Tensor, g: &Tensor, act: Activation) -> Result<Tensor> {
+    let s = y.storage().activation_backward(y.layout(), &g.storage(), g.layout(), act)?;
+    Tensor::from_storage(s, y.shape())
+}
+
 /// The gradient rules: one arm per primitive.
 fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tensor, Tensor)>> {
     Ok(match op {
@@ -115,11 +121,10 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 UnaryOp::Sqrt => g.div(out)?.affine(0.5, 0.0)?,
                 UnaryOp::Abs => g.mul(&x.unary(UnaryOp::Sign)?)?,
                 UnaryOp::Recip => g.mul(&out.mul(out)?)?.neg()?,
-                UnaryOp::Relu => g.mul(&x.unary(UnaryOp::Step)?)?,
-                // y' = y(1-y)
-                UnaryOp::Sigmoid => g.mul(&out.mul(&out.affine(-1.0, 1.0)?)?)?,
-                // y' = 1 - y²
-                UnaryOp::Tanh => g.mul(&out.mul(out)?.affine(-1.0, 1.0)?)?,
+                // g·step(x), g·y(1-y), g·(1-y²): one fused pass each
+                UnaryOp::Relu => activation_grad(x, g, Activation::Relu)?,
+                UnaryOp::Sigmoid => activation_grad(out, g, Activation::Sigmoid)?,
+                UnaryOp::Tanh => activation_grad(out, g, Activation::Tanh)?,
                 UnaryOp::Affine { mul, .. } => g.affine(mul, 0.0)?,
                 UnaryOp::PowScalar(p) => g.mul(&x.unary(UnaryOp::PowScalar(p - 1.0))?.affine(p, 0.0)?)?,
                 // clamp passes the gradient where the bound is not active (x >= min / x <= max)
@@ -242,6 +247,29 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
         Op::ResizeBilinear(x, p) => {
             let s = g.dense()?.storage().resize_bilinear_backward(p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
+        Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats } => {
+            let g = g.dense()?;
+            let w = weight.as_ref().map(|w| w.storage());
+            let (dx, dw, db) = x.storage().batch_norm_backward(
+                &g.storage(),
+                &mean.storage(),
+                &inv_std.storage(),
+                w.as_deref(),
+                p,
+                *batch_stats,
+            )?;
+            let mut v = Vec::with_capacity(3);
+            if x.requires_grad() {
+                v.push((x, Tensor::from_storage(dx, x.shape())?));
+            }
+            if let Some(w) = weight.as_ref().filter(|w| w.requires_grad()) {
+                v.push((w, Tensor::from_storage(dw, w.shape())?));
+            }
+            if let Some(b) = bias.as_ref().filter(|b| b.requires_grad()) {
+                v.push((b, Tensor::from_storage(db, b.shape())?));
+            }
+            v
         }
         Op::GatherCols(x, idx) => {
             let (rows, cols) = (x.shape()[0], x.shape()[1]);

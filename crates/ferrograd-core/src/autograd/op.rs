@@ -1,4 +1,6 @@
-use crate::backend::{AdaptivePoolParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams, UnaryOp};
+use crate::backend::{
+    AdaptivePoolParams, BatchNormParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams, UnaryOp,
+};
 use crate::Tensor;
 
 /// How a tensor was computed. Holds its inputs (and so the saved activations) until backward.
@@ -29,6 +31,17 @@ pub enum Op {
     ResizeBilinear(Tensor, ResizeParams),
     /// `out[i] = x[i, idx[i]]`; `idx` never requires grad.
     GatherCols(Tensor, Tensor),
+    /// Batch normalisation of a dense `[n, c, s]`-shaped input with per-channel `mean` and
+    /// `inv_std` (`[c]`, constants); `batch_stats` when they were computed from `x` itself.
+    BatchNorm {
+        x: Tensor,
+        weight: Option<Tensor>,
+        bias: Option<Tensor>,
+        mean: Tensor,
+        inv_std: Tensor,
+        p: BatchNormParams,
+        batch_stats: bool,
+    },
 }
 
 impl Op {
@@ -52,6 +65,12 @@ impl Op {
                 v.extend(bias);
                 v
             }
+            Op::BatchNorm { x, weight, bias, .. } => {
+                let mut v = vec![x];
+                v.extend(weight);
+                v.extend(bias);
+                v
+            }
         }
     }
 
@@ -72,6 +91,12 @@ impl Op {
             Op::Cat(ts, _) => ts,
             Op::Conv2d { input, weight, bias, .. } => {
                 let mut v = vec![input, weight];
+                v.extend(bias);
+                v
+            }
+            Op::BatchNorm { x, weight, bias, mean, inv_std, .. } => {
+                let mut v = vec![x, mean, inv_std];
+                v.extend(weight);
                 v.extend(bias);
                 v
             }
@@ -124,6 +149,7 @@ impl Op {
             Op::AdaptiveAvgPool2d(..) => "AdaptiveAvgPool2DBackward0",
             Op::ResizeBilinear(..) => "UpsampleBilinear2DBackward0",
             Op::GatherCols(..) => "GatherBackward0",
+            Op::BatchNorm { .. } => "NativeBatchNormBackward0",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! them (it still returns `Result`, for allocation failures and device errors).
 
 pub mod cpu;
+pub mod fused;
 pub mod params;
 #[cfg(feature = "gpu")]
 pub mod wgpu;
@@ -54,6 +55,45 @@ pub trait BackendStorage: Sized {
     fn gather_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self>;
     /// The adjoint of [`Self::gather_cols`]: a `[rows, cols]` zero matrix with `self[i]` at `idx[i]`.
     fn scatter_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self>;
+
+    // Fused ops: each default composes the primitives above (see `fused.rs`), so a backend
+    // works without them; the CPU backend overrides them with one-pass kernels.
+
+    /// An activation's gradient `grad · act'`, from the activation's output (sigmoid, tanh) or
+    /// input (relu) in `self`; both operands have the same shape.
+    fn activation_backward(&self, layout: &Layout, grad: &Self, grad_layout: &Layout, act: Activation) -> Result<Self> {
+        fused::activation_backward(self, layout, grad, grad_layout, act)
+    }
+    /// Per-channel mean and biased variance of a contiguous `[n, c, s]` tensor, as `[c]` each.
+    fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
+        fused::batch_norm_stats(self, p)
+    }
+    /// `((x - mean) · inv_std) · weight + bias` per channel of a contiguous `[n, c, s]` tensor.
+    fn batch_norm_apply(
+        &self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        bias: Option<&Self>,
+        p: &BatchNormParams,
+    ) -> Result<Self> {
+        fused::batch_norm_apply(self, mean, inv_std, weight, bias, p)
+    }
+    /// Gradients of [`Self::batch_norm_apply`] (`self` is its input `x`): `(dx, dweight,
+    /// dbias)`, the last two `[c]`. With `batch_stats`, mean and inv_std were computed from `x`
+    /// (training) and `dx` includes their dependence on it.
+    #[allow(clippy::too_many_arguments)]
+    fn batch_norm_backward(
+        &self,
+        grad: &Self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        p: &BatchNormParams,
+        batch_stats: bool,
+    ) -> Result<(Self, Self, Self)> {
+        fused::batch_norm_backward(self, grad, mean, inv_std, weight, p, batch_stats)
+    }
 }
 
 pub trait BackendDevice: Clone {

@@ -159,3 +159,33 @@ pub struct MatStrides {
     pub row: usize,
     pub col: usize,
 }
+
+/// An activation whose gradient rule has a fused kernel (`BackendStorage::activation_backward`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `g · y(1 - y)` from the output `y`.
+    Sigmoid,
+    /// `g · (1 - y²)` from the output `y`.
+    Tanh,
+    /// `g · step(x)` from the input `x`.
+    Relu,
+}
+
+/// Batch normalisation over a contiguous `[n, c, s]` tensor (NCHW with `s = H·W`, or NC with
+/// `s = 1`): statistics per channel over `n·s` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchNormParams {
+    pub n: usize,
+    pub c: usize,
+    pub s: usize,
+}
+
+impl BatchNormParams {
+    /// Values per channel.
+    pub fn count(&self) -> usize {
+        self.n * self.s
+    }
+    pub fn shape(&self) -> [usize; 3] {
+        [self.n, self.c, self.s]
+    }
+}

@@ -1,7 +1,7 @@
 //! Neural-network functions composed from primitives (their gradients come for free).
 
 use crate::autograd::Op;
-use crate::backend::UnaryOp;
+use crate::backend::{BatchNormParams, UnaryOp};
 use crate::shape::normalize_axis;
 use crate::tensor::no_grad;
 use crate::{bail, Result, Tensor};
@@ -135,42 +135,44 @@ impl Tensor {
                 }
             }
         }
-        let dims: Vec<isize> = if self.rank() == 4 { vec![0, 2, 3] } else { vec![0] };
-        let bshape: Vec<usize> = if self.rank() == 4 { vec![1, c, 1, 1] } else { vec![1, c] };
-        let count: usize = dims.iter().map(|&d| self.shape()[d as usize]).product();
-        let (mean, var) = if training {
-            if count <= 1 {
-                bail!(
-                    "batch_norm",
-                    "expected more than 1 value per channel when training, got input of shape {:?}",
-                    self.shape()
-                );
-            }
-            let mean = self.mean(&dims, true)?;
-            let var = self.sub(&mean)?.pow_scalar(2.0)?.mean(&dims, true)?;
-            if let Some(st) = &state {
-                no_grad(|| -> Result<()> {
+        let shape = self.shape();
+        let p = BatchNormParams { n: shape[0], c, s: shape[2..].iter().product() };
+        let count = p.count();
+        if training && count <= 1 {
+            bail!(
+                "batch_norm",
+                "expected more than 1 value per channel when training, got input of shape {:?}",
+                self.shape()
+            );
+        }
+        // One fused op (statistics, normalisation, and a one-pass backward) in place of a
+        // dozen primitives; the statistics and the output are the same values those gave.
+        let x = self.dense()?;
+        let (mean, inv_std) = no_grad(|| -> Result<(Tensor, Tensor)> {
+            let (mean, var) = if training {
+                let (m, v) = x.storage().batch_norm_stats(&p)?;
+                let (mean, var) = (Tensor::from_storage(m, &[c])?, Tensor::from_storage(v, &[c])?);
+                if let Some(st) = &state {
                     let m = st.momentum;
-                    st.running_mean.axpby_(1.0 - m, &mean.detach().reshape(&[c])?, m)?;
-                    let unbiased = var.detach().reshape(&[c])?.mul_scalar(count as f32 / (count - 1) as f32)?;
-                    st.running_var.axpby_(1.0 - m, &unbiased, m)
-                })?;
-            }
-            (mean, var)
-        } else {
-            let Some(st) = &state else {
-                bail!("batch_norm", "evaluation mode needs running statistics (input shape {:?})", self.shape())
+                    st.running_mean.axpby_(1.0 - m, &mean, m)?;
+                    let unbiased = var.mul_scalar(count as f32 / (count - 1) as f32)?;
+                    st.running_var.axpby_(1.0 - m, &unbiased, m)?;
+                }
+                (mean, var)
+            } else {
+                let Some(st) = &state else {
+                    bail!("batch_norm", "evaluation mode needs running statistics (input shape {:?})", self.shape())
+                };
+                (st.running_mean.dense()?.detach(), st.running_var.dense()?.detach())
             };
-            (st.running_mean.reshape(&bshape)?, st.running_var.reshape(&bshape)?)
+            Ok((mean, var.add_scalar(eps)?.pow_scalar(-0.5)?.dense()?))
+        })?;
+        let (weight, bias) = (weight.map(Tensor::dense).transpose()?, bias.map(Tensor::dense).transpose()?);
+        let y = {
+            let (w, b) = (weight.as_ref().map(|w| w.storage()), bias.as_ref().map(|b| b.storage()));
+            x.storage().batch_norm_apply(&mean.storage(), &inv_std.storage(), w.as_deref(), b.as_deref(), &p)?
         };
-        let inv_std = var.add_scalar(eps)?.pow_scalar(-0.5)?;
-        let mut y = self.sub(&mean)?.mul(&inv_std)?;
-        if let Some(w) = weight {
-            y = y.mul(&w.reshape(&bshape)?)?;
-        }
-        if let Some(b) = bias {
-            y = y.add(&b.reshape(&bshape)?)?;
-        }
-        Ok(y)
+        let op = Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats: training };
+        Ok(Tensor::from_op(y, shape, Some(op)))
     }
 }

@@ -9,6 +9,7 @@
 use super::conv_direct as direct;
 use super::conv_wgrad;
 use super::gemm::{gemm, MatRef};
+use super::parallel::for_each_chunk_mut;
 use super::simd::{copy_row, fill_row, F32x4};
 use crate::backend::Conv2dParams;
 use std::cell::RefCell;
@@ -127,50 +128,58 @@ fn chunk(p: &Conv2dParams, g: &Geometry) -> usize {
     (COL_BUDGET / (g.k * g.ohow).max(1)).clamp(1, p.n.max(1))
 }
 
-/// Writes the columns of image `x` (`[cig, H, W]` slab) for group `grp` into `col` rows of
-/// length `ld`, starting at column `col0`.
-fn im2col(x: &[f32], p: &Conv2dParams, g: &Geometry, col: &mut [f32], ld: usize, col0: usize) {
+/// Column-matrix rows per im2col task.
+const IM2COL_ROWS: usize = 4;
+
+/// Writes the column matrix of images `n0..n0+nb`, group `grp`, into `col` (`k` rows of length
+/// `ld = nb·ohow`; image `s` fills columns `s·ohow..`). Tasks are groups of rows, each row one
+/// filter tap `(c, ki, kj)` over every image.
+#[allow(clippy::too_many_arguments)]
+fn im2col(x: &[f32], p: &Conv2dParams, g: &Geometry, grp: usize, n0: usize, nb: usize, col: &mut [f32], ld: usize) {
+    let img = p.c_in * g.hw;
+    for_each_chunk_mut(&mut col[..g.k * ld], IM2COL_ROWS * ld, g.k * ld, |t, rows| {
+        for (r, dst) in rows.chunks_exact_mut(ld).enumerate() {
+            let row = t * IM2COL_ROWS + r;
+            let (c, kk) = (row / (p.kh * p.kw), row % (p.kh * p.kw));
+            for s in 0..nb {
+                let plane = &x[(n0 + s) * img + (grp * g.cig + c) * g.hw..][..g.hw];
+                im2col_row(plane, p, kk / p.kw, kk % p.kw, &mut dst[s * g.ohow..][..g.ohow]);
+            }
+        }
+    });
+}
+
+/// One tap `(ki, kj)` of one input plane: `dst[oy·ow + ox] = plane[oy·sh + ki·dh - ph][ox·sw + kj·dw - pw]`
+/// (zero outside the plane).
+fn im2col_row(plane: &[f32], p: &Conv2dParams, ki: usize, kj: usize, dst: &mut [f32]) {
     let (sh, sw) = p.stride;
     let (ph, pw) = p.padding;
     let (dh, dw) = p.dilation;
-    for c in 0..g.cig {
-        let plane = &x[c * g.hw..(c + 1) * g.hw];
-        for ki in 0..p.kh {
-            for kj in 0..p.kw {
-                let row = (c * p.kh + ki) * p.kw + kj;
-                let dst = &mut col[row * ld + col0..row * ld + col0 + g.ohow];
-                let xoff = (kj * dw) as isize - pw as isize;
-                // ox range whose input column lies inside the image
-                let lo = ((-xoff).max(0) as usize).div_ceil(sw).min(p.out_w);
-                let hi = if (p.w as isize - xoff) <= 0 {
-                    0
-                } else {
-                    ((p.w as isize - xoff) as usize).div_ceil(sw).min(p.out_w)
-                }
-                .max(lo);
-                for oy in 0..p.out_h {
-                    let iy = (oy * sh + ki * dh) as isize - ph as isize;
-                    let d = &mut dst[oy * p.out_w..(oy + 1) * p.out_w];
-                    // Short rows: vector moves, not calls out to memory.fill / memory.copy.
-                    if iy < 0 || iy >= p.h as isize {
-                        fill_row(d, 0.0);
-                        continue;
-                    }
-                    let src = &plane[iy as usize * p.w..(iy as usize + 1) * p.w];
-                    fill_row(&mut d[..lo], 0.0);
-                    fill_row(&mut d[hi..], 0.0);
-                    // An empty range (padding wider than the output) has no valid start offset.
-                    if hi == lo {
-                        continue;
-                    }
-                    if sw == 1 {
-                        let s0 = (lo as isize + xoff) as usize;
-                        copy_row(&mut d[lo..hi], &src[s0..s0 + (hi - lo)]);
-                    } else {
-                        gather_strided(&mut d[lo..hi], src, ((lo * sw) as isize + xoff) as usize, sw);
-                    }
-                }
-            }
+    let xoff = (kj * dw) as isize - pw as isize;
+    // ox range whose input column lies inside the image
+    let lo = ((-xoff).max(0) as usize).div_ceil(sw).min(p.out_w);
+    let hi =
+        if (p.w as isize - xoff) <= 0 { 0 } else { ((p.w as isize - xoff) as usize).div_ceil(sw).min(p.out_w) }.max(lo);
+    for oy in 0..p.out_h {
+        let iy = (oy * sh + ki * dh) as isize - ph as isize;
+        let d = &mut dst[oy * p.out_w..(oy + 1) * p.out_w];
+        // Short rows: vector moves, not calls out to memory.fill / memory.copy.
+        if iy < 0 || iy >= p.h as isize {
+            fill_row(d, 0.0);
+            continue;
+        }
+        let src = &plane[iy as usize * p.w..(iy as usize + 1) * p.w];
+        fill_row(&mut d[..lo], 0.0);
+        fill_row(&mut d[hi..], 0.0);
+        // An empty range (padding wider than the output) has no valid start offset.
+        if hi == lo {
+            continue;
+        }
+        if sw == 1 {
+            let s0 = (lo as isize + xoff) as usize;
+            copy_row(&mut d[lo..hi], &src[s0..s0 + (hi - lo)]);
+        } else {
+            gather_strided(&mut d[lo..hi], src, ((lo * sw) as isize + xoff) as usize, sw);
         }
     }
 }
@@ -251,42 +260,55 @@ fn forward_im2col(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) 
                 let ld = nb * g.ohow;
                 col.resize(g.k * ld, 0.0);
                 tmp.resize(g.cog * ld, 0.0);
-                for s in 0..nb {
-                    let xs = &x[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
-                    im2col(xs, p, &g, col, ld, s * g.ohow);
-                }
+                im2col(x, p, &g, grp, n0, nb, col, ld);
                 gemm(g.cog, ld, g.k, wg, MatRef { data: col, offset: 0, rs: ld, cs: 1 }, tmp, 0, ld, false);
-                for s in 0..nb {
+                // Back to NCHW, one task per image, adding the bias on the way.
+                let tmp = &*tmp;
+                let imgs = &mut out[n0 * oimg..(n0 + nb) * oimg];
+                for_each_chunk_mut(imgs, oimg, nb * oimg, |s, o| {
                     for co in 0..g.cog {
-                        let dst = &mut out[(n0 + s) * oimg + (grp * g.cog + co) * g.ohow..][..g.ohow];
-                        dst.copy_from_slice(&tmp[co * ld + s * g.ohow..][..g.ohow]);
+                        let ch = grp * g.cog + co;
+                        let dst = &mut o[ch * g.ohow..][..g.ohow];
+                        let src = &tmp[co * ld + s * g.ohow..][..g.ohow];
+                        match bias {
+                            Some(b) => add_row(dst, src, b[ch]),
+                            None => dst.copy_from_slice(src),
+                        }
                     }
-                }
+                });
             }
         }
     });
-    if let Some(b) = bias {
-        for n in 0..p.n {
+    if let (Some(b), true) = (bias, g.pointwise) {
+        for_each_chunk_mut(&mut out, oimg, p.n * oimg, |_, o| {
             for (co, &bv) in b.iter().enumerate() {
-                for v in &mut out[n * oimg + co * g.ohow..][..g.ohow] {
+                for v in &mut o[co * g.ohow..][..g.ohow] {
                     *v += bv;
                 }
             }
-        }
+        });
     }
     out
 }
 
-/// Gathers `dy` rows of group `grp` for samples `n0..n0+nb` into a `[cog, nb*ohow]` matrix.
+/// `dst = src + b`.
+fn add_row(dst: &mut [f32], src: &[f32], b: f32) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = s + b;
+    }
+}
+
+/// Gathers `dy` rows of group `grp` for samples `n0..n0+nb` into a `[cog, nb*ohow]` matrix,
+/// one task per output channel.
 fn gather_dy(dy: &[f32], p: &Conv2dParams, g: &Geometry, grp: usize, n0: usize, nb: usize, tmp: &mut Vec<f32>) {
     let ld = nb * g.ohow;
     tmp.resize(g.cog * ld, 0.0);
-    for s in 0..nb {
-        for co in 0..g.cog {
+    for_each_chunk_mut(&mut tmp[..g.cog * ld], ld, g.cog * ld, |co, row| {
+        for s in 0..nb {
             let src = &dy[(n0 + s) * p.c_out * g.ohow + (grp * g.cog + co) * g.ohow..][..g.ohow];
-            tmp[co * ld + s * g.ohow..][..g.ohow].copy_from_slice(src);
+            row[s * g.ohow..][..g.ohow].copy_from_slice(src);
         }
-    }
+    });
 }
 
 fn backward_input_im2col(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
@@ -313,10 +335,11 @@ fn backward_input_im2col(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
                 gather_dy(dy, p, &g, grp, n0, nb, tmp);
                 col.resize(g.k * ld, 0.0);
                 gemm(g.k, ld, g.cog, wt, MatRef { data: tmp, offset: 0, rs: ld, cs: 1 }, col, 0, ld, false);
-                for s in 0..nb {
-                    let dxs = &mut dx[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
-                    col2im(col, p, &g, ld, s * g.ohow, dxs);
-                }
+                let col = &*col;
+                let imgs = &mut dx[n0 * img..(n0 + nb) * img];
+                for_each_chunk_mut(imgs, img, nb * g.k * g.ohow, |s, d| {
+                    col2im(col, p, &g, ld, s * g.ohow, &mut d[grp * g.cig * g.hw..][..g.cig * g.hw]);
+                });
             }
         }
     });
@@ -347,10 +370,7 @@ fn backward_weight_im2col(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
                 let ld = nb * g.ohow;
                 gather_dy(dy, p, &g, grp, n0, nb, tmp);
                 col.resize(g.k * ld, 0.0);
-                for s in 0..nb {
-                    let xs = &x[(n0 + s) * img + grp * g.cig * g.hw..][..g.cig * g.hw];
-                    im2col(xs, p, &g, col, ld, s * g.ohow);
-                }
+                im2col(x, p, &g, grp, n0, nb, col, ld);
                 let dyr = MatRef { data: tmp, offset: 0, rs: ld, cs: 1 };
                 let colt = MatRef { data: col, offset: 0, rs: 1, cs: ld };
                 gemm(g.cog, g.k, ld, dyr, colt, &mut dw, off, g.k, n0 > 0);

@@ -208,7 +208,8 @@ fn correlate<const MR: usize, const NV: usize>(
     let img_in = c.groups * c.cs * c.h * c.w;
     let img_out = c.groups * c.cd * oh * ow;
     assert!(src.len() >= c.n * img_in && dst.len() == c.n * img_out);
-    for_each_chunk_mut(dst, img_out, |n, out| {
+    // One task per image: the batch gives every thread several.
+    for_each_chunk_mut(dst, img_out, c.n * img_out * taps, |n, out| {
         PLANE.with(|pl| {
             let plane = &mut *pl.borrow_mut();
             for g in 0..c.groups {

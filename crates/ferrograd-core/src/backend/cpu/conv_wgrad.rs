@@ -182,7 +182,7 @@ fn backward_weight_with<const CT: usize, const KJ: usize>(x: &[f32], dy: &[f32],
     };
     let mut dw = super::alloc::scratch(p.c_out * c.taps());
     let tasks = p.n.div_ceil(WGRAD_IMAGES_PER_TASK).max(1);
-    reduce_tasks(&mut dw, tasks, |t, part| {
+    reduce_tasks(&mut dw, tasks, p.macs(), |t, part| {
         PLANES.with(|pl| {
             DY_ROWS.with(|dr| {
                 let (planes, rows) = (&mut *pl.borrow_mut(), &mut *dr.borrow_mut());

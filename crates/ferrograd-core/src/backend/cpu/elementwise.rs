@@ -3,7 +3,7 @@
 //! same IEEE operations, so the split into vector body and scalar tail never shows in results.
 
 use super::math;
-use super::parallel::for_each_chunk_mut;
+use super::parallel::{for_each_chunk_mut, SendPtr};
 use super::simd::F32x4;
 use super::strided::Rows;
 use crate::backend::{BinaryOp, UnaryOp};
@@ -56,14 +56,13 @@ fn map<V: Fn(F32x4) -> F32x4 + Copy + Sync>(
     let mut out = super::alloc::scratch(n);
     if let Some(r) = l.contiguous_range() {
         let src = &data[r];
-        for_each_chunk_mut(&mut out, TASK, |t, o| map_row(&src[t * TASK..], o, f, fv));
+        for_each_chunk_mut(&mut out, TASK, n, |t, o| map_row(&src[t * TASK..], o, f, fv));
         return out;
     }
     let out_strides = contiguous_strides(&l.shape);
     let rows = Rows::new(&l.shape, [&l.strides, &out_strides]);
     let (len, [s, _]) = (rows.inner_len(), rows.inner_strides());
-    rows.for_each([l.offset, 0], |[i, o]| {
-        let dst = &mut out[o..o + len];
+    for_each_row(&rows, [l.offset, 0], &mut out, |[i, _], dst| {
         if s == 1 {
             map_row(&data[i..i + len], dst, f, fv);
         } else {
@@ -73,6 +72,38 @@ fn map<V: Fn(F32x4) -> F32x4 + Copy + Sync>(
         }
     });
     out
+}
+
+/// Calls `f(offsets, out_row)` for every row of `rows`, whose last layout is the contiguous
+/// output `out`. Large tensors split on the outermost dimension: each task owns a contiguous
+/// block of the output, and every row is computed the same way wherever it runs.
+fn for_each_row<const K: usize>(
+    rows: &Rows<K>,
+    base: [usize; K],
+    out: &mut [f32],
+    f: impl Fn([usize; K], &mut [f32]) + Sync,
+) {
+    let len = rows.inner_len();
+    let split = rows.split_first().filter(|_| out.len() >= 2 * TASK);
+    let Some((outer, strides, inner)) = split else {
+        rows.for_each(base, |off| f(off, &mut out[off[K - 1]..][..len]));
+        return;
+    };
+    let block = out.len() / outer;
+    let per_task = TASK.div_ceil(block);
+    let total = out.len();
+    let op = SendPtr(out.as_mut_ptr());
+    super::parallel::for_each_task(outer.div_ceil(per_task), total, |t| {
+        for i in t * per_task..((t + 1) * per_task).min(outer) {
+            let b: [usize; K] = std::array::from_fn(|k| base[k] + i * strides[k]);
+            inner.for_each(b, |off| {
+                // SAFETY: rows of outer index i lie in the output block [i·block, (i+1)·block),
+                // which only this task writes; `out` is borrowed mutably for the whole call.
+                let row = unsafe { std::slice::from_raw_parts_mut(op.get().add(off[K - 1]), len) };
+                f(off, row);
+            });
+        }
+    });
 }
 
 /// Marks an op without a vector form.
@@ -94,8 +125,8 @@ pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
         Sqrt => map(data, l, f32::sqrt, Some(F32x4::sqrt)),
         Abs => map(data, l, f32::abs, Some(F32x4::abs)),
         Recip => map(data, l, |x| 1.0 / x, Some(|x| F32x4::splat(1.0).div(x))),
-        // NaN > 0 is false: NaN maps to 0 in both forms.
-        Relu => map(data, l, |x| if x > 0.0 { x } else { 0.0 }, Some(move |x: F32x4| x.and(x.gt(zero)))),
+        // As PyTorch: `x < 0 ? 0 : x`, so NaN and -0.0 pass through (pmax is exactly that).
+        Relu => map(data, l, |x| if x < 0.0 { 0.0 } else { x }, Some(move |x: F32x4| x.pmax(zero))),
         Sigmoid => map(data, l, math::sigmoid, Some(math::sigmoid_v)),
         Tanh => map(data, l, math::tanh, Some(math::tanh_v)),
         Step => map(data, l, |x| if x > 0.0 { 1.0 } else { 0.0 }, Some(move |x: F32x4| ones_where(x.gt(zero)))),
@@ -196,22 +227,19 @@ fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy + Sync>(
     }
     if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
         let (a, b) = (&a[ra], &b[rb]);
-        for_each_chunk_mut(&mut out, TASK, |t, o| zip_row::<1, 1>(&a[t * TASK..], &b[t * TASK..], o, f, fv));
+        for_each_chunk_mut(&mut out, TASK, n, |t, o| zip_row::<1, 1>(&a[t * TASK..], &b[t * TASK..], o, f, fv));
         return out;
     }
     let out_strides = contiguous_strides(&al.shape);
     let rows = Rows::new(&al.shape, [&al.strides, &bl.strides, &out_strides]);
     let (len, [sa, sb, _]) = (rows.inner_len(), rows.inner_strides());
-    rows.for_each([al.offset, bl.offset, 0], |[i, j, o]| {
-        let dst = &mut out[o..o + len];
-        match (sa, sb) {
-            (1, 1) => zip_row::<1, 1>(&a[i..i + len], &b[j..j + len], dst, f, fv),
-            (1, 0) => zip_row::<1, 0>(&a[i..i + len], &b[j..j + 1], dst, f, fv),
-            (0, 1) => zip_row::<0, 1>(&a[i..i + 1], &b[j..j + len], dst, f, fv),
-            _ => {
-                for (k, d) in dst.iter_mut().enumerate() {
-                    *d = f(a[i + k * sa], b[j + k * sb]);
-                }
+    for_each_row(&rows, [al.offset, bl.offset, 0], &mut out, |[i, j, _], dst| match (sa, sb) {
+        (1, 1) => zip_row::<1, 1>(&a[i..i + len], &b[j..j + len], dst, f, fv),
+        (1, 0) => zip_row::<1, 0>(&a[i..i + len], &b[j..j + 1], dst, f, fv),
+        (0, 1) => zip_row::<0, 1>(&a[i..i + 1], &b[j..j + len], dst, f, fv),
+        _ => {
+            for (k, d) in dst.iter_mut().enumerate() {
+                *d = f(a[i + k * sa], b[j + k * sb]);
             }
         }
     });
@@ -306,10 +334,14 @@ mod tests {
                 assert_eq!(out[0].to_bits(), out[4].to_bits(), "{op:?}({v}): {} vs {}", out[0], out[4]);
             }
         }
-        assert_eq!(
-            unary(&[-1.0, 0.0, 2.0, f32::NAN, -0.0], &Layout::contiguous(&[5]), UnaryOp::Relu)[..3],
-            [0.0, 0.0, 2.0]
-        );
+        // PyTorch's relu: NaN stays NaN, -0.0 stays -0.0 (in the vector body and the tail).
+        for n in [5, 9] {
+            let x: Vec<f32> = [-1.0, 0.0, 2.0, f32::NAN, -0.0, -3.0, f32::NAN, -0.0, 7.0][..n].to_vec();
+            let y: Vec<u32> = unary(&x, &Layout::contiguous(&[n]), UnaryOp::Relu).iter().map(|v| v.to_bits()).collect();
+            let want: Vec<u32> = x.iter().map(|&v| if v < 0.0 { 0.0f32.to_bits() } else { v.to_bits() }).collect();
+            assert_eq!(y, want);
+            assert!(f32::from_bits(y[3]).is_nan() && y[4] == (-0.0f32).to_bits());
+        }
     }
 
     #[test]

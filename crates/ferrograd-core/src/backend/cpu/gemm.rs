@@ -2,11 +2,13 @@
 //! panels, and an MR×NR register-tile micro-kernel does the arithmetic. Packing reads any
 //! strides, so transposed operands (every matmul backward) cost no extra copy.
 //!
-//! Work is split into independent row blocks of C (see `parallel.rs`); each C element is
-//! produced by the same sequence of k-blocks whatever the split, so threading the row-block
-//! loop cannot change results.
+//! Parallel work: for each (column block, k block) step the B panels are packed once, by
+//! several tasks, into one shared buffer; then tasks compute tiles of C (MC rows × a fixed
+//! number of columns), each packing its own rows of A. Every element of C is still built by the
+//! same sequence of k-blocks and the same micro-kernel sums, so the tiling (and which thread
+//! computes a tile) cannot change results.
 
-use super::parallel::for_each_chunk_mut;
+use super::parallel::{for_each_chunk_mut, for_each_task, SendPtr};
 use super::simd::F32x4;
 use std::cell::RefCell;
 
@@ -15,6 +17,13 @@ pub const NR: usize = 8;
 const KC: usize = 256;
 const MC: usize = 64;
 const NC: usize = 2048;
+/// Tiles per step the split aims for: enough for four threads to balance.
+const TARGET_TILES: usize = 16;
+/// Narrowest tile (in NR panels): each tile re-packs its rows of A, which must stay cheap
+/// next to the tile's arithmetic.
+const MIN_TILE_PANELS: usize = 16;
+/// B panels per packing task.
+const PACK_PANELS: usize = 32;
 
 /// A strided read-only matrix view.
 #[derive(Clone, Copy)]
@@ -33,15 +42,21 @@ impl MatRef<'_> {
 }
 
 thread_local! {
-    // Packed panels of B (shared by a k-block's row tasks) and of A (one per task's thread).
+    // Packed panels of B (shared by a step's tile tasks) and of A (one per task's thread).
     static PACK_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static PACK_A: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Column tiles per step for `row_blocks` row blocks over `nc` columns: (count, width), the
+/// width a multiple of NR. A function of the shape only.
+fn column_tiles(row_blocks: usize, nc: usize) -> (usize, usize) {
+    let panels = nc.div_ceil(NR);
+    let want = TARGET_TILES.div_ceil(row_blocks).min(panels / MIN_TILE_PANELS).max(1);
+    let width = panels.div_ceil(want) * NR;
+    (nc.div_ceil(width), width)
+}
+
 /// `C[m×n] (+)= A[m×k] · B[k×n]`; C is row-major with leading dimension `ldc` at `c_off`.
-///
-/// Tasks are MC-row blocks of C within each (column block, k block) step, so every element of
-/// C is built by the same sequence of k-blocks whatever runs the tasks.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm(
     m: usize,
@@ -57,7 +72,7 @@ pub fn gemm(
     if m == 0 || n == 0 {
         return;
     }
-    // Exactly C's rows, so row-block tasks get disjoint slices.
+    // Exactly C's rows: tiles write inside this window only.
     let c = &mut c[c_off..c_off + (m - 1) * ldc + n];
     if k == 0 {
         if !accumulate {
@@ -67,22 +82,29 @@ pub fn gemm(
         }
         return;
     }
+    let cp = SendPtr(c.as_mut_ptr());
     PACK_B.with(|pb| {
         let pb = &mut *pb.borrow_mut();
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
+            let row_blocks = m.div_ceil(MC);
+            let (col_tiles, width) = column_tiles(row_blocks, nc);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
                 pack_b(b, pc, jc, kc, nc, pb);
                 let acc = accumulate || pc > 0;
                 let pb = &*pb;
-                for_each_chunk_mut(c, MC * ldc, |blk, cb| {
-                    let ic = blk * MC;
-                    let mc = MC.min(m - ic);
+                for_each_task(row_blocks * col_tiles, m * nc * kc, |t| {
+                    let (ic, j0) = (t / col_tiles * MC, t % col_tiles * width);
+                    let (mc, w) = (MC.min(m - ic), width.min(nc - j0));
                     PACK_A.with(|pa| {
                         let pa = &mut *pa.borrow_mut();
                         pack_a(a, ic, pc, mc, kc, pa);
-                        macro_tile(mc, nc, kc, pa, pb, cb, jc, ldc, acc);
+                        let bp = &pb[j0 / NR * kc * NR..];
+                        // SAFETY: the tile covers rows ic..ic+mc and columns jc+j0..jc+j0+w of
+                        // C, inside the window (ic+mc <= m, jc+j0+w <= n); tiles of one step
+                        // are disjoint, and the window is borrowed mutably for the whole call.
+                        unsafe { macro_tile(mc, w, kc, pa, bp, cp.get().add(ic * ldc + jc + j0), ldc, acc) };
                     });
                 });
             }
@@ -100,23 +122,28 @@ fn reuse(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
 fn pack_b(b: MatRef, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut Vec<f32>) {
     let panels = nc.div_ceil(NR);
     let out = reuse(out, panels * kc * NR);
-    for p in 0..panels {
-        let j0 = jc + p * NR;
-        let w = NR.min(jc + nc - j0);
-        let dst = &mut out[p * kc * NR..(p + 1) * kc * NR];
-        if b.cs == 1 && w == NR {
-            for kk in 0..kc {
-                let s = &b.data[b.offset + (pc + kk) * b.rs + j0..][..NR];
-                // Two vector moves: a slice copy would call out to memory.copy.
-                let d = &mut dst[kk * NR..kk * NR + NR];
-                F32x4::from_slice(s).write_to(d);
-                F32x4::from_slice(&s[4..]).write_to(&mut d[4..]);
-            }
-        } else {
-            for kk in 0..kc {
-                for j in 0..NR {
-                    dst[kk * NR + j] = if j < w { b.at(pc + kk, j0 + j) } else { 0.0 };
-                }
+    for_each_chunk_mut(out, PACK_PANELS * kc * NR, kc * nc, |t, dst| {
+        for (q, dst) in dst.chunks_exact_mut(kc * NR).enumerate() {
+            pack_b_panel(b, pc, jc + (t * PACK_PANELS + q) * NR, jc + nc, kc, dst);
+        }
+    });
+}
+
+/// Packs the NR columns from `j0` (zero past `end`) of rows pc..pc+kc.
+fn pack_b_panel(b: MatRef, pc: usize, j0: usize, end: usize, kc: usize, dst: &mut [f32]) {
+    let w = NR.min(end - j0);
+    if b.cs == 1 && w == NR {
+        for kk in 0..kc {
+            let s = &b.data[b.offset + (pc + kk) * b.rs + j0..][..NR];
+            // Two vector moves: a slice copy would call out to memory.copy.
+            let d = &mut dst[kk * NR..kk * NR + NR];
+            F32x4::from_slice(s).write_to(d);
+            F32x4::from_slice(&s[4..]).write_to(&mut d[4..]);
+        }
+    } else {
+        for kk in 0..kc {
+            for j in 0..NR {
+                dst[kk * NR + j] = if j < w { b.at(pc + kk, j0 + j) } else { 0.0 };
             }
         }
     }
@@ -149,18 +176,14 @@ fn pack_a(a: MatRef, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut Vec<f
     }
 }
 
+/// One tile: `mc` rows × `nc` columns of C starting at `c` (row stride `ldc`), from packed A
+/// rows and packed B panels.
+///
+/// # Safety
+/// `c` must be valid for writes of rows `0..mc`, columns `0..nc` (stride `ldc`), and no other
+/// thread may access them meanwhile.
 #[allow(clippy::too_many_arguments)]
-fn macro_tile(
-    mc: usize,
-    nc: usize,
-    kc: usize,
-    pa: &[f32],
-    pb: &[f32],
-    c: &mut [f32],
-    c_off: usize,
-    ldc: usize,
-    acc: bool,
-) {
+unsafe fn macro_tile(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], c: *mut f32, ldc: usize, acc: bool) {
     for (jp, j0) in (0..nc).step_by(NR).enumerate() {
         let w = NR.min(nc - j0);
         let bp = &pb[jp * kc * NR..(jp + 1) * kc * NR];
@@ -168,14 +191,13 @@ fn macro_tile(
             let h = MR.min(mc - i0);
             let ap = &pa[ip * kc * MR..(ip + 1) * kc * MR];
             let tile = micro::kernel(kc, ap, bp);
-            let at = c_off + i0 * ldc + j0;
-            if h == MR && w == NR {
-                let c = &mut c[at..at + (MR - 1) * ldc + NR];
-                // SAFETY: row i's 8 floats start at i·ldc <= (MR-1)·ldc, inside the slice.
-                unsafe {
-                    let p = c.as_mut_ptr();
+            // SAFETY (whole block): the tile's rows i0..i0+h and columns j0..j0+w lie inside
+            // the caller's rows 0..mc and columns 0..nc.
+            unsafe {
+                let at = c.add(i0 * ldc + j0);
+                if h == MR && w == NR {
                     for (i, r) in tile.iter().enumerate() {
-                        let (p0, p1) = (p.add(i * ldc), p.add(i * ldc + 4));
+                        let (p0, p1) = (at.add(i * ldc), at.add(i * ldc + 4));
                         if acc {
                             F32x4::load(p0).add(r[0]).store(p0);
                             F32x4::load(p1).add(r[1]).store(p1);
@@ -184,15 +206,15 @@ fn macro_tile(
                             r[1].store(p1);
                         }
                     }
-                }
-            } else {
-                for (i, r) in tile.iter().enumerate().take(h) {
-                    let mut t = [0.0f32; NR];
-                    r[0].write_to(&mut t[..4]);
-                    r[1].write_to(&mut t[4..]);
-                    let row = &mut c[at + i * ldc..at + i * ldc + w];
-                    for (d, &v) in row.iter_mut().zip(&t) {
-                        *d = if acc { *d + v } else { v };
+                } else {
+                    for (i, r) in tile.iter().enumerate().take(h) {
+                        let mut t = [0.0f32; NR];
+                        r[0].write_to(&mut t[..4]);
+                        r[1].write_to(&mut t[4..]);
+                        let row = std::slice::from_raw_parts_mut(at.add(i * ldc), w);
+                        for (d, &v) in row.iter_mut().zip(&t) {
+                            *d = if acc { *d + v } else { v };
+                        }
                     }
                 }
             }

@@ -7,9 +7,10 @@ mod conv_direct;
 mod conv_tests;
 mod conv_wgrad;
 mod elementwise;
+mod fused;
 pub mod gemm;
 pub(crate) mod math;
-mod parallel;
+pub mod parallel;
 mod pool;
 mod pool_fast;
 mod reduce;
@@ -98,9 +99,13 @@ impl BackendStorage for CpuStorage {
         Ok(())
     }
     fn axpby_inplace(&mut self, alpha: f32, src: &Self, beta: f32) -> Result<()> {
-        for (d, &s) in self.0.iter_mut().zip(&src.0) {
-            *d = *d * alpha + s * beta;
-        }
+        const TASK: usize = 1 << 15;
+        let (n, src) = (self.0.len(), &src.0);
+        parallel::for_each_chunk_mut(&mut self.0, TASK, n, |t, d| {
+            for (d, &s) in d.iter_mut().zip(&src[t * TASK..]) {
+                *d = *d * alpha + s * beta;
+            }
+        });
         Ok(())
     }
     fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
@@ -139,6 +144,40 @@ impl BackendStorage for CpuStorage {
     fn gather_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
         let idx = indices("gather", &idx.0, cols)?;
         Ok(CpuStorage((0..rows).map(|r| self.0[r * cols + idx[r]]).collect()))
+    }
+    fn activation_backward(&self, l: &Layout, g: &Self, gl: &Layout, act: Activation) -> Result<Self> {
+        match (l.contiguous_range(), gl.contiguous_range()) {
+            (Some(ry), Some(rg)) => Ok(CpuStorage(fused::activation_backward(&self.0[ry], &g.0[rg], act))),
+            _ => crate::backend::fused::activation_backward(self, l, g, gl, act),
+        }
+    }
+    fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
+        let (m, v) = fused::batch_norm_stats(&self.0, p);
+        Ok((CpuStorage(m), CpuStorage(v)))
+    }
+    fn batch_norm_apply(
+        &self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        bias: Option<&Self>,
+        p: &BatchNormParams,
+    ) -> Result<Self> {
+        let (w, b) = (weight.map(|w| w.0.as_slice()), bias.map(|b| b.0.as_slice()));
+        Ok(CpuStorage(fused::batch_norm_apply(&self.0, &mean.0, &inv_std.0, w, b, p)))
+    }
+    fn batch_norm_backward(
+        &self,
+        g: &Self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        p: &BatchNormParams,
+        batch_stats: bool,
+    ) -> Result<(Self, Self, Self)> {
+        let w = weight.map(|w| w.0.as_slice());
+        let (dx, dw, db) = fused::batch_norm_backward(&self.0, &g.0, &mean.0, &inv_std.0, w, p, batch_stats);
+        Ok((CpuStorage(dx), CpuStorage(dw), CpuStorage(db)))
     }
     fn scatter_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
         let idx = indices("scatter", &idx.0, cols)?;

@@ -1,6 +1,10 @@
 //! Max / average pooling (PyTorch semantics: max pads with -inf and routes the gradient to the
 //! first maximum of each window; average counts padding), and adaptive average pooling.
 
+//!
+//! Planes (one image's channel) are independent: tasks own whole output planes.
+
+use super::parallel::for_each_plane;
 use crate::backend::{AdaptivePoolParams, Pool2dParams, PoolKind};
 
 /// Clipped input window `[y0, y1) × [x0, x1)` of output cell (oy, ox).
@@ -40,7 +44,8 @@ pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut out = super::alloc::zeroed(p.n * p.c * ohow);
     let inv = 1.0 / (p.kh * p.kw) as f32;
-    for (plane, o) in x.chunks_exact(hw).zip(out.chunks_exact_mut(ohow)) {
+    for_each_plane(&mut out, ohow, p.n * p.c * ohow * p.kh * p.kw, |i, o| {
+        let plane = &x[i * hw..][..hw];
         for oy in 0..p.out_h {
             for ox in 0..p.out_w {
                 let win = window(p, oy, ox);
@@ -59,7 +64,7 @@ pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
                 };
             }
         }
-    }
+    });
     out
 }
 
@@ -67,7 +72,8 @@ pub fn backward(x: &[f32], dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut dx = super::alloc::zeroed(p.n * p.c * hw);
     let inv = 1.0 / (p.kh * p.kw) as f32;
-    for ((plane, g), d) in x.chunks_exact(hw).zip(dy.chunks_exact(ohow)).zip(dx.chunks_exact_mut(hw)) {
+    for_each_plane(&mut dx, hw, p.n * p.c * ohow * p.kh * p.kw, |i, d| {
+        let (plane, g) = (&x[i * hw..][..hw], &dy[i * ohow..][..ohow]);
         for oy in 0..p.out_h {
             for ox in 0..p.out_w {
                 let win = window(p, oy, ox);
@@ -89,14 +95,15 @@ pub fn backward(x: &[f32], dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
                 }
             }
         }
-    }
+    });
     dx
 }
 
 pub fn adaptive_avg_forward(x: &[f32], p: &AdaptivePoolParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut out = super::alloc::zeroed(p.n * p.c * ohow);
-    for (plane, o) in x.chunks_exact(hw).zip(out.chunks_exact_mut(ohow)) {
+    for_each_plane(&mut out, ohow, p.n * p.c * hw, |i, o| {
+        let plane = &x[i * hw..][..hw];
         for oy in 0..p.out_h {
             let (y0, y1) = AdaptivePoolParams::window(oy, p.h, p.out_h);
             for ox in 0..p.out_w {
@@ -110,14 +117,15 @@ pub fn adaptive_avg_forward(x: &[f32], p: &AdaptivePoolParams) -> Vec<f32> {
                 o[oy * p.out_w + ox] = s / ((y1 - y0) * (x1 - x0)) as f32;
             }
         }
-    }
+    });
     out
 }
 
 pub fn adaptive_avg_backward(dy: &[f32], p: &AdaptivePoolParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut dx = super::alloc::zeroed(p.n * p.c * hw);
-    for (g, d) in dy.chunks_exact(ohow).zip(dx.chunks_exact_mut(hw)) {
+    for_each_plane(&mut dx, hw, p.n * p.c * hw, |i, d| {
+        let g = &dy[i * ohow..][..ohow];
         for oy in 0..p.out_h {
             let (y0, y1) = AdaptivePoolParams::window(oy, p.h, p.out_h);
             for ox in 0..p.out_w {
@@ -130,6 +138,6 @@ pub fn adaptive_avg_backward(dy: &[f32], p: &AdaptivePoolParams) -> Vec<f32> {
                 }
             }
         }
-    }
+    });
     dx
 }

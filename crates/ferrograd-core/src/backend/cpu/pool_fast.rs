@@ -3,6 +3,7 @@
 //! `pool.rs`: the same additions in the same order, starting from +0.0 (so a window of -0.0
 //! pools to +0.0 there and here), and the same `0 + g/4` for each input-gradient element.
 
+use super::parallel::for_each_plane;
 use super::simd::F32x4;
 use crate::backend::{Pool2dParams, PoolKind};
 
@@ -25,7 +26,7 @@ pub fn avg2x2_forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
     assert!(x.len() >= rows * 2 * w);
     let mut out = super::alloc::scratch(rows * ow);
     let (zero, inv) = (F32x4::zero(), F32x4::splat(INV));
-    for (r, o) in out.chunks_exact_mut(ow).enumerate() {
+    for_each_plane(&mut out, ow, rows * 2 * w, |r, o| {
         let (r0, r1) = (&x[2 * r * w..][..w], &x[(2 * r + 1) * w..][..w]);
         let mut j = 0;
         // SAFETY: output vector j..j+4 reads input columns 2j..2j+8 <= 2·ow = w of both rows
@@ -42,7 +43,7 @@ pub fn avg2x2_forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
         for (j, v) in o.iter_mut().enumerate().skip(j) {
             *v = (0.0 + r0[2 * j] + r0[2 * j + 1] + r1[2 * j] + r1[2 * j + 1]) * INV;
         }
-    }
+    });
     out
 }
 
@@ -50,7 +51,8 @@ pub fn avg2x2_backward(dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (w, ow) = (p.w, p.out_w);
     let mut dx = super::alloc::scratch(p.n * p.c * p.h * w);
     let (zero, inv) = (F32x4::zero(), F32x4::splat(INV));
-    for (g, d) in dy.chunks_exact(ow).zip(dx.chunks_exact_mut(2 * w)) {
+    for_each_plane(&mut dx, 2 * w, p.n * p.c * p.h * w, |r, d| {
+        let g = &dy[r * ow..][..ow];
         let mut j = 0;
         // SAFETY: gradient vector j..j+4 is within the ow-long row g, and its two duplicated
         // halves go to columns 2j..2j+8 <= w of the two w-long rows of d.
@@ -72,7 +74,7 @@ pub fn avg2x2_backward(dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
             d0[2 * j..2 * j + 2].fill(v);
             d1[2 * j..2 * j + 2].fill(v);
         }
-    }
+    });
     dx
 }
 

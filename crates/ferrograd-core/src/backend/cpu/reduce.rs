@@ -58,6 +58,9 @@ fn min_slice(x: &[f32]) -> f32 {
 }
 
 /// Reduces contiguous `data` of `shape` over `dims` (keepdim layout, contiguous output).
+///
+/// Each output element combines its input elements in row-major order, whatever the split:
+/// tasks own disjoint ranges of the outermost kept dimension.
 pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Vec<f32> {
     if op == ReduceOp::ArgMax {
         return argmax(data, shape, dims);
@@ -73,7 +76,34 @@ pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Ve
     if data.is_empty() {
         return out;
     }
-    let combine = |a: f32, b: f32| match op {
+    // [K, rest]: each kept index owns a contiguous input and output block.
+    // [R, K, rest]: each kept index of the second run gathers blocks from every reduced index.
+    let (reduced_outer, kept) = match runs.as_slice() {
+        [k, ..] if !k.reduced && runs.len() > 1 => (1, k.size),
+        [r, k, ..] if r.reduced => (r.size, k.size),
+        _ => {
+            accumulate(data, &runs, &mut out, op);
+            return out;
+        }
+    };
+    let rest = &runs[if runs[0].reduced { 2 } else { 1 }..];
+    let in_blk = data.len() / (reduced_outer * kept);
+    let out_blk = out_len / kept;
+    let per_task = (super::parallel::MIN_PARALLEL_WORK / 4 / (in_blk * reduced_outer).max(1)).max(1);
+    super::parallel::for_each_chunk_mut(&mut out, per_task * out_blk, data.len(), |t, o| {
+        let k0 = t * per_task;
+        for r in 0..reduced_outer {
+            for (j, ob) in o.chunks_exact_mut(out_blk).enumerate() {
+                let x = &data[(r * kept + k0 + j) * in_blk..][..in_blk];
+                accumulate(x, rest, ob, op);
+            }
+        }
+    });
+    out
+}
+
+fn combine(op: ReduceOp, a: f32, b: f32) -> f32 {
+    match op {
         ReduceOp::Sum => a + b,
         ReduceOp::Max => {
             if b > a || b.is_nan() {
@@ -89,8 +119,16 @@ pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Ve
                 a
             }
         }
+    }
+}
+
+/// Combines contiguous `data`, viewed as `runs`, into `out` (one element per kept index),
+/// innermost row by row in row-major order. No runs: `data` is one element.
+fn accumulate(data: &[f32], runs: &[Run], out: &mut [f32], op: ReduceOp) {
+    let Some(&last) = runs.last() else {
+        out[0] = combine(op, out[0], data[0]);
+        return;
     };
-    let last = *runs.last().unwrap();
     let outer = &runs[..runs.len() - 1];
     // output stride of each outer run (0 for reduced runs)
     let mut out_strides = vec![0usize; outer.len()];
@@ -113,10 +151,10 @@ pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Ve
                 ReduceOp::Max => max_slice(x),
                 _ => min_slice(x),
             };
-            out[o] = combine(out[o], v);
+            out[o] = combine(op, out[o], v);
         } else {
             for (d, &v) in out[o..o + len].iter_mut().zip(x) {
-                *d = combine(*d, v);
+                *d = combine(op, *d, v);
             }
         }
         let mut d = outer.len();
@@ -131,7 +169,6 @@ pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Ve
             idx[d] = 0;
         }
     }
-    out
 }
 
 /// Index of the first maximum along the single dim in `dims` (or over everything when all
@@ -174,5 +211,34 @@ mod tests {
         assert_eq!(reduce(&x, &s, &[0, 2], ReduceOp::Sum), vec![60., 92., 124.]);
         assert_eq!(reduce(&x, &s, &[1], ReduceOp::Max), vec![8., 9., 10., 11., 20., 21., 22., 23.]);
         assert_eq!(reduce(&x, &s, &[1], ReduceOp::ArgMax), vec![2.0; 8]);
+    }
+
+    #[test]
+    fn split_reductions_match_the_serial_order() {
+        // Big enough for several tasks; sums in f32 depend on the order, so a different
+        // per-element order would show in the bits.
+        let x: Vec<f32> = (0..4 * 37 * 29 * 3).map(|v| ((v * 7919 % 1013) as f32 - 500.0) * 1e-3).collect();
+        let s = [4, 37, 29, 3];
+        for dims in [vec![0, 2, 3], vec![0], vec![1], vec![3], vec![0, 2], vec![1, 3], vec![0, 1, 2, 3]] {
+            for op in [ReduceOp::Sum, ReduceOp::Max, ReduceOp::Min] {
+                let mut want = vec![0.0; 0];
+                let runs = runs(&s, &dims);
+                let out_len: usize = runs.iter().filter(|r| !r.reduced).map(|r| r.size).product();
+                let init = match op {
+                    ReduceOp::Sum => 0.0,
+                    ReduceOp::Max => f32::NEG_INFINITY,
+                    _ => f32::INFINITY,
+                };
+                want.resize(out_len, init);
+                accumulate(&x, &runs, &mut want, op);
+                for threads in [1, 2, 4] {
+                    let got = crate::backend::cpu::parallel::with_threads(threads, || reduce(&x, &s, &dims, op));
+                    assert!(
+                        got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{dims:?} {op:?} {threads}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Bilinear resize with `align_corners=False` (PyTorch's `F.interpolate(mode='bilinear')`).
 
+use super::parallel::for_each_plane;
 use crate::backend::ResizeParams;
 
 /// For each output index: (lower source index, upper source index, weight of the upper one).
@@ -19,7 +20,8 @@ pub fn forward(x: &[f32], p: &ResizeParams) -> Vec<f32> {
     let (ty, tx) = (taps(p.h, p.out_h), taps(p.w, p.out_w));
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut out = super::alloc::zeroed(p.n * p.c * ohow);
-    for (plane, o) in x.chunks_exact(hw).zip(out.chunks_exact_mut(ohow)) {
+    for_each_plane(&mut out, ohow, p.n * p.c * ohow * 4, |i, o| {
+        let plane = &x[i * hw..][..hw];
         for (oy, &(y0, y1, ly)) in ty.iter().enumerate() {
             let (r0, r1) = (&plane[y0 * p.w..][..p.w], &plane[y1 * p.w..][..p.w]);
             for (ox, &(x0, x1, lx)) in tx.iter().enumerate() {
@@ -28,7 +30,7 @@ pub fn forward(x: &[f32], p: &ResizeParams) -> Vec<f32> {
                 o[oy * p.out_w + ox] = (1.0 - ly) * top + ly * bot;
             }
         }
-    }
+    });
     out
 }
 
@@ -36,7 +38,8 @@ pub fn backward(dy: &[f32], p: &ResizeParams) -> Vec<f32> {
     let (ty, tx) = (taps(p.h, p.out_h), taps(p.w, p.out_w));
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut dx = super::alloc::zeroed(p.n * p.c * hw);
-    for (g, d) in dy.chunks_exact(ohow).zip(dx.chunks_exact_mut(hw)) {
+    for_each_plane(&mut dx, hw, p.n * p.c * ohow * 4, |i, d| {
+        let g = &dy[i * ohow..][..ohow];
         for (oy, &(y0, y1, ly)) in ty.iter().enumerate() {
             for (ox, &(x0, x1, lx)) in tx.iter().enumerate() {
                 let v = g[oy * p.out_w + ox];
@@ -46,6 +49,6 @@ pub fn backward(dy: &[f32], p: &ResizeParams) -> Vec<f32> {
                 d[y1 * p.w + x1] += ly * lx * v;
             }
         }
-    }
+    });
     dx
 }

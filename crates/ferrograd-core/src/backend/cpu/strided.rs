@@ -43,6 +43,18 @@ impl<const K: usize> Rows<K> {
         *self.strides.last().unwrap()
     }
 
+    /// The outermost dimension (size, strides) and the rows inside one of its indices, when
+    /// there are rows outside the innermost one.
+    pub fn split_first(&self) -> Option<(usize, [usize; K], Rows<K>)> {
+        (self.sizes.len() > 1).then(|| {
+            (
+                self.sizes[0],
+                self.strides[0],
+                Rows { sizes: self.sizes[1..].to_vec(), strides: self.strides[1..].to_vec() },
+            )
+        })
+    }
+
     /// Calls `f(start_offsets)` for every row, in row-major order.
     pub fn for_each(&self, base: [usize; K], mut f: impl FnMut([usize; K])) {
         let outer = self.sizes.len() - 1;

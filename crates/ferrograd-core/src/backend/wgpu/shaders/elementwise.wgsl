@@ -75,7 +75,7 @@ fn ftanh(x: f32) -> f32 {
 // fold exp(NaN) or NaN comparisons into ordinary numbers.
 fn unary_nan(op: u32, x: f32, a: f32) -> f32 {
     switch op {
-        case 6u, 9u, 10u, 15u, 16u, 17u: { return 0.0; }
+        case 9u, 10u, 15u, 16u, 17u: { return 0.0; }
         case 12u: { return select(x, 1.0, a == 0.0); }
         default: { return x; }
     }
@@ -102,7 +102,7 @@ fn unary_op(op: u32, x: f32, a: f32, b: f32) -> f32 {
         case 3u: { return sqrt(x); }
         case 4u: { return abs(x); }
         case 5u: { return 1.0 / x; }
-        case 6u: { return select(0.0, x, x > 0.0); }
+        case 6u: { return select(x, 0.0, x < 0.0); }
         case 7u: { return 1.0 / (1.0 + exp(-x)); }
         case 8u: { return ftanh(x); }
         case 9u: { return select(0.0, 1.0, x > 0.0); }

@@ -1,0 +1,276 @@
+//! One-pass kernels for the fused ops (`backend/fused.rs` has their composed defaults). Each
+//! performs the same IEEE operations, in the same order, as the default composition does on the
+//! CPU, so fusing changes speed, not values: the unit tests compare them bit for bit.
+//!
+//! Batch-norm statistics and gradient sums are per channel: a task owns whole channels and sums
+//! over the batch in image order, so no cross-task reduction (and no thread-count dependence)
+//! exists.
+
+use super::parallel::{for_each_chunk_mut, for_each_plane};
+use super::simd::F32x4;
+use crate::backend::{Activation, BatchNormParams};
+
+/// Elements per task of the elementwise passes.
+const TASK: usize = 1 << 15;
+
+/// `g · act'(y)` for contiguous operands of equal length.
+pub fn activation_backward(y: &[f32], g: &[f32], act: Activation) -> Vec<f32> {
+    let n = y.len();
+    let mut out = super::alloc::scratch(n);
+    let (one, neg, zero) = (F32x4::splat(1.0), F32x4::splat(-1.0), F32x4::zero());
+    // The default's steps: Affine{-1, 1} is `y·(-1) + 1`; Step is `x > 0 ? 1 : 0`.
+    let lanes = move |y: F32x4| match act {
+        Activation::Sigmoid => y.mul(y.mul(neg).add(one)),
+        Activation::Tanh => y.mul(y).mul(neg).add(one),
+        Activation::Relu => y.gt(zero).and(one),
+    };
+    // Written as the default's Affine computes it (`y·mul + add`), not as `-y`.
+    #[allow(clippy::neg_multiply)]
+    let scalar = move |y: f32| match act {
+        Activation::Sigmoid => y * (y * -1.0 + 1.0),
+        Activation::Tanh => (y * y) * -1.0 + 1.0,
+        Activation::Relu => {
+            if y > 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        }
+    };
+    for_each_chunk_mut(&mut out, TASK, n, |t, o| {
+        let (y, g) = (&y[t * TASK..][..o.len()], &g[t * TASK..][..o.len()]);
+        let mut i = 0;
+        // SAFETY: every vector access is below i + 4 <= o.len(), the length of all three.
+        unsafe {
+            let (yp, gp, op) = (y.as_ptr(), g.as_ptr(), o.as_mut_ptr());
+            while i + 4 <= o.len() {
+                F32x4::load(gp.add(i)).mul(lanes(F32x4::load(yp.add(i)))).store(op.add(i));
+                i += 4;
+            }
+        }
+        for ((o, &y), &g) in o[i..].iter_mut().zip(&y[i..]).zip(&g[i..]) {
+            *o = g * scalar(y);
+        }
+    });
+    out
+}
+
+/// `Σ f(i)` for `i < n` in the order of the reduction kernel's `sum_slice` (8 running sums,
+/// combined pairwise, then the tail), so a fused sum equals the composed one bit for bit.
+#[inline(always)]
+fn sum8(n: usize, f: impl Fn(usize) -> f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let full = n / 8 * 8;
+    for c in (0..full).step_by(8) {
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a += f(c + k);
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for i in full..n {
+        s += f(i);
+    }
+    s
+}
+
+/// Per channel `Σ_n Σ_s f(plane_n)`: one sum per image plane, added in image order (as the
+/// reduction kernel combines `[N, C, S]` over N and S); a plane of one value is added as is.
+#[inline(always)]
+fn channel_sum(p: &BatchNormParams, c: usize, f: impl Fn(usize, usize) -> f32) -> f32 {
+    let mut total = 0.0f32;
+    for n in 0..p.n {
+        let base = (n * p.c + c) * p.s;
+        total += if p.s == 1 { f(base, 0) } else { sum8(p.s, |i| f(base + i, i)) };
+    }
+    total
+}
+
+/// `sum · (1/count) + 0`: the composed mean (`Affine`).
+fn mean_of(sum: f32, p: &BatchNormParams) -> f32 {
+    sum * (1.0 / p.count() as f32) + 0.0
+}
+
+/// Channels per task, so each task sums a few thousand values.
+fn channels_per_task(p: &BatchNormParams) -> usize {
+    (4096 / p.count().max(1)).max(1)
+}
+
+pub fn batch_norm_stats(x: &[f32], p: &BatchNormParams) -> (Vec<f32>, Vec<f32>) {
+    let mut mv = vec![[0.0f32; 2]; p.c];
+    let per = channels_per_task(p);
+    for_each_chunk_mut(&mut mv, per, 2 * x.len(), |t, chunk| {
+        for (j, slot) in chunk.iter_mut().enumerate() {
+            let c = t * per + j;
+            let m = mean_of(channel_sum(p, c, |i, _| x[i]), p);
+            let v = mean_of(
+                channel_sum(p, c, |i, _| {
+                    let d = x[i] - m;
+                    d * d
+                }),
+                p,
+            );
+            *slot = [m, v];
+        }
+    });
+    (
+        super::alloc::copied(&mv.iter().map(|v| v[0]).collect::<Vec<_>>()),
+        super::alloc::copied(&mv.iter().map(|v| v[1]).collect::<Vec<_>>()),
+    )
+}
+
+/// Per-channel constants of the apply pass.
+struct Affine<'a> {
+    mean: &'a [f32],
+    inv: &'a [f32],
+    weight: Option<&'a [f32]>,
+    bias: Option<&'a [f32]>,
+}
+
+pub fn batch_norm_apply(
+    x: &[f32],
+    mean: &[f32],
+    inv_std: &[f32],
+    weight: Option<&[f32]>,
+    bias: Option<&[f32]>,
+    p: &BatchNormParams,
+) -> Vec<f32> {
+    let a = Affine { mean, inv: inv_std, weight, bias };
+    let mut out = super::alloc::scratch(x.len());
+    for_each_plane(&mut out, p.s, x.len(), |i, o| {
+        let c = i % p.c;
+        let src = &x[i * p.s..][..p.s];
+        apply_plane(src, o, &a, c);
+    });
+    out
+}
+
+/// `((x - m)·inv)·w + b` over one plane, the default's operations in its order.
+fn apply_plane(x: &[f32], o: &mut [f32], a: &Affine, c: usize) {
+    let (m, inv) = (a.mean[c], a.inv[c]);
+    let (w, b) = (a.weight.map(|w| w[c]), a.bias.map(|b| b[c]));
+    let (mv, iv) = (F32x4::splat(m), F32x4::splat(inv));
+    let (wv, bv) = (w.map(F32x4::splat), b.map(F32x4::splat));
+    let mut i = 0;
+    while i + 4 <= x.len() {
+        let mut v = F32x4::from_slice(&x[i..]).sub(mv).mul(iv);
+        if let Some(wv) = wv {
+            v = v.mul(wv);
+        }
+        if let Some(bv) = bv {
+            v = v.add(bv);
+        }
+        v.write_to(&mut o[i..]);
+        i += 4;
+    }
+    for (o, &x) in o[i..].iter_mut().zip(&x[i..]) {
+        let mut v = (x - m) * inv;
+        if let Some(w) = w {
+            v *= w;
+        }
+        if let Some(b) = b {
+            v += b;
+        }
+        *o = v;
+    }
+}
+
+/// `(dx, dweight, dbias)`; see `backend/fused.rs` for the formula and its operation order.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_backward(
+    x: &[f32],
+    g: &[f32],
+    mean: &[f32],
+    inv_std: &[f32],
+    weight: Option<&[f32]>,
+    p: &BatchNormParams,
+    batch_stats: bool,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    // Per channel: Σg, Σg·x̂ (x̂ = (x - m)·inv), and the dx constants.
+    let mut sums = vec![[0.0f32; 2]; p.c];
+    let per = channels_per_task(p);
+    for_each_chunk_mut(&mut sums, per, 2 * x.len(), |t, chunk| {
+        for (j, slot) in chunk.iter_mut().enumerate() {
+            let c = t * per + j;
+            let (m, inv) = (mean[c], inv_std[c]);
+            *slot = [channel_sum(p, c, |i, _| g[i]), channel_sum(p, c, |i, _| g[i] * ((x[i] - m) * inv))];
+        }
+    });
+    let k: Vec<f32> = (0..p.c).map(|c| weight.map_or(inv_std[c], |w| w[c] * inv_std[c])).collect();
+    let ab: Vec<[f32; 2]> = sums.iter().map(|s| [mean_of(s[0], p), mean_of(s[1], p)]).collect();
+    let mut dx = super::alloc::scratch(x.len());
+    for_each_plane(&mut dx, p.s, 2 * x.len(), |i, o| {
+        let c = i % p.c;
+        let (xs, gs) = (&x[i * p.s..][..p.s], &g[i * p.s..][..p.s]);
+        let (m, inv, k, [a, b]) = (mean[c], inv_std[c], k[c], ab[c]);
+        if batch_stats {
+            for ((o, &x), &g) in o.iter_mut().zip(xs).zip(gs) {
+                *o = ((g - a) - ((x - m) * inv) * b) * k;
+            }
+        } else {
+            for (o, &g) in o.iter_mut().zip(gs) {
+                *o = g * k;
+            }
+        }
+    });
+    let dweight = super::alloc::copied(&sums.iter().map(|s| s[1]).collect::<Vec<_>>());
+    let dbias = super::alloc::copied(&sums.iter().map(|s| s[0]).collect::<Vec<_>>());
+    (dx, dweight, dbias)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CpuStorage;
+    use super::*;
+    use crate::backend::{fused, BackendStorage};
+    use crate::shape::Layout;
+
+    fn data(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i + seed) * 7919 % 1009) as f32 - 504.0) / 97.0).collect()
+    }
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn fused_kernels_equal_the_composed_defaults_bit_for_bit() {
+        for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+            for n in [1, 7, 70_001] {
+                let (y, g) = (data(n, 1), data(n, 2));
+                let l = Layout::contiguous(&[n]);
+                let want =
+                    fused::activation_backward(&CpuStorage(y.clone()), &l, &CpuStorage(g.clone()), &l, act).unwrap();
+                assert_eq!(bits(&activation_backward(&y, &g, act)), bits(&want.0), "{act:?} {n}");
+            }
+        }
+        for p in [
+            BatchNormParams { n: 3, c: 4, s: 37 },
+            BatchNormParams { n: 5, c: 3, s: 1 },
+            BatchNormParams { n: 1, c: 2, s: 9 },
+        ] {
+            let len = p.n * p.c * p.s;
+            let (x, g) = (CpuStorage(data(len, 3)), CpuStorage(data(len, 4)));
+            let (m, v) = fused::batch_norm_stats(&x, &p).unwrap();
+            let (fm, fv) = batch_norm_stats(&x.0, &p);
+            assert_eq!((bits(&fm), bits(&fv)), (bits(&m.0), bits(&v.0)), "stats {p:?}");
+            let inv = CpuStorage(v.0.iter().map(|v| (v + 1e-5).powf(-0.5)).collect());
+            let (w, b) = (CpuStorage(data(p.c, 5)), CpuStorage(data(p.c, 6)));
+            for (wo, bo) in [(Some(&w), Some(&b)), (None, None), (Some(&w), None)] {
+                let want = fused::batch_norm_apply(&x, &m, &inv, wo, bo, &p).unwrap();
+                let got = batch_norm_apply(&x.0, &m.0, &inv.0, wo.map(|w| &w.0[..]), bo.map(|b| &b.0[..]), &p);
+                assert_eq!(bits(&got), bits(&want.0), "apply {p:?}");
+                for stats in [true, false] {
+                    let want = fused::batch_norm_backward(&x, &g, &m, &inv, wo, &p, stats).unwrap();
+                    let got = batch_norm_backward(&x.0, &g.0, &m.0, &inv.0, wo.map(|w| &w.0[..]), &p, stats);
+                    assert_eq!(bits(&got.0), bits(&want.0 .0), "dx {p:?} {stats}");
+                    assert_eq!(bits(&got.1), bits(&want.1 .0), "dweight {p:?}");
+                    assert_eq!(bits(&got.2), bits(&want.2 .0), "dbias {p:?}");
+                }
+            }
+        }
+        // the CPU backend's overrides are these kernels
+        let y = CpuStorage(data(10, 9));
+        let l = Layout::contiguous(&[10]);
+        let via_trait = y.activation_backward(&l, &y, &l, Activation::Tanh).unwrap();
+        assert_eq!(bits(&via_trait.0), bits(&activation_backward(&y.0, &y.0, Activation::Tanh)));
+    }
+}
