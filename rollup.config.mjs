@@ -7,10 +7,12 @@ import { dts } from 'rollup-plugin-dts';
 
 /**
  * Emits every `new URL('<relative>.wasm', import.meta.url)` target as an asset and points the
- * expression at the emitted file, so the same source works unbundled (tests) and bundled.
+ * expression at the emitted file, so the same source works unbundled (tests) and bundled. The
+ * threaded build's glue (`build/wasm/<variant>/*.js`) is an asset too, copied as is: it is
+ * imported by URL at run time, by the loader and by every pool worker.
  */
 function wasmAssets() {
-  const pattern = /new URL\(\s*(['"])([^'"]+\.wasm)\1\s*,\s*import\.meta\.url\s*\)/g;
+  const pattern = /new URL\(\s*(['"])([^'"]+\.wasm|[^'"]*build\/wasm\/[^'"]+\.js)\1\s*,\s*import\.meta\.url\s*\)/g;
   const refs = new Map();
   return {
     name: 'wasm-assets',

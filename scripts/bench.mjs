@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--no-torch] [--no-build] [--tiering]`
 //
-// CPU (wasm SIMD128, one thread) benchmarks in Node through the public TypeScript API:
-// sgemm GFLOP/s, conv2d forward+backward GFLOP/s for LeNet's and ResNet-18@96's layers, and a
-// LeNet training step in images/s. Loads the TS sources through tsx against build/wasm/simd,
-// (re)building the wasm first when it is missing or older than the Rust sources.
+// CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
+// counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
+// LeNet's and ResNet-18@96's layers, and training steps (LeNet batch 128, the small VGG at 224²
+// and ResNet-18 at 96², batch 32) in images/s and GFLOP/s. Beside each training row and sgemm
+// 1024³: PyTorch's figure for the same work on the same thread count, measured by this command
+// (scripts/bench/torch_ref.py under /usr/bin/python3), or a note when torch is not installed.
+// Loads the TS sources through tsx against build/wasm/, (re)building the wasm first when it is
+// missing or older than the Rust sources.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,11 +23,16 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
-const only = new Set((value('--only') ?? 'sgemm,conv,lenet').split(','));
+const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models').split(','));
 const quick = flag('--quick');
+const threadCounts = (value('--threads') ?? '1,2').split(',').map(Number);
+if (!threadCounts.every((n) => Number.isInteger(n) && n >= 1)) {
+  console.error('bench: --threads takes positive integers, e.g. --threads 1,2');
+  process.exit(2);
+}
 
 const run = (cmd, argv) => {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
@@ -43,16 +52,18 @@ function newestMtime(dir) {
 }
 
 if (!existsSync(path.join(root, 'node_modules/tsx'))) run('npm', ['ci', '--no-audit', '--no-fund']);
-const wasmFile = path.join(root, 'build/wasm/simd/ferrograd_wasm_bg.wasm');
+const wasmFiles = ['build/wasm/simd/ferrograd_wasm_bg.wasm', 'build/wasm/threads/ferrograd_wasm_threads_bg.wasm'].map((f) => path.join(root, f));
 if (!flag('--no-build')) {
-  if (!existsSync(wasmFile)) {
+  if (!wasmFiles.every(existsSync)) {
     run('bash', ['scripts/setup-toolchain.sh']);
     run('bash', ['scripts/build-wasm.sh']);
-  } else if (newestMtime(path.join(root, 'crates')) > statSync(wasmFile).mtimeMs) {
+  } else if (newestMtime(path.join(root, 'crates')) > Math.min(...wasmFiles.map((f) => statSync(f).mtimeMs))) {
     console.log('bench: Rust sources are newer than the wasm build; rebuilding');
     run('bash', ['scripts/build-wasm.sh']);
   }
 }
+// The pool needs the largest thread count asked for; FERROGRAD_THREADS is read when the core loads.
+process.env.FERROGRAD_THREADS = String(Math.max(2, ...threadCounts));
 
 // Steady-state code from the first call: V8 otherwise starts wasm in its baseline compiler
 // and swaps in optimised code in the background, which on a loaded machine can take longer
@@ -64,6 +75,8 @@ const fg = await import(pathToFileURL(path.join(root, 'ts/node.ts')).href);
 const { benchSgemm, benchConv, CONV_SHAPES } = await import('./bench/kernels.mjs');
 const { benchLeNet } = await import('./bench/lenet.mjs');
 const { benchLeNetBreakdown } = await import('./bench/breakdown.mjs');
+const { benchModel, FLOP_PER_IMAGE } = await import('./bench/models.mjs');
+const { pythonWithTorch, torchRows } = await import('./bench/torch.mjs');
 
 const cpuModel = (() => {
   try {
@@ -74,71 +87,154 @@ const cpuModel = (() => {
   }
   return os.cpus()[0]?.model ?? 'unknown CPU';
 })();
+const info = fg.threadsInfo();
+const loads = [os.loadavg()[0]];
 const machine = {
   cpu: cpuModel,
   cores: os.cpus().length,
   node: process.version,
   platform: `${os.platform()} ${os.arch()}`,
   loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
-  wasmBytes: statSync(wasmFile).size,
+  build: info.variant,
+  wasmBytes: Object.fromEntries(wasmFiles.map((f) => [path.basename(f), statSync(f).size])),
   date: new Date().toISOString(),
 };
-console.log(`ferrograd bench — wasm SIMD128, 1 thread`);
+if (info.variant !== 'threads') console.log(`bench: the threaded build did not load (${info.reason}); every row runs on one thread`);
+console.log(`ferrograd bench — wasm SIMD128, ${info.variant} build, threads ${threadCounts.join(' and ')}`);
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, load ${machine.loadavg}`);
 console.log('figures: median of the timed samples; "best": the fastest sample (less sensitive to other load)');
 
 const opts = quick ? { warmup: 1, warmupMs: 200, samples: 3, sampleMs: 30 } : {};
-const out = { machine, sgemm: [], conv: [], lenet: null, breakdown: null };
+const out = { machine, threads: threadCounts, sgemm: [], conv: [], lenet: [], models: [], breakdown: null, torch: null, summary: [] };
 const pad = (s, n) => String(s).padEnd(n);
-const num = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(9);
+const num = (x, d = 2, w = 9) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(w);
+const withThreads = async (n, f) => {
+  await fg.setNumThreads(n);
+  const got = fg.getNumThreads();
+  if (got !== n) console.log(`bench: ${n} threads asked, ${got} available`);
+  return { threads: got, ...f() };
+};
+/** The summary table's rows: ours and PyTorch's for the same work and thread count. */
+const summary = [];
 
 if (only.has('sgemm')) {
-  console.log(`\n${pad('sgemm (A·B, square)', 34)}${'ms'.padStart(9)}${'GFLOP/s'.padStart(9)}${'best'.padStart(9)}`);
+  console.log(`\n${pad('sgemm (A·B, square)', 26)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'GFLOP/s'.padStart(9)}${'best'.padStart(9)}`);
   for (const n of [128, 512, 1024]) {
-    const r = benchSgemm(fg, n, opts);
-    out.sgemm.push(r);
-    console.log(`${pad(r.name, 34)}${num(r.ms, 3)}${num(r.gflops)}${num(r.bestGflops)}`);
+    for (const t of threadCounts) {
+      const r = await withThreads(t, () => benchSgemm(fg, n, opts));
+      out.sgemm.push(r);
+      console.log(`${pad(r.name, 26)}${String(r.threads).padStart(4)}${num(r.ms, 3)}${num(r.gflops)}${num(r.bestGflops)}`);
+      if (n === 1024) summary.push({ key: 'sgemm 1024', name: 'sgemm 1024³', threads: r.threads, ms: r.ms, gflops: r.gflops, flop: 2 * n ** 3 });
+    }
   }
 }
 
 if (only.has('conv')) {
-  console.log(`\n${pad('conv2d (batch: LeNet 128, R18 32)', 34)}${'fwd ms'.padStart(9)}${'fwd GF/s'.padStart(9)}${'f+b ms'.padStart(9)}${'f+b GF/s'.padStart(9)}${'best'.padStart(9)}`);
-  let flop = 0;
-  let ms = 0;
-  let best = 0;
-  for (const s of CONV_SHAPES) {
-    const r = benchConv(fg, s, opts);
-    out.conv.push(r);
-    if (r.name.startsWith('R18')) {
-      flop += r.flop * r.count;
-      ms += r.ms * r.count;
-      best += r.bestMs * r.count;
+  for (const t of threadCounts) {
+    await fg.setNumThreads(t);
+    console.log(`\n${pad(`conv2d, ${fg.getNumThreads()} thread(s) (LeNet 128, R18 32)`, 34)}${'fwd ms'.padStart(9)}${'fwd GF/s'.padStart(9)}${'f+b ms'.padStart(9)}${'f+b GF/s'.padStart(9)}${'best'.padStart(9)}`);
+    let flop = 0;
+    let ms = 0;
+    let best = 0;
+    for (const s of CONV_SHAPES) {
+      const r = { threads: fg.getNumThreads(), ...benchConv(fg, s, opts) };
+      out.conv.push(r);
+      if (r.name.startsWith('R18')) {
+        flop += r.flop * r.count;
+        ms += r.ms * r.count;
+        best += r.bestMs * r.count;
+      }
+      console.log(`${pad(r.name, 34)}${num(r.fwdMs, 3)}${num(r.fwdGflops)}${num(r.ms, 3)}${num(r.gflops)}${num(r.bestGflops)}`);
     }
-    console.log(`${pad(r.name, 34)}${num(r.fwdMs, 3)}${num(r.fwdGflops)}${num(r.ms, 3)}${num(r.gflops)}${num(r.bestGflops)}`);
-  }
-  if (ms > 0) {
-    out.resnetConvTotal = { ms, gflops: flop / (ms * 1e6), bestGflops: flop / (best * 1e6) };
-    console.log(`${pad('R18 all 3×3 convs (×count)', 34)}${num(NaN)}${num(NaN)}${num(ms, 1)}${num(flop / (ms * 1e6))}${num(flop / (best * 1e6))}`);
+    if (ms > 0) {
+      out.conv.push({ name: 'R18 all 3×3 convs', threads: fg.getNumThreads(), ms, gflops: flop / (ms * 1e6), bestGflops: flop / (best * 1e6) });
+      console.log(`${pad('R18 all 3×3 convs (×count)', 34)}${num(NaN)}${num(NaN)}${num(ms, 1)}${num(flop / (ms * 1e6))}${num(flop / (best * 1e6))}`);
+    }
   }
 }
 
 if (only.has('lenet')) {
-  const r = benchLeNet(fg, quick ? { warmup: 2, warmupMs: 300, samples: 3, sampleMs: 100 } : {});
-  out.lenet = r;
-  console.log(`\n${pad('LeNet training step', 34)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'best'.padStart(9)}`);
-  console.log(`${pad(r.name, 34)}${num(r.ms, 2)}${num(r.imgs, 0)}${num(r.bestImgs, 0)}`);
+  console.log(`\n${pad('LeNet training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'best'.padStart(9)}`);
+  for (const t of threadCounts) {
+    const r = await withThreads(t, () => benchLeNet(fg, quick ? { warmup: 2, warmupMs: 300, samples: 3, sampleMs: 100 } : {}));
+    out.lenet.push(r);
+    console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 2)}${num(r.imgs, 0)}${num(r.bestImgs, 0)}`);
+    summary.push({ key: 'lenet', name: 'LeNet step (batch 128)', threads: r.threads, ms: r.ms, imgs: r.imgs, flop: 128 * FLOP_PER_IMAGE.lenet });
+  }
+}
+
+if (only.has('models')) {
+  console.log(`\n${pad('training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}`);
+  for (const which of ['vgg', 'resnet18']) {
+    for (const t of threadCounts) {
+      const r = await withThreads(t, () => benchModel(fg, which, { samples: quick ? 1 : 3 }));
+      out.models.push(r);
+      const gflops = (r.imgs * r.flopPerImage) / 1e9;
+      console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 0)}${num(r.imgs, 2)}${num(gflops, 1)}`);
+      summary.push({ key: which, name: r.name, threads: r.threads, ms: r.ms, imgs: r.imgs, flop: 32 * r.flopPerImage });
+    }
+  }
 }
 
 if (flag('--breakdown')) {
-  const rows = benchLeNetBreakdown(fg, opts);
-  out.breakdown = rows;
-  console.log(`\n${pad('LeNet per layer (batch 128)', 34)}${'fwd ms'.padStart(9)}${'f+b ms'.padStart(9)}`);
-  let total = 0;
-  for (const r of rows) {
-    total += r.ms;
-    console.log(`${pad(r.name, 34)}${num(r.fwdMs, 3)}${num(r.ms, 3)}`);
+  out.breakdown = [];
+  for (const t of threadCounts) {
+    await fg.setNumThreads(t);
+    const rows = benchLeNetBreakdown(fg, opts);
+    out.breakdown.push({ threads: fg.getNumThreads(), rows });
+    console.log(`\n${pad(`LeNet per layer, ${fg.getNumThreads()} thread(s)`, 34)}${'fwd ms'.padStart(9)}${'f+b ms'.padStart(9)}`);
+    let total = 0;
+    for (const r of rows) {
+      total += r.ms;
+      console.log(`${pad(r.name, 34)}${num(r.fwdMs, 3)}${num(r.ms, 3)}`);
+    }
+    console.log(`${pad('sum', 34)}${num(NaN)}${num(total, 3)}`);
   }
-  console.log(`${pad('sum', 34)}${num(NaN)}${num(total, 3)}`);
+}
+
+// PyTorch beside the summary rows: same work, same thread counts, measured now.
+if (summary.length) {
+  const torchKeys = { 'sgemm 1024': 'sgemm', lenet: 'lenet', vgg: 'vgg', resnet18: 'resnet' };
+  const wanted = [...new Set(summary.map((r) => torchKeys[r.key]))];
+  const py = flag('--no-torch') ? null : pythonWithTorch();
+  const torch = {};
+  let note;
+  if (!py) {
+    note = flag('--no-torch') ? 'PyTorch column off (--no-torch)' : 'PyTorch is not installed for /usr/bin/python3 (or $PYTHON): no PyTorch column';
+  } else {
+    for (const t of threadCounts) {
+      process.stdout.write(`\nbench: PyTorch ${py.version} on ${t} thread(s) (${py.python} scripts/bench/torch_ref.py)...`);
+      const r = torchRows(py.python, t, { quick, only: wanted });
+      console.log(typeof r === 'string' ? ` ${r}` : ' done');
+      if (typeof r !== 'string') torch[t] = r;
+    }
+    note = `PyTorch ${py.version}, torch.set_num_threads(n), same command`;
+  }
+  loads.push(os.loadavg()[0]);
+  out.torch = { note, runs: torch };
+  const hasTorch = Object.keys(torch).length > 0;
+  console.log(`\nsummary (${note}; 1-min load ${loads.map((l) => l.toFixed(1)).join(' → ')})`);
+  const head = `${pad('work', 26)}${'thr'.padStart(4)}${'ours ms'.padStart(10)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}`;
+  console.log(hasTorch ? `${head}${'torch ms'.padStart(10)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}${'ours/torch'.padStart(11)}` : head);
+  for (const r of summary) {
+    const gf = r.flop / (r.ms * 1e6);
+    const tr = torch[r.threads]?.rows?.[r.key];
+    const row = { ...r, gflops: gf, torch: tr ? { ms: tr.ms, best: tr.best, gflops: r.flop / (tr.ms * 1e6) } : null };
+    out.summary.push(row);
+    let line = `${pad(r.name, 26)}${String(r.threads).padStart(4)}${num(r.ms, 2, 10)}${num(r.imgs ?? NaN, r.key === 'lenet' ? 0 : 2)}${num(gf, 1)}`;
+    if (hasTorch) {
+      const timgs = tr && r.imgs !== undefined ? (r.imgs * r.ms) / tr.ms : NaN;
+      line += `${num(tr?.ms ?? NaN, 2, 10)}${num(timgs, r.key === 'lenet' ? 0 : 2)}${num(tr ? r.flop / (tr.ms * 1e6) : NaN, 1)}${num(tr ? tr.ms / r.ms : NaN, 2, 10)}×`;
+    }
+    console.log(line);
+  }
+  const speedup = (key) => {
+    const [a, b] = [summary.find((r) => r.key === key && r.threads === 1), summary.find((r) => r.key === key && r.threads === 2)];
+    return a && b ? a.ms / b.ms : NaN;
+  };
+  if (threadCounts.includes(1) && threadCounts.includes(2)) {
+    console.log(`speed-up 1 → 2 threads: ${['sgemm 1024', 'lenet', 'vgg', 'resnet18'].filter((k) => Number.isFinite(speedup(k))).map((k) => `${k} ×${speedup(k).toFixed(2)}`).join(', ')}`);
+  }
 }
 
 const json = value('--json');

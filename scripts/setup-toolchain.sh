@@ -46,6 +46,27 @@ if ! has_wasm_target; then
 fi
 has_wasm_target || die "the wasm32-unknown-unknown target is still missing after setup"
 
+# ---- 1b. nightly + rust-src for the threaded build -------------------------------------------
+# Wasm threads need std rebuilt with atomics (-Z build-std), which only nightly does, from the
+# rust-src component. Checked by directory, so a second run costs nothing.
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    say "installing the nightly toolchain (threaded wasm build, ~1 min)"
+    rustup toolchain install nightly --profile minimal >/dev/null
+  fi
+  nightly_sysroot=$(rustup run nightly rustc --print sysroot)
+  if [ ! -d "$nightly_sysroot/lib/rustlib/src/rust/library/std" ]; then
+    say "adding rust-src to nightly"
+    rustup component add rust-src --toolchain nightly >/dev/null
+  fi
+  if [ ! -d "$nightly_sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+    say "adding the wasm32-unknown-unknown target to nightly"
+    rustup target add wasm32-unknown-unknown --toolchain nightly >/dev/null
+  fi
+else
+  die "the threaded wasm build needs a nightly toolchain with rust-src (rustup toolchain install nightly; rustup component add rust-src --toolchain nightly); rustup is absent"
+fi
+
 # ---- 2. wasm-pack and wasm-bindgen-cli (exact versions) -----------------------------------
 version_of() { "$1" --version 2>/dev/null | awk '{print $2}'; }
 if [ "$(version_of wasm-pack || true)" != "$WASM_PACK_VERSION" ]; then
@@ -85,4 +106,4 @@ if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then
 fi
 [ -f node_modules/webgpu/package.json ] || die "node_modules/webgpu is missing: run 'npm ci' (Dawn for the Node GPU tests)"
 
-say "ok: $(rustc --version | awk '{print $1, $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $("${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser)}" --version 2>/dev/null | awk '{print $1, $2}'), deno $(node_modules/.bin/deno --version | awk 'NR==1 {print $2}'), bun $(node_modules/.bin/bun --version)"
+say "ok: $(rustc --version | awk '{print $1, $2}'), nightly $(rustup run nightly rustc --version | awk '{print $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $("${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser)}" --version 2>/dev/null | awk '{print $1, $2}'), deno $(node_modules/.bin/deno --version | awk 'NR==1 {print $2}'), bun $(node_modules/.bin/bun --version)"

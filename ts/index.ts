@@ -10,6 +10,7 @@
  * @module
  */
 export { init, isReady, type InitOptions } from './wasm.js';
+export { setNumThreads, getNumThreads, threadsInfo, type ThreadsInfo } from './threads/index.js';
 export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName, type DeviceSpec } from './tensor.js';
 export { initGpu, gpuInfo, releaseGpu, isGpuReady, selectDevice, type GpuInfo } from './gpu/index.js';
 export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, setDefaultDevice, getDefaultDevice, withDefaultDevice, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions, type Shape } from './creation.js';

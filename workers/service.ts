@@ -9,6 +9,9 @@ import { fromArray, noGrad, rngState, setRngState } from '../ts/creation.js';
 import type { Classifier } from '../ts/d2l/module.js';
 import { Trainer } from '../ts/d2l/trainer.js';
 import { selectDevice } from '../ts/gpu/index.js';
+import { threadsInfo } from '../ts/threads/index.js';
+import { useSingleThreadedBuild } from '../ts/wasm.js';
+import { isNode } from '../ts/data/runtime.js';
 import { decodeStateDict, encodeStateDict } from '../ts/io/safetensors.js';
 import { scope } from '../ts/memory.js';
 import { cat } from '../ts/functional.js';
@@ -57,13 +60,13 @@ export class TrainerService implements TrainerApi {
   #cancelRequested = false;
 
   constructor(
-    private readonly initCore: (wasmUrl?: string) => Promise<unknown>,
+    private readonly initCore: (opts: { wasmUrl?: string; threads?: number }) => Promise<unknown>,
     private readonly transfer: Transfer = (v) => v,
     private readonly release: Release = () => {},
   ) {}
 
-  async init(opts: { wasmUrl?: string } = {}): Promise<{ ready: true }> {
-    await this.initCore(opts.wasmUrl);
+  async init(opts: { wasmUrl?: string; threads?: number } = {}): Promise<{ ready: true }> {
+    await this.initCore(opts);
     return { ready: true };
   }
 
@@ -97,6 +100,7 @@ export class TrainerService implements TrainerApi {
   async createModel(spec: ModelSpec): Promise<ModelInfo> {
     this.#idle('createModel');
     const inputShape = spec?.inputShape ?? this.#data?.inputShape ?? [1, 28, 28];
+    if ((spec?.device ?? 'cpu') !== 'cpu') await this.#singleThreadedForGpu();
     const { device, adapter } = await selectDevice(spec?.device ?? 'cpu', (line) => console.warn(line));
     const model = buildModel(spec, inputShape);
     // the weights are drawn on the CPU (same seed, same weights on both devices), then moved
@@ -108,6 +112,32 @@ export class TrainerService implements TrainerApi {
     const info: ModelInfo = { kind: spec.kind, parameters: model.parameters().reduce((n, p) => n + p.numel(), 0), inputShape, layers: describeLayers(model), device };
     if (adapter) info.adapter = adapter;
     return info;
+  }
+
+  /**
+   * WebGPU needs the single-threaded build (the threaded one is CPU-only). This worker owns
+   * every tensor of its core, so it can swap builds: the model being replaced goes first (its
+   * weights, gradients and optimizer state are freed), then the single-threaded build loads.
+   */
+  async #singleThreadedForGpu(): Promise<void> {
+    if (threadsInfo().variant !== 'threads' || !gpuWanted()) return;
+    this.#releaseModel();
+    await useSingleThreadedBuild();
+  }
+
+  #releaseModel(): void {
+    const model = this.#model;
+    const optim = this.#optim;
+    this.#model = undefined;
+    this.#optim = undefined;
+    if (!model) return;
+    const tensors: (Tensor | null)[] = [...model.buffers()];
+    for (const p of model.parameters()) {
+      tensors.push(p);
+      p.grad = null;
+    }
+    if (optim) tensors.push(...Object.values(optim.stateDict().buffers).flat());
+    for (const t of tensors) t?._free('its model was replaced');
   }
 
   #install(model: Classifier, spec: Spec, optim: Optimizer): void {
@@ -332,7 +362,13 @@ export class TrainerService implements TrainerApi {
 
   async restore(bytes: Uint8Array): Promise<Position> {
     this.#idle('restore');
-    const ck = decodeCheckpoint(bytes);
+    let ck = decodeCheckpoint(bytes);
+    if (ck.spec.device && ck.spec.device !== 'cpu' && threadsInfo().variant === 'threads' && gpuWanted()) {
+      // decoded again after the swap: the first decode's tensors belong to the threaded build
+      for (const t of [...Object.values(ck.weights), ...Object.values(ck.optimizer.buffers).flat()]) t?._free('the core was reloaded for WebGPU');
+      await this.#singleThreadedForGpu();
+      ck = decodeCheckpoint(bytes);
+    }
     const model = buildModel(ck.spec, ck.spec.inputShape);
     const optim = buildOptimizer(model, ck.spec.optimizer);
     try {
@@ -453,6 +489,14 @@ export class TrainerService implements TrainerApi {
     this.#optim = undefined;
     this.#data = undefined;
   }
+}
+
+/**
+ * Whether a GPU model could get WebGPU here: `navigator.gpu` exists, or the host can provide it
+ * (Node loads Dawn on the first initGpu). Elsewhere 'auto' keeps the threaded CPU build.
+ */
+function gpuWanted(): boolean {
+  return (typeof navigator !== 'undefined' && (navigator as { gpu?: unknown }).gpu !== undefined) || isNode();
 }
 
 /** The tensors of a state dict on the host (GPU ones read back asynchronously). */

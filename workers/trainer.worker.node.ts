@@ -12,7 +12,8 @@ import { TrainerService } from './service.js';
 
 if (!parentPort) throw new Error('trainer.worker.node.js runs as a worker thread; start it with spawnTrainer()');
 const service = new TrainerService(
-  (wasmUrl) => init(wasmUrl ? { wasmUrl } : {}),
+  // The core loaded on import (threads from FERROGRAD_THREADS, which spawnTrainer sets).
+  ({ wasmUrl }) => init(wasmUrl ? { wasmUrl } : {}),
   Comlink.transfer,
   (cb) => (cb as Partial<Comlink.Remote<object>>)[Comlink.releaseProxy]?.(),
 );

@@ -10,7 +10,7 @@ import { READY } from '../ts/workers/types.js';
 import { TrainerService } from './service.js';
 
 const service = new TrainerService(
-  (wasmUrl) => init(wasmUrl ? { wasmUrl } : {}),
+  ({ wasmUrl, threads }) => init({ ...(wasmUrl ? { wasmUrl } : {}), ...(threads ? { threads } : {}) }),
   Comlink.transfer,
   (cb) => (cb as Partial<Comlink.Remote<object>>)[Comlink.releaseProxy]?.(),
 );

@@ -43,6 +43,12 @@ export interface SpawnTrainerOptions {
   heartbeat?: { intervalMs?: number; timeoutMs?: number } | false;
   /** Name shown in devtools / thread lists. */
   name?: string;
+  /**
+   * Threads for the worker's CPU kernels (its own pool). Default: the core count where the
+   * threaded build can run (browsers: a cross-origin-isolated page). 1 loads the
+   * single-threaded build, which a GPU model needs.
+   */
+  threads?: number;
   /** Node: memory limits of the worker thread (`worker_threads` `resourceLimits`). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
 }
@@ -159,10 +165,10 @@ export class TrainerClient {
    * @internal Waits for the worker's ready message, then loads its core. Calls must not go out
    * earlier: Deno's worker_threads drops messages that arrive before the worker listens.
    */
-  _init(wasmUrl: string | undefined): Promise<{ ready: true }> {
+  _init(wasmUrl: string | undefined, threads?: number): Promise<{ ready: true }> {
     return this.#call('init', async () => {
       await this.#ready();
-      return this.remote.init(wasmUrl ? { wasmUrl } : {});
+      return this.remote.init({ ...(wasmUrl ? { wasmUrl } : {}), ...(threads ? { threads } : {}) });
     });
   }
 
@@ -300,7 +306,10 @@ export async function spawnTrainer(opts: SpawnTrainerOptions = {}): Promise<Trai
     worker = opts.worker;
   } else if (isNode()) {
     const { Worker: NodeWorker } = await nodeImport<typeof import('node:worker_threads')>('node:worker_threads');
-    worker = new NodeWorker(await nodeWorkerUrl(), { ...(opts.name ? { name: opts.name } : {}), ...(opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {}) });
+    // The Node worker loads its core on import: its thread count travels in the environment.
+    const parentEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    const env = opts.threads ? { env: { ...parentEnv, FERROGRAD_THREADS: String(opts.threads) } } : {};
+    worker = new NodeWorker(await nodeWorkerUrl(), { ...(opts.name ? { name: opts.name } : {}), ...(opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {}), ...env });
   } else {
     worker = new Worker(new URL('../../workers/trainer.worker.ts', import.meta.url), { type: 'module', name: opts.name ?? 'ferrograd-trainer' });
   }
@@ -323,6 +332,6 @@ export async function spawnTrainer(opts: SpawnTrainerOptions = {}): Promise<Trai
   const hb = opts.heartbeat ?? (isNodeWorker(worker) ? false : {});
   if (hb) client._startHeartbeat(hb.intervalMs ?? 2000, hb.timeoutMs ?? 60_000);
   const wasmUrl = opts.wasmUrl === undefined ? undefined : new URL(opts.wasmUrl, globalThis.location?.href ?? import.meta.url).href;
-  await client._init(wasmUrl);
+  await client._init(wasmUrl, opts.threads);
   return client;
 }

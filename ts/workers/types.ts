@@ -198,8 +198,11 @@ export type CheckpointCallback = (checkpoint: Uint8Array, info: CheckpointInfo) 
 
 /** What the worker exposes. Calls are answered between batches while training runs. */
 export interface TrainerApi {
-  /** Loads the compute core (browsers: from `wasmUrl`, default next to the worker script). */
-  init(opts?: { wasmUrl?: string }): Promise<{ ready: true }>;
+  /**
+   * Loads the compute core (browsers: from `wasmUrl`, default next to the worker script) with
+   * `threads` for the CPU kernels (default: the core count where the threaded build can run).
+   */
+  init(opts?: { wasmUrl?: string; threads?: number }): Promise<{ ready: true }>;
   createModel(spec: ModelSpec): Promise<ModelInfo>;
   loadData(spec: DataSpec): Promise<DataInfo>;
   fit(opts: FitOptions, onProgress?: ProgressCallback, onCheckpoint?: CheckpointCallback): Promise<FitResult>;

@@ -1,13 +1,19 @@
-//! The handle slab. A handle is `index | generation << INDEX_BITS`, so a stale handle (its slot
-//! freed and reused) is detected instead of silently naming another tensor.
+//! The handle slab. A handle is `index | generation << INDEX_BITS | tag << 31`, so a stale handle
+//! (its slot freed and reused) is detected instead of silently naming another tensor. The tag
+//! tells instances apart: when the loader replaces the threaded build by the single-threaded one
+//! (for WebGPU), handles of the old instance can never name a tensor of the new one, so a late
+//! finalizer or a forgotten tensor fails clearly instead of freeing or reading another tensor.
 
 use crate::JsResult;
 use ferrograd_core::Tensor;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 const INDEX_BITS: u32 = 22;
 const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+const GEN_BITS: u32 = 9;
+const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+const TAG_SHIFT: u32 = INDEX_BITS + GEN_BITS;
 
 struct Slot {
     gen: u32,
@@ -23,6 +29,22 @@ struct Slab {
 
 thread_local! {
     static SLAB: RefCell<Slab> = RefCell::new(Slab::default());
+    static TAG: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Tags this instance's handles (0 or 1); set before the first tensor is made.
+#[wasm_bindgen(js_name = setHandleTag)]
+pub fn set_handle_tag(tag: u32) {
+    TAG.with(|t| t.set(tag & 1));
+}
+
+/// The slot index of `h` when it carries this instance's tag.
+fn slot_of(h: u32) -> Option<usize> {
+    (h >> TAG_SHIFT == TAG.with(Cell::get)).then_some((h & INDEX_MASK) as usize)
+}
+
+fn gen_of(h: u32) -> u32 {
+    (h >> INDEX_BITS) & GEN_MASK
 }
 
 pub fn put(t: Tensor) -> JsResult<u32> {
@@ -42,7 +64,7 @@ pub fn put(t: Tensor) -> JsResult<u32> {
         };
         let slot = &mut s.slots[idx as usize];
         slot.tensor = Some(t);
-        let h = idx | (slot.gen << INDEX_BITS);
+        let h = idx | (slot.gen << INDEX_BITS) | (TAG.with(Cell::get) << TAG_SHIFT);
         s.live += 1;
         Ok(h)
     })
@@ -51,9 +73,9 @@ pub fn put(t: Tensor) -> JsResult<u32> {
 pub fn get(h: u32) -> JsResult<Tensor> {
     SLAB.with(|s| {
         let s = s.borrow();
-        let slot = s.slots.get((h & INDEX_MASK) as usize);
+        let slot = slot_of(h).and_then(|i| s.slots.get(i));
         match slot {
-            Some(Slot { gen, tensor: Some(t) }) if *gen == h >> INDEX_BITS => Ok(t.clone()),
+            Some(Slot { gen, tensor: Some(t) }) if *gen == gen_of(h) => Ok(t.clone()),
             _ => Err(JsError::new(&format!("tensor: handle {h} refers to a tensor that was already freed"))),
         }
     })
@@ -68,14 +90,14 @@ pub fn count() -> usize {
 pub fn free_tensor(h: u32) {
     let dropped = SLAB.with(|s| {
         let mut s = s.borrow_mut();
-        let idx = h & INDEX_MASK;
-        let slot = s.slots.get_mut(idx as usize)?;
-        if slot.gen != h >> INDEX_BITS || slot.tensor.is_none() {
+        let idx = slot_of(h)?;
+        let slot = s.slots.get_mut(idx)?;
+        if slot.gen != gen_of(h) || slot.tensor.is_none() {
             return None;
         }
         let t = slot.tensor.take();
-        slot.gen = (slot.gen + 1) & ((1 << (32 - INDEX_BITS)) - 1);
-        s.free.push(idx);
+        slot.gen = (slot.gen + 1) & GEN_MASK;
+        s.free.push(idx as u32);
         s.live -= 1;
         t
     });

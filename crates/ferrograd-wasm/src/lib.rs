@@ -5,10 +5,13 @@
 
 mod autograd;
 mod creation;
+// The threaded build is CPU-only (see Cargo.toml): the same exports, without WebGPU.
+#[cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), path = "gpu_off.rs")]
 mod gpu;
 mod handles;
 mod nn;
 mod ops;
+mod threads;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,0 +1,48 @@
+//! The thread pool from JS. In the threaded build the JS host starts workers that instantiate
+//! this module on the shared memory and call `poolWorker()`, which never returns: the worker
+//! then serves the pool's parallel regions. `setNumThreads(n)` makes regions use the caller and
+//! up to n - 1 registered workers. In the single-threaded build these exist too (one thread).
+
+use ferrograd_core::backend::cpu::parallel;
+use wasm_bindgen::prelude::*;
+
+/// Threads (the calling one included) that parallel regions use from now on.
+#[wasm_bindgen(js_name = setNumThreads)]
+pub fn set_num_threads(n: u32) {
+    parallel::set_num_threads(n as usize);
+}
+
+#[wasm_bindgen(js_name = getNumThreads)]
+pub fn get_num_threads() -> u32 {
+    parallel::num_threads() as u32
+}
+
+/// Workers that called `poolWorker()` so far.
+#[wasm_bindgen(js_name = poolWorkers)]
+pub fn pool_workers() -> u32 {
+    parallel::workers() as u32
+}
+
+/// Tasks that workers (not the calling thread) have run so far.
+#[wasm_bindgen(js_name = poolWorkerTasks)]
+pub fn pool_worker_tasks() -> f64 {
+    parallel::worker_tasks() as f64
+}
+
+/// Whether this build has threads (atomics and a shared memory).
+#[wasm_bindgen(js_name = threadsCompiled)]
+pub fn threads_compiled() -> bool {
+    cfg!(target_feature = "atomics")
+}
+
+/// Entry of a pool worker: registers and serves the pool forever. Only for the threaded build,
+/// called from a worker (it blocks).
+#[wasm_bindgen(js_name = poolWorker)]
+pub fn pool_worker() -> JsResult<()> {
+    if !cfg!(target_feature = "atomics") {
+        return Err(JsError::new("poolWorker: this build has no threads"));
+    }
+    parallel::worker_main()
+}
+
+use crate::JsResult;
