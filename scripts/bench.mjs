@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--no-torch] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
 //
 // CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
 // counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
@@ -23,7 +23,7 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--no-torch] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
 const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models').split(','));
@@ -52,7 +52,7 @@ function newestMtime(dir) {
 }
 
 if (!existsSync(path.join(root, 'node_modules/tsx'))) run('npm', ['ci', '--no-audit', '--no-fund']);
-const wasmFiles = ['build/wasm/simd/ferrograd_wasm_bg.wasm', 'build/wasm/threads/ferrograd_wasm_threads_bg.wasm'].map((f) => path.join(root, f));
+const wasmFiles = ['simd/ferrograd_wasm_bg.wasm', 'simd-relaxed/ferrograd_wasm_relaxed_bg.wasm', 'threads/ferrograd_wasm_threads_bg.wasm', 'threads-relaxed/ferrograd_wasm_threads_relaxed_bg.wasm'].map((f) => path.join(root, 'build/wasm', f));
 if (!flag('--no-build')) {
   if (!wasmFiles.every(existsSync)) {
     run('bash', ['scripts/setup-toolchain.sh']);
@@ -69,6 +69,8 @@ process.env.FERROGRAD_THREADS = String(Math.max(2, ...threadCounts));
 // and swaps in optimised code in the background, which on a loaded machine can take longer
 // than a short benchmark. Training runs long enough to be optimised either way.
 if (!flag('--tiering')) (await import('node:v8')).setFlagsFromString('--no-liftoff');
+// Node 20 has relaxed SIMD only behind a flag; with it the loader's probe picks the FMA builds.
+if (flag('--relaxed-simd')) (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
 const { register } = await import('tsx/esm/api');
 register();
 const fg = await import(pathToFileURL(path.join(root, 'ts/node.ts')).href);
@@ -96,11 +98,12 @@ const machine = {
   platform: `${os.platform()} ${os.arch()}`,
   loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   build: info.variant,
+  relaxedSimd: info.relaxedSimd,
   wasmBytes: Object.fromEntries(wasmFiles.map((f) => [path.basename(f), statSync(f).size])),
   date: new Date().toISOString(),
 };
 if (info.variant !== 'threads') console.log(`bench: the threaded build did not load (${info.reason}); every row runs on one thread`);
-console.log(`ferrograd bench — wasm SIMD128, ${info.variant} build, threads ${threadCounts.join(' and ')}`);
+console.log(`ferrograd bench — wasm ${info.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${info.variant} build, threads ${threadCounts.join(' and ')}`);
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, load ${machine.loadavg}`);
 console.log('figures: median of the timed samples; "best": the fastest sample (less sensitive to other load)');
 

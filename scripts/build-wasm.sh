@@ -33,7 +33,15 @@ build_variant() {
 #    current browser, pages without cross-origin isolation).
 build_variant simd ferrograd_wasm "-C target-feature=+simd128"
 
-# 2. Threaded (CPU only; see crates/ferrograd-wasm/Cargo.toml): atomics and a shared, imported
+# 2. The same with relaxed SIMD: the register-tile kernels (GEMM, convolution) multiply-add with
+#    f32x4.relaxed_madd (an FMA where the host has one; sgemm +25% in V8 on x86-64). The cfg
+#    enables the `relaxed-simd` feature on those kernels only (not crate-wide: LLVM would turn
+#    pmin/pmax elsewhere into relaxed_min/max, whose NaN results are up to the host). Node 20
+#    refuses to compile any module that contains a relaxed opcode, so this is a separate file the
+#    loader picks only where WebAssembly.validate accepts a one-instruction relaxed probe.
+build_variant simd-relaxed ferrograd_wasm "-C target-feature=+simd128 --cfg ferrograd_relaxed"
+
+# 3. Threaded (CPU only; see crates/ferrograd-wasm/Cargo.toml): atomics and a shared, imported
 #    memory (max 4 GiB: a small VGG at 224x224 trains in ~1.5 GiB), std rebuilt with atomics
 #    (nightly + rust-src, -Z build-std). Without the explicit link args the memory is not shared
 #    and handing it to a worker fails with "DataCloneError: #<Memory> could not be cloned"; the
@@ -43,3 +51,20 @@ THREADS_FLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128
 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
 build_variant threads ferrograd_wasm_threads "$THREADS_FLAGS" nightly -Z build-std=panic_abort,std
+
+# 4. Threaded with relaxed SIMD (as 2.).
+build_variant threads-relaxed ferrograd_wasm_threads "$THREADS_FLAGS --cfg ferrograd_relaxed" nightly -Z build-std=panic_abort,std
+
+# A relaxed build differs from its SIMD128 twin only inside the kernels: it is built under the
+# twin's name, so its imports name the same glue module, and the loader instantiates it with the
+# twin's glue (one glue file per pair in dist/). Checked here, so a change that breaks this fails
+# the build, not a user's page. The .wasm then gets its own name, to ship beside the twin's.
+relaxed_twin() {
+  local variant=$1 twin=$2 name=$3
+  cmp -s "build/wasm/$variant/$name.js" "build/wasm/$twin/$name.js" \
+    || { echo "build-wasm: the glue of $variant and $twin differs; the loader could not share it" >&2; exit 1; }
+  local from="build/wasm/$variant/${name}_bg.wasm" to="build/wasm/$variant/${name}_relaxed_bg.wasm"
+  if [ ! -f "$to" ] || [ "$from" -nt "$to" ]; then cp -p "$from" "$to"; fi
+}
+relaxed_twin simd-relaxed simd ferrograd_wasm
+relaxed_twin threads-relaxed threads ferrograd_wasm_threads

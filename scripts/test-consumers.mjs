@@ -90,10 +90,11 @@ const consumers = {
   async vite(dir) {
     const build = await sh(bin(dir, 'vite'), ['build'], { cwd: dir });
     const assets = readdirSync(path.join(dir, 'dist', 'assets'));
-    // once per variant: the single-threaded build and the threaded one (with its glue, loaded by URL)
+    // once per variant: single-threaded and threaded (whose glue is loaded by URL), each in
+    // SIMD128 and relaxed SIMD
     const wasm = assets.filter((f) => f.endsWith('.wasm'));
-    const variants = ['ferrograd_wasm_bg', 'ferrograd_wasm_threads_bg'].map((v) => wasm.filter((f) => f.startsWith(`${v}-`)).length);
-    if (wasm.length !== 2 || variants.some((n) => n !== 1) || !assets.some((f) => /^ferrograd_wasm_threads-.*\.js$/.test(f))) {
+    const variants = ['ferrograd_wasm_bg', 'ferrograd_wasm_relaxed_bg', 'ferrograd_wasm_threads_bg', 'ferrograd_wasm_threads_relaxed_bg'].map((v) => wasm.filter((f) => f.startsWith(`${v}-`)).length);
+    if (wasm.length !== 4 || variants.some((n) => n !== 1) || !assets.some((f) => /^ferrograd_wasm_threads-.*\.js$/.test(f))) {
       throw new Error(`vite build should emit each .wasm variant once (and the threaded build's glue), got ${JSON.stringify(assets)}`);
     }
     if (!assets.some((f) => /^trainer\.worker.*\.js$/.test(f))) throw new Error(`vite build did not emit the training worker: ${JSON.stringify(assets)}`);

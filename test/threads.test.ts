@@ -4,13 +4,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { firstDifference, threadWorkload, type Lib, type Results } from './threads_cases.js';
+import { firstDifference, maxRelativeDifference, specialValues, threadWorkload, type Lib, type Results } from './threads_cases.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs test/threads_child.ts in a fresh Node with `threads` (FERROGRAD_THREADS). */
-function child(threads: string, mode = 'workload'): unknown {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/threads_child.ts', mode], {
+/** Runs test/threads_child.ts in a fresh Node with `threads` (FERROGRAD_THREADS) and `flags`. */
+function child(threads: string, mode = 'workload', flags: string[] = []): unknown {
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', 'test/threads_child.ts', mode], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, FERROGRAD_THREADS: threads },
@@ -30,7 +30,8 @@ beforeAll(async () => {
 
 describe('threaded build in Node', () => {
   it('loads the threaded build with the requested pool', async () => {
-    expect(lib.threadsInfo()).toEqual({ variant: 'threads', threads: 4, workers: 3 });
+    // Node 20 has no relaxed SIMD (its probe fails), so the SIMD128 threaded build loads
+    expect(lib.threadsInfo()).toEqual({ variant: 'threads', relaxedSimd: false, threads: 4, workers: 3 });
     expect(lib.getNumThreads()).toBe(4);
     expect(await lib.setNumThreads(2)).toBe(2);
     expect(lib.getNumThreads()).toBe(2);
@@ -54,10 +55,26 @@ describe('threaded build in Node', () => {
   });
 
   it('matches the single-threaded build bit for bit, the training loss step for step', () => {
-    const single = child('1') as { info: { variant: string }; results: Results };
+    const single = child('1') as { info: { variant: string }; results: Results; special: Results };
     expect(single.info.variant).toBe('simd');
     expect(byThreads.length).toBe(3);
     expect(firstDifference(single.results, byThreads[2]!)).toBeUndefined();
+    expect(firstDifference(single.special, specialValues(lib))).toBeUndefined();
+  });
+
+  it('relaxed SIMD (Node with its flag): FMA kernels close to SIMD128, and every other value bit-identical', async () => {
+    // Node 20 validates relaxed SIMD only behind this flag; browsers, Deno and Node >= 21 by default
+    type Child = { info: { variant: string; relaxedSimd: boolean }; results: Results; special: Results };
+    const relaxed = child('2', 'workload', ['--experimental-wasm-relaxed-simd']) as Child;
+    expect(relaxed.info).toMatchObject({ variant: 'threads', relaxedSimd: true });
+    await lib.setNumThreads(2);
+    const plain = threadWorkload(lib);
+    expect(firstDifference(plain, relaxed.results)).toBeDefined();
+    expect(maxRelativeDifference(plain, relaxed.results)).toBeLessThan(1e-3);
+    expect(firstDifference(specialValues(lib), relaxed.special)).toBeUndefined();
+    const single = child('1', 'workload', ['--experimental-wasm-relaxed-simd']) as Child;
+    expect(single.info).toMatchObject({ variant: 'simd', relaxedSimd: true });
+    expect(firstDifference(single.results, relaxed.results)).toBeUndefined();
   });
 
   it('asking for the GPU before any tensor exists reloads the single-threaded build', () => {

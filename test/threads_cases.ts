@@ -14,7 +14,12 @@ type Tensor = Ferrograd.Tensor;
 /** Named results as raw float bits (JSON-friendly: they cross workers and processes). */
 export type Results = Record<string, number[]>;
 
-const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+/**
+ * The bits of every value, NaNs canonicalised: IEEE leaves a NaN's sign and payload to the
+ * instruction order (which operand propagates), so two builds may differ there alone.
+ */
+const bitsOf = (a: Float32Array): number[] =>
+  Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]!) ? 0x7fc00000 : b));
 
 /**
  * Convolution (direct and im2col, both backward passes), GEMM, pooling, batch-norm, reductions
@@ -73,6 +78,41 @@ export function threadWorkload(lib: Lib): Results {
   return out;
 }
 
+/**
+ * Elementwise ops, reductions and pooling over NaN, ±0, ±Infinity and large values, contiguous
+ * and strided. Relaxed SIMD only changes the GEMM and convolution multiply-adds, so these must
+ * be bit-identical between the relaxed and the SIMD128 builds (LLVM may emit relaxed min/max
+ * for min/max-like code once relaxed SIMD is on; the kernels must not let that change a value).
+ */
+export function specialValues(lib: Lib): Results {
+  const out: Results = {};
+  lib.scope(() => {
+    const specials = [NaN, -NaN, 0, -0, Infinity, -Infinity, 1e30, -1e30, 88.9, -104.5, 0.03, -0.03, 3, -3, 1e-40, -1e-40];
+    const vals = Array.from({ length: 6 * 37 }, (_, i) => specials[(i * 7) % specials.length]! * (i % 3 === 0 ? 1 : 0.5));
+    const x = lib.fromArray(vals, [6, 37]);
+    for (const [name, t] of [['contiguous', x], ['strided', x.t()]] as const) {
+      const ops: [string, (v: Ferrograd.Tensor) => Ferrograd.Tensor][] = [
+        ['exp', (v) => v.exp()],
+        ['sigmoid', (v) => v.sigmoid()],
+        ['tanh', (v) => v.tanh()],
+        ['relu', (v) => v.relu()],
+        ['clamp', (v) => v.clamp(-1, 2)],
+        ['maximum', (v) => v.maximum(v.mul(-1))],
+        ['minimum', (v) => v.minimum(v.mul(0.5))],
+        ['sqrt', (v) => v.abs().sqrt()],
+        ['amax', (v) => v.max(0)],
+        ['amin', (v) => v.min(1)],
+        ['softmax', (v) => v.softmax(-1)],
+      ];
+      for (const [op, f] of ops) out[`${name}.${op}`] = bitsOf(f(t).dataSync());
+    }
+    const img = lib.fromArray(Array.from({ length: 2 * 3 * 8 * 8 }, (_, i) => specials[i % specials.length]!), [2, 3, 8, 8]);
+    out['maxpool'] = bitsOf(lib.F.maxPool2d(img, 3, { stride: 2, padding: 1 }).dataSync());
+    out['avgpool'] = bitsOf(lib.F.avgPool2d(img, 2).dataSync());
+  });
+  return out;
+}
+
 /** d2l's LeNet, batch 64 of random images: the loss after each of `steps` SGD steps, and the final weights. */
 export function lenetSteps(lib: Lib, steps: number): Results {
   return lib.scope(() => {
@@ -96,6 +136,18 @@ export function lenetSteps(lib: Lib, steps: number): Results {
     for (const [name, p] of net.namedParameters()) res[`lenet.${name}`] = bitsOf(p.dataSync());
     return res;
   });
+}
+
+/** The largest `|a - b| / (1 + |b|)` over every result (for builds that may round differently). */
+export function maxRelativeDifference(want: Results, got: Results): number {
+  const f = (bits: number[]) => new Float32Array(new Uint32Array(bits).buffer);
+  let worst = 0;
+  for (const k of Object.keys(want)) {
+    const [w, g] = [f(want[k]!), f(got[k] ?? [])];
+    if (w.length !== g.length) return Infinity;
+    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i]! - g[i]!) / (1 + Math.abs(w[i]!)));
+  }
+  return worst;
 }
 
 /** The first difference between two result sets, or undefined when they are bit-identical. */

@@ -1,9 +1,10 @@
 // A separate process for test/threads.test.ts: loads ferrograd from the TypeScript sources with
-// FERROGRAD_THREADS from the environment and prints what it loaded and the thread workload.
+// FERROGRAD_THREADS from the environment and prints what it loaded, the thread workload and the
+// special-values checks.
 // `gpu-first` asks for the GPU before any tensor exists (the threaded build then swaps itself
 // for the single-threaded one).
 import * as lib from '../ts/node.js';
-import { threadWorkload } from './threads_cases.js';
+import { specialValues, threadWorkload } from './threads_cases.js';
 
 const mode = process.argv[2] ?? 'workload';
 if (mode === 'gpu-first') {
@@ -17,5 +18,5 @@ if (mode === 'gpu-first') {
   await lib.releaseGpu().catch(() => undefined);
   console.log(JSON.stringify({ before, after: lib.threadsInfo(), gpu }));
 } else {
-  console.log(JSON.stringify({ info: lib.threadsInfo(), results: threadWorkload(lib) }));
+  console.log(JSON.stringify({ info: lib.threadsInfo(), results: threadWorkload(lib), special: specialValues(lib) }));
 }

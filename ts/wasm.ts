@@ -6,6 +6,11 @@
  * - `simd`: single-threaded, SIMD128, with the WebGPU backend. Runs everywhere.
  * - `threads`: the CPU kernels on a thread pool (atomics, shared memory), CPU only: WebGPU
  *   objects cannot cross threads, so this build has no GPU backend.
+ * - `simd-relaxed`, `threads-relaxed`: the same with relaxed SIMD (the GEMM and convolution
+ *   tiles multiply-add with `f32x4.relaxed_madd`, an FMA). Picked where `WebAssembly.validate`
+ *   accepts a one-instruction relaxed probe (Chrome >= 114, Node >= 21, Deno); Node 20 refuses
+ *   any module containing a relaxed opcode, so there the SIMD128 files load. A relaxed build
+ *   shares its SIMD128 twin's glue (scripts/build-wasm.sh checks they match).
  *
  * `init()` loads `threads` when the host allows it and more than one thread is wanted
  * (`threads` option, FERROGRAD_THREADS, else the core count): SharedArrayBuffer and wasm
@@ -28,13 +33,15 @@ import { coreCount, spawnPoolWorker, workerKind, type PoolWorker } from './threa
 export type Bindings = typeof simd;
 type Threads = typeof ThreadsGlue;
 
-/** Which build is loaded. */
+/** Which build is loaded (threads or not; relaxed SIMD is {@link relaxed}). */
 export type Variant = 'simd' | 'threads';
 
 let bindings: Bindings | undefined;
 let linearMemory: WebAssembly.Memory | undefined;
 let loading: Promise<Bindings> | undefined;
 let variant: Variant | undefined;
+/** Whether the loaded build is the relaxed-SIMD one. */
+let relaxed = false;
 let options: InitOptions = {};
 /** Why the threaded build is not loaded (for setNumThreads' notice), if it is not. */
 let noThreadsReason: string | undefined;
@@ -59,6 +66,12 @@ export interface InitOptions {
   /** URL of the threaded `ferrograd_wasm_threads_bg.wasm` (defaults to the file next to this module). */
   threadsWasmUrl?: string | URL;
   /**
+   * Relaxed-SIMD (FMA) kernels: `'auto'` (default) where the engine validates them, `false` for
+   * the SIMD128 builds everywhere (results then match across engines bit for bit).
+   * FERROGRAD_RELAXED_SIMD=0 sets the default under Node, Deno and Bun.
+   */
+  relaxedSimd?: boolean | 'auto';
+  /**
    * Threads for the CPU kernels (the calling thread included). `'auto'` (default): the host's
    * core count where the threaded build can run. 1 loads the single-threaded build, the one with
    * the WebGPU backend. FERROGRAD_THREADS sets the default under Node, Deno and Bun.
@@ -79,11 +92,17 @@ export function defaultWasmUrl(): URL {
   return new URL('../build/wasm/simd/ferrograd_wasm_bg.wasm', import.meta.url);
 }
 
+function relaxedWasmUrl(): URL {
+  return new URL('../build/wasm/simd-relaxed/ferrograd_wasm_relaxed_bg.wasm', import.meta.url);
+}
+
 /** @internal The threaded build's files (the glue is loaded by URL: pool workers import it too). */
-function threadsUrls(): { glue: URL; wasm: URL } {
+function threadsUrls(relaxedSimd: boolean): { glue: URL; wasm: URL } {
   return {
     glue: new URL('../build/wasm/threads/ferrograd_wasm_threads.js', import.meta.url),
-    wasm: new URL('../build/wasm/threads/ferrograd_wasm_threads_bg.wasm', import.meta.url),
+    wasm: relaxedSimd
+      ? new URL('../build/wasm/threads-relaxed/ferrograd_wasm_threads_relaxed_bg.wasm', import.meta.url)
+      : new URL('../build/wasm/threads/ferrograd_wasm_threads_bg.wasm', import.meta.url),
   };
 }
 
@@ -102,6 +121,25 @@ function requestedThreads(o: InitOptions): number | 'auto' {
   }
   const n = v === undefined || v === '' || v === 'auto' ? NaN : Number(v);
   return Number.isInteger(n) && n >= 1 ? n : 'auto';
+}
+
+/** A function doing one `f32x4.relaxed_madd`: validates only where relaxed SIMD exists. */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+]);
+
+/** Whether to load a relaxed-SIMD build: the option, else FERROGRAD_RELAXED_SIMD, else the probe. */
+function wantRelaxed(o: InitOptions): boolean {
+  let want = o.relaxedSimd ?? 'auto';
+  if (o.relaxedSimd === undefined) {
+    try {
+      const v = env('FERROGRAD_RELAXED_SIMD');
+      if (v === '0' || v === 'false') want = false;
+    } catch {
+      // Deno without --allow-env
+    }
+  }
+  return want !== false && WebAssembly.validate(RELAXED_PROBE);
 }
 
 /** A module with a shared memory and an atomic load: validates only where wasm threads exist. */
@@ -127,12 +165,15 @@ async function bytesOf(url: URL): Promise<BufferSource | Response> {
   return fetch(url);
 }
 
+/** The single-threaded build: the given module, else the relaxed-SIMD file where it validates. */
 async function loadSimd(o: InitOptions): Promise<Bindings> {
   let source: BufferSource | WebAssembly.Module | URL | Response | Promise<Response>;
+  relaxed = false;
   if (o.wasm) {
     source = o.wasm;
   } else {
-    const url = o.wasmUrl ? new URL(o.wasmUrl, import.meta.url) : defaultWasmUrl();
+    relaxed = !o.wasmUrl && wantRelaxed(o);
+    const url = o.wasmUrl ? new URL(o.wasmUrl, import.meta.url) : relaxed ? relaxedWasmUrl() : defaultWasmUrl();
     source = url.protocol === 'file:' && readFileHook ? await readFileHook(url) : fetch(url);
   }
   const exports = await initSimd({ module_or_path: source });
@@ -151,7 +192,8 @@ async function compile(url: URL): Promise<WebAssembly.Module> {
 
 /** Loads the threaded build and starts `threads - 1` pool workers. */
 async function loadThreads(o: InitOptions, threads: number): Promise<Bindings> {
-  const urls = threadsUrls();
+  const relaxedSimd = !o.threadsWasmUrl && wantRelaxed(o);
+  const urls = threadsUrls(relaxedSimd);
   const wasmUrl = o.threadsWasmUrl ? new URL(o.threadsWasmUrl, import.meta.url) : urls.wasm;
   const [glue, module] = await Promise.all([import(/* webpackIgnore: true */ /* @vite-ignore */ urls.glue.href) as Promise<Threads>, compile(wasmUrl)]);
   const exports = await glue.default({ module_or_path: module });
@@ -166,6 +208,7 @@ async function loadThreads(o: InitOptions, threads: number): Promise<Bindings> {
   }
   glue.setNumThreads(threads);
   linearMemory = memory;
+  relaxed = relaxedSimd;
   return withGpuFallback(glue);
 }
 
@@ -291,6 +334,6 @@ export function wasmMemoryBytes(): number {
 }
 
 /** @internal The loaded variant, the pool's worker count, and why threads are off (if they are). */
-export function loadedVariant(): { variant: Variant | undefined; workers: number; noThreadsReason: string | undefined } {
-  return { variant, workers: pool?.workers.length ?? 0, noThreadsReason };
+export function loadedVariant(): { variant: Variant | undefined; relaxedSimd: boolean; workers: number; noThreadsReason: string | undefined } {
+  return { variant, relaxedSimd: relaxed, workers: pool?.workers.length ?? 0, noThreadsReason };
 }

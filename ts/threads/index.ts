@@ -45,6 +45,8 @@ export function getNumThreads(): number {
 export interface ThreadsInfo {
   /** `'threads'` (thread pool, CPU only) or `'simd'` (single-threaded, with the WebGPU backend). */
   variant: 'simd' | 'threads';
+  /** Whether the kernels use relaxed SIMD (FMA); see `init({ relaxedSimd })`. */
+  relaxedSimd: boolean;
   threads: number;
   /** Pool workers started (threads - 1 or more). */
   workers: number;
@@ -53,7 +55,7 @@ export interface ThreadsInfo {
 }
 
 export function threadsInfo(): ThreadsInfo {
-  const { variant, workers, noThreadsReason } = loadedVariant();
+  const { variant, relaxedSimd, workers, noThreadsReason } = loadedVariant();
   wasm();
-  return { variant: variant ?? 'simd', threads: getNumThreads(), workers, ...(variant !== 'threads' && noThreadsReason ? { reason: noThreadsReason } : {}) };
+  return { variant: variant ?? 'simd', relaxedSimd, threads: getNumThreads(), workers, ...(variant !== 'threads' && noThreadsReason ? { reason: noThreadsReason } : {}) };
 }

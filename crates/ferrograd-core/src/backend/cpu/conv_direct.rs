@@ -214,41 +214,70 @@ fn correlate<const MR: usize, const NV: usize>(
             let plane = &mut *pl.borrow_mut();
             for g in 0..c.groups {
                 c.pad_into(&src[n * img_in..][..img_in], g, plane);
-                for p in 0..panels {
-                    let w = wp[(g * panels + p) * taps * MR..][..taps * MR].as_ptr();
-                    let co0 = g * c.cd + p * MR;
-                    let rows = MR.min(c.cd - p * MR);
-                    let row_taps = c.cs * c.kw;
-                    for oy in 0..oh {
-                        let live = c.live_rows(oy);
-                        let off = &off[live.start * row_taps..live.end * row_taps];
-                        // SAFETY: in bounds of the filter block (live.start <= kh).
-                        let w = unsafe { w.add(live.start * row_taps * MR) };
-                        let mut ox = 0;
-                        while ox < ow {
-                            let x = plane[oy * wpad + ox..].as_ptr();
-                            let at = Tile { ch0: co0, rows, oy, ox, oh, ow };
-                            // Full tiles, then one narrower tile for the row's last pixels.
-                            let nv = (ow - ox).div_ceil(4).min(NV);
-                            // SAFETY: a tile starting at or before ow-1 reads no further than
-                            // `reach <= plane.len()` (asserted above) for its pixels inside the
-                            // row; pixel vectors past the row are never loaded (nv is clipped).
-                            // The filter block holds taps*MR floats.
-                            unsafe {
-                                match nv {
-                                    n if n == NV => store(&tile::<MR, NV>(x, off, w), &at, bias, out),
-                                    1 => store(&tile::<MR, 1>(x, off, w), &at, bias, out),
-                                    2 => store(&tile::<MR, 2>(x, off, w), &at, bias, out),
-                                    _ => store(&tile::<MR, 3>(x, off, w), &at, bias, out),
-                                }
-                            }
-                            ox += 4 * nv;
-                        }
-                    }
-                }
+                correlate_group::<MR, NV>(
+                    c,
+                    plane,
+                    &wp[g * panels * taps * MR..][..panels * taps * MR],
+                    g,
+                    &off,
+                    bias,
+                    out,
+                );
             }
         });
     });
+}
+
+/// Group `g` of one image: every MR-channel panel over every output row, from the padded
+/// plane. The register tiles run here (relaxed-SIMD builds compile this function alone with
+/// the `relaxed-simd` feature; see `simd.rs`).
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(all(target_arch = "wasm32", ferrograd_relaxed), target_feature(enable = "relaxed-simd"))]
+fn correlate_group<const MR: usize, const NV: usize>(
+    c: &Corr,
+    plane: &[f32],
+    wg: &[f32],
+    g: usize,
+    off: &[usize],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    let (oh, ow, wpad) = (c.oh(), c.ow(), c.wp());
+    let (panels, taps) = (c.cd.div_ceil(MR), c.taps());
+    let max_off = off.iter().copied().max().unwrap_or(0);
+    assert!((oh - 1) * wpad + (ow - 1) + 4 + max_off <= plane.len(), "direct conv: tile reads past the padded plane");
+    for p in 0..panels {
+        let w = wg[p * taps * MR..][..taps * MR].as_ptr();
+        let co0 = g * c.cd + p * MR;
+        let rows = MR.min(c.cd - p * MR);
+        let row_taps = c.cs * c.kw;
+        for oy in 0..oh {
+            let live = c.live_rows(oy);
+            let off = &off[live.start * row_taps..live.end * row_taps];
+            // SAFETY: in bounds of the filter block (live.start <= kh).
+            let w = unsafe { w.add(live.start * row_taps * MR) };
+            let mut ox = 0;
+            while ox < ow {
+                let x = plane[oy * wpad + ox..].as_ptr();
+                let at = Tile { ch0: co0, rows, oy, ox, oh, ow };
+                // Full tiles, then one narrower tile for the row's last pixels.
+                let nv = (ow - ox).div_ceil(4).min(NV);
+                // SAFETY: a tile starting at or before ow-1 reads no further than the furthest
+                // read asserted above to lie inside the plane, for its pixels inside the row;
+                // pixel vectors past the row are never loaded (nv is clipped). The filter block
+                // holds taps*MR floats.
+                unsafe {
+                    match nv {
+                        n if n == NV => store(&tile::<MR, NV>(x, off, w), &at, bias, out),
+                        1 => store(&tile::<MR, 1>(x, off, w), &at, bias, out),
+                        2 => store(&tile::<MR, 2>(x, off, w), &at, bias, out),
+                        _ => store(&tile::<MR, 3>(x, off, w), &at, bias, out),
+                    }
+                }
+                ox += 4 * nv;
+            }
+        }
+    }
 }
 
 fn correlate_auto(

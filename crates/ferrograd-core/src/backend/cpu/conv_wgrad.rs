@@ -91,6 +91,7 @@ unsafe fn wgrad_tile<const CT: usize, const KW: usize>(
 /// Adds the weight gradient of a batch of images for group `g` to `dw` (`[c_out, cig·kh·kw]`),
 /// CT output channels × up to KJ taps of a filter row at a time. `dy` holds each image's
 /// `[cd, oh, ow4]` rows, `planes` its padded input (see [`WgradSrc`]).
+#[cfg_attr(all(target_arch = "wasm32", ferrograd_relaxed), target_feature(enable = "relaxed-simd"))]
 fn wgrad_images<const CT: usize, const KJ: usize>(
     c: &Corr,
     dy: &[f32],

@@ -125,8 +125,10 @@ pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
         Sqrt => map(data, l, f32::sqrt, Some(F32x4::sqrt)),
         Abs => map(data, l, f32::abs, Some(F32x4::abs)),
         Recip => map(data, l, |x| 1.0 / x, Some(|x| F32x4::splat(1.0).div(x))),
-        // As PyTorch: `x < 0 ? 0 : x`, so NaN and -0.0 pass through (pmax is exactly that).
-        Relu => map(data, l, |x| if x < 0.0 { 0.0 } else { x }, Some(move |x: F32x4| x.pmax(zero))),
+        // As PyTorch: `x < 0 ? 0 : x`, so NaN and -0.0 pass through. Bitwise (clear the lanes
+        // below zero), not pmax: relaxed-SIMD builds let LLVM turn pmax into relaxed_max, whose
+        // NaN result is up to the host.
+        Relu => map(data, l, |x| if x < 0.0 { 0.0 } else { x }, Some(move |x: F32x4| x.andnot(x.lt(zero)))),
         Sigmoid => map(data, l, math::sigmoid, Some(math::sigmoid_v)),
         Tanh => map(data, l, math::tanh, Some(math::tanh_v)),
         Step => map(data, l, |x| if x > 0.0 { 1.0 } else { 0.0 }, Some(move |x: F32x4| ones_where(x.gt(zero)))),
@@ -155,8 +157,16 @@ pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
                 map(data, l, move |x| x.powf(p), NO_LANES)
             }
         }
-        MaxScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.max(v) }, NO_LANES),
-        MinScalar(v) => map(data, l, move |x| if x.is_nan() { x } else { x.min(v) }, NO_LANES),
+        // `std::max(x, v)` / `std::min(x, v)` as PyTorch's clamp: NaN passes, a tie keeps x (so
+        // -0 stays -0). Written out: `f32::max` leaves the sign of a zero tie to the compiler.
+        MaxScalar(v) => {
+            let vv = F32x4::splat(v);
+            map(data, l, move |x| if x < v { v } else { x }, Some(move |x: F32x4| x.max_keep(vv)))
+        }
+        MinScalar(v) => {
+            let vv = F32x4::splat(v);
+            map(data, l, move |x| if v < x { v } else { x }, Some(move |x: F32x4| x.min_keep(vv)))
+        }
         GtScalar(v) => {
             let vv = F32x4::splat(v);
             map(data, l, move |x| (x > v) as u8 as f32, Some(move |x: F32x4| ones_where(x.gt(vv))))
@@ -246,6 +256,37 @@ fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy + Sync>(
     out
 }
 
+/// NaN (all ones) if either is NaN, else `x < y ? y : x`: a tie keeps x, so the sign of a zero
+/// tie is fixed (`f32::max` leaves it to the compiler).
+#[inline(always)]
+fn maximum(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::from_bits(u32::MAX)
+    } else if x < y {
+        y
+    } else {
+        x
+    }
+}
+
+/// As [`maximum`], with `y < x ? y : x`.
+#[inline(always)]
+fn minimum(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::from_bits(u32::MAX)
+    } else if y < x {
+        y
+    } else {
+        x
+    }
+}
+
+/// All-ones (a NaN) in the lanes where `x` or `y` is NaN.
+#[inline(always)]
+fn nans(x: F32x4, y: F32x4) -> F32x4 {
+    x.nan_mask().or(y.nan_mask())
+}
+
 /// Marks a binary op without a vector form.
 const NO_LANES2: Option<fn(F32x4, F32x4) -> F32x4> = None;
 
@@ -257,9 +298,10 @@ pub fn binary(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, op: BinaryOp) -> V
         Mul => zip(a, al, b, bl, |x, y| x * y, Some(F32x4::mul)),
         Div => zip(a, al, b, bl, |x, y| x / y, Some(F32x4::div)),
         Pow => zip(a, al, b, bl, f32::powf, NO_LANES2),
-        // NaN-propagating, like torch.maximum / torch.minimum.
-        Maximum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.max(y) }, NO_LANES2),
-        Minimum => zip(a, al, b, bl, |x, y| if x.is_nan() || y.is_nan() { f32::NAN } else { x.min(y) }, NO_LANES2),
+        // NaN-propagating, like torch.maximum / torch.minimum; a tie keeps x (std::max/min), so
+        // signed zeros do not depend on how the compiler lowers f32::max.
+        Maximum => zip(a, al, b, bl, maximum, Some(|x: F32x4, y: F32x4| x.max_keep(y).or(nans(x, y)))),
+        Minimum => zip(a, al, b, bl, minimum, Some(|x: F32x4, y: F32x4| x.min_keep(y).or(nans(x, y)))),
         Gt => zip(a, al, b, bl, |x, y| (x > y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.gt(y)))),
         Lt => zip(a, al, b, bl, |x, y| (x < y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.lt(y)))),
         Ge => zip(a, al, b, bl, |x, y| (x >= y) as u8 as f32, NO_LANES2),
@@ -329,6 +371,8 @@ mod tests {
                 UnaryOp::PowScalar(2.0),
                 UnaryOp::GtScalar(0.5),
                 UnaryOp::LtScalar(0.5),
+                UnaryOp::MaxScalar(0.0),
+                UnaryOp::MinScalar(-0.0),
             ] {
                 let out = unary(&data, &l, op);
                 assert_eq!(out[0].to_bits(), out[4].to_bits(), "{op:?}({v}): {} vs {}", out[0], out[4]);

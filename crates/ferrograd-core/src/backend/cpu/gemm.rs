@@ -183,6 +183,7 @@ fn pack_a(a: MatRef, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut Vec<f
 /// `c` must be valid for writes of rows `0..mc`, columns `0..nc` (stride `ldc`), and no other
 /// thread may access them meanwhile.
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(all(target_arch = "wasm32", ferrograd_relaxed), target_feature(enable = "relaxed-simd"))]
 unsafe fn macro_tile(mc: usize, nc: usize, kc: usize, pa: &[f32], pb: &[f32], c: *mut f32, ldc: usize, acc: bool) {
     for (jp, j0) in (0..nc).step_by(NR).enumerate() {
         let w = NR.min(nc - j0);

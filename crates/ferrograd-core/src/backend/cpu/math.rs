@@ -45,7 +45,12 @@ pub fn exp(x: f32) -> f32 {
 #[inline(always)]
 pub fn exp_v(x: F32x4) -> F32x4 {
     // pmin/pmax in this order keep NaN and -0 exactly as f32::clamp does.
-    let x = x.pmin(F32x4::splat(EXP_HI)).pmax(F32x4::splat(EXP_LO));
+    let clamped = x.pmin(F32x4::splat(EXP_HI)).pmax(F32x4::splat(EXP_LO));
+    // Relaxed-SIMD builds: LLVM may emit relaxed_min/max for pmin/pmax, which can drop a NaN;
+    // put NaN lanes back (the bounds are not zero, so no other input differs).
+    #[cfg(ferrograd_relaxed)]
+    let clamped = x.nan_mask().select(x, clamped);
+    let x = clamped;
     let t = x.mul(F32x4::splat(LOG2E)).add(F32x4::splat(ROUND));
     let n = t.sub(F32x4::splat(ROUND));
     let r = x.sub(n.mul(F32x4::splat(LN2_HI))).sub(n.mul(F32x4::splat(LN2_LO)));

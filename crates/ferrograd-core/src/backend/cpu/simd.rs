@@ -76,6 +76,13 @@ mod imp {
         pub fn abs(self) -> Self {
             Self(f32x4_abs(self.0))
         }
+        /// `a * b + self` with one rounding where the host fuses it (relaxed SIMD). Inlined
+        /// only into functions that enable `relaxed-simd`.
+        #[cfg(ferrograd_relaxed)]
+        #[inline(always)]
+        pub fn relaxed_madd(self, a: Self, b: Self) -> Self {
+            Self(f32x4_relaxed_madd(a.0, b.0, self.0))
+        }
         /// `self < o` lane-wise: an all-ones / all-zeros mask.
         #[inline(always)]
         pub fn lt(self, o: Self) -> Self {
@@ -90,6 +97,20 @@ mod imp {
         #[inline(always)]
         pub fn and(self, o: Self) -> Self {
             Self(v128_and(self.0, o.0))
+        }
+        /// `self & !o` (with a lane mask: zeroes the masked lanes, keeps the rest).
+        #[inline(always)]
+        pub fn andnot(self, o: Self) -> Self {
+            Self(v128_andnot(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            Self(v128_or(self.0, o.0))
+        }
+        /// `self == o` lane-wise (a mask; false for NaN lanes).
+        #[inline(always)]
+        pub fn eq(self, o: Self) -> Self {
+            Self(f32x4_eq(self.0, o.0))
         }
         /// For lanes holding an integer `n` in their low mantissa bits (`bits - base`, with
         /// |n| <= 252), the powers of two `(2^⌊n/2⌋, 2^(n-⌊n/2⌋))`, both normal.
@@ -209,6 +230,18 @@ mod imp {
             Self(std::array::from_fn(|i| f32::from_bits(self.0[i].to_bits() & o.0[i].to_bits())))
         }
         #[inline(always)]
+        pub fn andnot(self, o: Self) -> Self {
+            Self(std::array::from_fn(|i| f32::from_bits(self.0[i].to_bits() & !o.0[i].to_bits())))
+        }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            Self(std::array::from_fn(|i| f32::from_bits(self.0[i].to_bits() | o.0[i].to_bits())))
+        }
+        #[inline(always)]
+        pub fn eq(self, o: Self) -> Self {
+            lanes(self.0, o.0, |a, b| f32::from_bits(if a == b { u32::MAX } else { 0 }))
+        }
+        #[inline(always)]
         pub fn split_pow2(self, base: i32) -> (Self, Self) {
             let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
             let n = self.0.map(|v| (v.to_bits() as i32).wrapping_sub(base));
@@ -234,14 +267,27 @@ mod imp {
 
 pub use imp::F32x4;
 
+// Relaxed-SIMD builds (`--cfg ferrograd_relaxed`) enable the `relaxed-simd` feature on the
+// register-tile kernels alone (`#[cfg_attr(.., target_feature(enable = "relaxed-simd"))]` on
+// GEMM's macro tile and the convolution tiles' drivers), so `madd` becomes an FMA there. Not for
+// the whole crate, on purpose: LLVM then also rewrites `f32x4.pmin`/`pmax` (the clamps of `exp`,
+// relu) into `relaxed_min`/`relaxed_max`, whose NaN and -0 results are up to the host.
+
 impl F32x4 {
     #[inline(always)]
     pub fn zero() -> Self {
         Self::splat(0.0)
     }
-    /// `self + a * b`, rounded after the multiply and after the add.
+    /// `self + a * b`: rounded after the multiply and after the add, except in a relaxed-SIMD
+    /// build (`--cfg ferrograd_relaxed`), where it is `f32x4.relaxed_madd` (one fused rounding
+    /// on hosts with FMA). Only the register-tile kernels (GEMM, convolution) use it, on every
+    /// element alike, so results stay independent of the thread count within a build; they
+    /// enable the `relaxed-simd` feature for themselves alone (see below).
     #[inline(always)]
     pub fn madd(self, a: Self, b: Self) -> Self {
+        #[cfg(all(target_arch = "wasm32", ferrograd_relaxed))]
+        return self.relaxed_madd(a, b);
+        #[cfg(not(all(target_arch = "wasm32", ferrograd_relaxed)))]
         self.add(a.mul(b))
     }
     /// The first four elements of `s`.
@@ -277,6 +323,29 @@ impl F32x4 {
         for (d, &v) in s[..n].iter_mut().zip(&t) {
             *d = v;
         }
+    }
+}
+
+/// Min/max that mean the same in every build. In relaxed-SIMD builds LLVM may lower any
+/// compare-and-pick of the compared values (pmin/pmax, `select`, even a bitwise blend) to
+/// `relaxed_min`/`relaxed_max`, whose result for a NaN or a ±0 tie is up to the host; these
+/// take pmin/pmax for the ordinary lanes and then settle ties and NaNs from masks that compare
+/// differently (a tie keeps `self`, as `std::max` / PyTorch's clamp; NaN as documented).
+impl F32x4 {
+    /// `self < o ? o : self`: a NaN in `self` and a tie keep `self`; a NaN `o` gives `self`.
+    #[inline(always)]
+    pub fn max_keep(self, o: Self) -> Self {
+        self.eq(o).or(self.nan_mask()).select(self, self.pmax(o))
+    }
+    /// `o < self ? o : self`: a NaN in `self` and a tie keep `self`; a NaN `o` gives `self`.
+    #[inline(always)]
+    pub fn min_keep(self, o: Self) -> Self {
+        self.eq(o).or(self.nan_mask()).select(self, self.pmin(o))
+    }
+    /// All-ones in the lanes that hold a NaN.
+    #[inline(always)]
+    pub fn nan_mask(self) -> Self {
+        F32x4::splat(f32::from_bits(u32::MAX)).andnot(self.eq(self))
     }
 }
 
