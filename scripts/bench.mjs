@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
 //
 // CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
 // counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
@@ -8,7 +8,8 @@
 // 1024³: PyTorch's figure for the same work on the same thread count, measured by this command
 // (scripts/bench/torch_ref.py under /usr/bin/python3), or a note when torch is not installed.
 // Loads the TS sources through tsx against build/wasm/, (re)building the wasm first when it is
-// missing or older than the Rust sources.
+// missing or older than the Rust sources. Last, GPU rows from the native wgpu benchmark
+// (scripts/bench/gpu.mjs) on the Vulkan adapter, if any.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,10 +24,10 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
-const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models').split(','));
+const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models,gpu').split(','));
 const quick = flag('--quick');
 const threadCounts = (value('--threads') ?? '1,2').split(',').map(Number);
 if (!threadCounts.every((n) => Number.isInteger(n) && n >= 1)) {
@@ -180,6 +181,14 @@ if (only.has('models')) {
 }
 
 if (flag('--breakdown')) {
+  const { countCrossings } = await import('./bench/lenet.mjs');
+  const wasmMod = await import(pathToFileURL(path.join(root, 'ts/wasm.ts')).href);
+  const crossings = countCrossings(fg, wasmMod.wasm());
+  if (crossings) {
+    out.crossings = crossings;
+    const top = Object.entries(crossings.perStep).slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ');
+    console.log(`\nJS→wasm calls per LeNet step: ${crossings.total} (${top}, ...)`);
+  }
   out.breakdown = [];
   for (const t of threadCounts) {
     await fg.setNumThreads(t);
@@ -239,6 +248,9 @@ if (summary.length) {
     console.log(`speed-up 1 → 2 threads: ${['sgemm 1024', 'lenet', 'vgg', 'resnet18'].filter((k) => Number.isFinite(speedup(k))).map((k) => `${k} ×${speedup(k).toFixed(2)}`).join(', ')}`);
   }
 }
+
+// Native wgpu on the machine's Vulkan adapter (a software one says so: correctness only).
+if (only.has('gpu')) out.gpu = await (await import('./bench/gpu.mjs')).benchGpu({ quick });
 
 const json = value('--json');
 if (json) {

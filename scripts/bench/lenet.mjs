@@ -48,3 +48,30 @@ export function benchLeNet(fg, opts) {
   const t = timeMs(() => lenetStep(fg, net), { warmup: 5, warmupMs: 1000, samples: 9, sampleMs: 300, ...opts });
   return { name: 'LeNet train step (batch 128)', ms: t.ms, imgs: (net.batch * 1000) / t.ms, bestImgs: (net.batch * 1000) / t.best };
 }
+
+/**
+ * JS→wasm calls per LeNet step, by export: wraps the loaded bindings' functions for a few steps
+ * (the threaded build's bindings object is writable; null for the single-threaded one).
+ */
+export function countCrossings(fg, bindings, steps = 5) {
+  if (!Object.isExtensible(bindings)) return null;
+  const net = makeLeNet(fg);
+  lenetStep(fg, net);
+  const counts = {};
+  const saved = {};
+  for (const [k, f] of Object.entries(bindings)) {
+    if (typeof f !== 'function') continue;
+    saved[k] = f;
+    bindings[k] = (...a) => {
+      counts[k] = (counts[k] ?? 0) + 1;
+      return f(...a);
+    };
+  }
+  try {
+    for (let i = 0; i < steps; i++) lenetStep(fg, net);
+  } finally {
+    Object.assign(bindings, saved);
+  }
+  const perStep = Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, n / steps]).sort((a, b) => b[1] - a[1]));
+  return { total: Object.values(perStep).reduce((a, b) => a + b, 0), perStep };
+}

@@ -30,16 +30,26 @@ const START_TIMEOUT_MS = 60_000;
 /** The worker's body, shared by both hosts: `post` reports, `start` is called with the message. */
 const BODY = `
 async function start(d) {
-  let glue;
+  let glue, flag;
   try {
     glue = await import(d.glueUrl);
     glue.initSync({ module: d.module, memory: d.memory });
+    flag = glue.poolDeathFlag() >> 2;
   } catch (e) {
     post({ error: String((e && e.stack) || e) });
     return;
   }
   post({ ready: true });
-  glue.poolWorker();
+  try {
+    glue.poolWorker();
+  } catch (e) {
+    // A trap (a bug) killed this worker: raise the pool's flag so a caller waiting for the
+    // task it held fails instead of hanging.
+    const view = new Int32Array(d.memory.buffer);
+    Atomics.store(view, flag, 1);
+    Atomics.notify(view, flag);
+    console.error('ferrograd: a thread-pool worker died: ' + String((e && e.stack) || e));
+  }
 }
 `;
 

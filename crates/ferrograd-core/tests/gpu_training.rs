@@ -5,6 +5,9 @@
 //! 1e-3 is far below the loss change of one step (~1e-2) yet far above that drift.
 #![cfg(feature = "gpu")]
 
+mod common;
+
+use common::nets;
 use ferrograd_core::backend::wgpu::GpuDevice;
 use ferrograd_core::{Device, Result, Tensor};
 
@@ -15,10 +18,8 @@ struct LeNet {
 impl LeNet {
     fn new(dev: &Device) -> Result<LeNet> {
         ferrograd_core::rng::manual_seed(42);
-        let shapes: [&[usize]; 10] =
-            [&[6, 1, 5, 5], &[6], &[16, 6, 5, 5], &[16], &[120, 400], &[120], &[84, 120], &[84], &[10, 84], &[10]];
         let fans = [25.0f32, 25.0, 150.0, 150.0, 400.0, 400.0, 120.0, 120.0, 84.0, 84.0];
-        let params = shapes
+        let params = nets::LENET
             .iter()
             .zip(fans)
             .map(|(s, f)| {
@@ -32,15 +33,7 @@ impl LeNet {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let p = &self.params;
-        let x =
-            x.conv2d(&p[0], Some(&p[1]), (1, 1), (2, 2), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
-        let x =
-            x.conv2d(&p[2], Some(&p[3]), (1, 1), (0, 0), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
-        let x = x.flatten(1, -1)?;
-        let x = x.matmul(&p[4].t()?)?.add(&p[5])?.sigmoid()?;
-        let x = x.matmul(&p[6].t()?)?.add(&p[7])?.sigmoid()?;
-        x.matmul(&p[8].t()?)?.add(&p[9])
+        nets::lenet(x, &self.params)
     }
 }
 
@@ -68,13 +61,7 @@ fn train(dev: &Device) -> Result<Vec<f32>> {
     for step in 0..20 {
         let (x, y) = batch(step, dev)?;
         let loss = net.forward(&x)?.cross_entropy(&y)?;
-        for p in &net.params {
-            p.zero_grad();
-        }
-        loss.backward()?;
-        for p in &net.params {
-            p.axpby_(1.0, &p.grad().expect("grad"), -0.9)?;
-        }
+        nets::sgd_step(&net.params, &loss, 0.9)?;
         losses.push(loss.to_vec()?[0]);
     }
     Ok(losses)

@@ -3,6 +3,9 @@
 //! training steps give bit-identical outputs and gradients on 1, 2 and 4 threads. `with_threads`
 //! also drops the minimum work per region, so even these small problems go through the pool.
 
+mod common;
+
+use common::nets;
 use ferrograd_core::backend::cpu::parallel::{with_threads, worker_tasks};
 use ferrograd_core::{BatchNormState, Device, Result, Tensor};
 
@@ -164,28 +167,13 @@ fn reductions_and_elementwise_ops() {
 
 /// A LeNet (d2l §7.6) trained for a few SGD steps: losses and final weights are bitwise the same.
 fn lenet_run() -> Result<Vec<Tensor>> {
-    let shapes: [&[usize]; 10] =
-        [&[6, 1, 5, 5], &[6], &[16, 6, 5, 5], &[16], &[120, 400], &[120], &[84, 120], &[84], &[10, 84], &[10]];
-    let params: Vec<Tensor> = shapes.iter().enumerate().map(|(i, s)| t(s, 60 + i as u64, true)).collect();
+    let params: Vec<Tensor> = nets::LENET.iter().enumerate().map(|(i, s)| t(s, 60 + i as u64, true)).collect();
     let x = t(&[48, 1, 28, 28], 70, false);
     let labels = Tensor::from_vec((0..48).map(|i| ((i * 7) % 10) as f32).collect(), &[48], &Device::Cpu)?;
     let mut losses = Vec::new();
     for _ in 0..4 {
-        let p = &params;
-        let h =
-            x.conv2d(&p[0], Some(&p[1]), (1, 1), (2, 2), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
-        let h =
-            h.conv2d(&p[2], Some(&p[3]), (1, 1), (0, 0), (1, 1), 1)?.sigmoid()?.avg_pool2d((2, 2), (2, 2), (0, 0))?;
-        let h = h.flatten(1, -1)?.matmul(&p[4].t()?)?.add(&p[5])?.sigmoid()?;
-        let h = h.matmul(&p[6].t()?)?.add(&p[7])?.sigmoid()?;
-        let loss = h.matmul(&p[8].t()?)?.add(&p[9])?.cross_entropy(&labels)?;
-        for q in p {
-            q.set_grad(None);
-        }
-        loss.backward()?;
-        for q in p {
-            q.axpby_(1.0, &q.grad().expect("grad"), -0.9)?;
-        }
+        let loss = nets::lenet(&x, &params)?.cross_entropy(&labels)?;
+        nets::sgd_step(&params, &loss, 0.9)?;
         losses.push(loss.detach());
     }
     losses.extend(params.iter().map(Tensor::detach));
@@ -202,21 +190,10 @@ fn residual_block_training_step() {
     // conv-bn-relu-conv-bn + 1x1 stride-2 shortcut, relu, global pool, linear: a ResNet step.
     same_on_all_thread_counts("residual block step", || {
         let x = t(&[6, 8, 12, 12], 80, false);
-        let p: Vec<Tensor> = [&[16, 8, 3, 3][..], &[16, 16, 3, 3], &[16, 8, 1, 1], &[16], &[16], &[10, 16]]
-            .iter()
-            .enumerate()
-            .map(|(i, s)| t(s, 81 + i as u64, true))
-            .collect();
+        let p: Vec<Tensor> =
+            nets::residual_shapes(8).iter().enumerate().map(|(i, s)| t(s, 81 + i as u64, true)).collect();
         let (rm, rv) = (Tensor::zeros(&[16], &Device::Cpu)?, Tensor::ones(&[16], &Device::Cpu)?);
-        let st = || Some(BatchNormState { running_mean: &rm, running_var: &rv, momentum: 0.1 });
-        let y = x
-            .conv2d(&p[0], None, (2, 2), (1, 1), (1, 1), 1)?
-            .batch_norm(Some(&p[3]), Some(&p[4]), st(), true, 1e-5)?
-            .relu()?;
-        let y =
-            y.conv2d(&p[1], None, (1, 1), (1, 1), (1, 1), 1)?.batch_norm(Some(&p[3]), Some(&p[4]), st(), true, 1e-5)?;
-        let y = y.add(&x.conv2d(&p[2], None, (2, 2), (0, 0), (1, 1), 1)?)?.relu()?;
-        let logits = y.adaptive_avg_pool2d((1, 1))?.flatten(1, -1)?.matmul(&p[5].t()?)?;
+        let logits = nets::residual_block(&x, &p, &rm, &rv)?;
         let labels = Tensor::from_vec((0..6).map(|i| i as f32).collect(), &[6], &Device::Cpu)?;
         let loss = logits.cross_entropy(&labels)?;
         loss.backward()?;

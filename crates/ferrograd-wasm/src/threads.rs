@@ -35,6 +35,13 @@ pub fn threads_compiled() -> bool {
     cfg!(target_feature = "atomics")
 }
 
+/// Address (in the shared memory) of the flag a pool worker's host raises when the worker dies
+/// (an i32: `Atomics.store(view, addr / 4, 1)`), so a caller waiting on it fails instead of hanging.
+#[wasm_bindgen(js_name = poolDeathFlag)]
+pub fn pool_death_flag() -> u32 {
+    parallel::worker_died_flag() as usize as u32
+}
+
 /// Entry of a pool worker: registers and serves the pool forever. Only for the threaded build,
 /// called from a worker (it blocks).
 #[wasm_bindgen(js_name = poolWorker)]

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fd;
+pub mod nets;
 
 use ferrograd_core::{Device, Tensor};
 use serde_json::Value;

@@ -287,10 +287,13 @@ fn correlate_auto(
     src: &[f32],
     dst: &mut [f32],
 ) {
+    // The packed filters go back to the buffer pool: a training step packs the same shapes again.
     macro_rules! run {
-        ($mr:literal, $nv:literal) => {
-            correlate::<$mr, $nv>(c, src, &pack_filters::<$mr>(c, f), bias, dst)
-        };
+        ($mr:literal, $nv:literal) => {{
+            let packed = pack_filters::<$mr>(c, f);
+            correlate::<$mr, $nv>(c, src, &packed, bias, dst);
+            super::alloc::recycle(packed);
+        }};
     }
     // Measured in Node (V8 on x86-64 has 15 allocatable vector registers): for up to 16
     // channels, 2 channels × 16 pixels (8 accumulators, 4 pixel loads and 2 broadcasts per tap)

@@ -163,6 +163,13 @@ pub fn worker_main() -> ! {
     pool::serve(id)
 }
 
+/// A flag the JS host raises (with `Atomics.store` + `Atomics.notify` on this address) when a
+/// pool worker died: a trap in a wasm worker cannot unwind into the pool, and the caller would
+/// otherwise wait forever for the task it had claimed. The caller then panics instead of hanging.
+pub fn worker_died_flag() -> *const AtomicU32 {
+    &pool::WORKER_DIED
+}
+
 /// Workers registered so far (wasm) or spawned (native).
 pub fn workers() -> usize {
     pool::POOL.registered.load(Ordering::Acquire)
@@ -212,6 +219,9 @@ mod pool {
     }
 
     pub(super) static WORKER_TASKS: AtomicUsize = AtomicUsize::new(0);
+    pub(super) static WORKER_DIED: AtomicU32 = AtomicU32::new(0);
+    /// How often a waiting caller looks at [`WORKER_DIED`].
+    const DEATH_CHECK: std::time::Duration = std::time::Duration::from_millis(200);
 
     pub(super) static POOL: Pool = Pool {
         slot: Mutex::new(Slot { job: None, epoch: 0, helpers: 0, sleepers: 0 }),
@@ -290,9 +300,12 @@ mod pool {
                 std::hint::spin_loop();
                 continue;
             }
+            if WORKER_DIED.load(Ordering::Acquire) != 0 {
+                panic!("a thread-pool worker died (see the error above); this instance cannot continue");
+            }
             let g = lock(&POOL.finished);
             if POOL.done.load(Ordering::Acquire) < tasks {
-                drop(POOL.finished_cv.wait(g).unwrap_or_else(|e| e.into_inner()));
+                drop(POOL.finished_cv.wait_timeout(g, DEATH_CHECK).unwrap_or_else(|e| e.into_inner()));
             }
         }
         lock(&POOL.slot).job = None;
