@@ -78,6 +78,10 @@ main thread / worker; medians (min–max over rounds), and the median of the per
 single rounds vary by tens of percent; compare the paired ratios. *train img/s* is the Trainer's training-phase rate (epochs after the first);
 *fit() img/s* is images / wall time of the whole \`fit()\` as the calling thread sees it (validation on 1,000 images
 included). The worker streams progress at 10 events/s and yields at every batch boundary.
+Threads: in Node both sides run the threaded build on every core (Node's main thread may block);
+in Chromium the page's main thread may not block, so it keeps the single-threaded build, while the
+worker of this cross-origin-isolated page runs the threaded one: that, not the worker itself, is
+the Chromium column's gain.
 
 ${table}
 <!-- bench-worker:end -->`;

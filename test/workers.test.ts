@@ -23,6 +23,17 @@ const host: WorkerHost = {
 describe('training in a worker thread (Node, Comlink)', () => {
   for (const c of workerCases) it(c.name, () => c.run(host));
 
+  it('the worker runs the CPU kernels on the threads asked for, and says how many', async () => {
+    for (const threads of [1, 2]) {
+      const t = await lib.spawnTrainer({ threads });
+      try {
+        expect(await t.createModel({ kind: 'lenet', seed: 0 })).toMatchObject({ device: 'cpu', cpuThreads: threads });
+      } finally {
+        await t.terminate();
+      }
+    }
+  });
+
   it('a worker that runs out of memory rejects with a clear error; the checkpoint taken before restores', async () => {
     const t = await lib.spawnTrainer({ resourceLimits: { maxOldGenerationSizeMb: 24 } });
     await t.createModel({ kind: 'lenet', seed: 0 });

@@ -109,7 +109,7 @@ export class TrainerService implements TrainerApi {
     this.#install(model, full, buildOptimizer(model, spec.optimizer));
     this.#epoch = 0;
     this.#batch = 0;
-    const info: ModelInfo = { kind: spec.kind, parameters: model.parameters().reduce((n, p) => n + p.numel(), 0), inputShape, layers: describeLayers(model), device };
+    const info: ModelInfo = { kind: spec.kind, parameters: model.parameters().reduce((n, p) => n + p.numel(), 0), inputShape, layers: describeLayers(model), device, cpuThreads: threadsInfo().threads };
     if (adapter) info.adapter = adapter;
     return info;
   }

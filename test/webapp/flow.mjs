@@ -138,7 +138,10 @@ export async function isolatedFlow(page, { url, shots, weightsFile, log }) {
   await page.click('#start');
   await waitState(page, 'running');
   await page.waitForFunction(() => Number(document.getElementById('plot')?.dataset['points']) >= 6, null, { timeout: 120_000 });
-  log(`training: ${await points(page)} plot points, ${await page.textContent('#ips')} images/s`);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const cpuStatus = (await page.textContent('#model-status')) ?? '';
+  check(cores === 1 ? cpuStatus.includes('one thread') : cpuStatus.includes(`${cores} threads`), `an isolated page's worker should train on ${cores} threads: ${cpuStatus}`);
+  log(`training: ${await points(page)} plot points, ${await page.textContent('#ips')} images/s (${cpuStatus})`);
   await shot('02-training.png');
 
   await page.click('#pause');
@@ -244,6 +247,8 @@ export async function notIsolatedFlow(page, { url, shots, files, log }) {
   await setForm(page, { model: 'lenet', device: 'cpu', optimizer: 'adam', lr: '0.003', 'batch-size': '64', epochs: '1', 'train-limit': '6000', 'val-limit': '1000' });
   await page.click('#start');
   await page.waitForFunction(() => document.getElementById('train-status')?.dataset['done'] === 'done', null, { timeout: 300_000 });
+  const status = (await page.textContent('#model-status')) ?? '';
+  check(status.includes('the CPU (wasm, one thread)'), `without isolation the worker should train on one thread: ${status}`);
   const acc = Number(await attr(page, '#val-acc', 'data-value'));
   check(acc > 0.2, `single-threaded, one short epoch should beat chance (0.1), got ${acc}`);
   check((await points(page)) > 2, 'the plot should have points');

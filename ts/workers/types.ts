@@ -163,6 +163,8 @@ export interface ModelInfo {
   device: 'cpu' | 'gpu';
   /** The WebGPU adapter, when on the GPU. */
   adapter?: string;
+  /** Threads the worker's CPU kernels use (1 on the single-threaded build). */
+  cpuThreads: number;
 }
 
 export interface DataInfo {

@@ -1,7 +1,7 @@
 /**
  * What this browser offers the compute core (docs/backends.md explains the choices): wasm
- * SIMD128 (the shipped build needs it), cross-origin isolation (SharedArrayBuffer, which a
- * threaded build would need; without it everything runs single-threaded) and a WebGPU adapter.
+ * SIMD128 (every build needs it), cross-origin isolation (SharedArrayBuffer, which the threaded
+ * build needs; without it everything runs single-threaded) and a WebGPU adapter.
  */
 export interface Backends {
   simd: boolean;
@@ -38,7 +38,9 @@ export async function detectBackends(): Promise<Backends> {
 export function describeBackends(b: Backends): string {
   return [
     `wasm SIMD128: ${b.simd ? 'yes' : 'no (ferrograd needs it: Chrome 91+, Firefox 89+, Safari 16.4+)'}`,
-    `cross-origin isolated: ${b.isolated ? 'yes' : 'no'} (this build runs one thread per worker either way)`,
+    b.isolated
+      ? `cross-origin isolated: yes (the training worker runs the CPU kernels on ${navigator.hardwareConcurrency || 'all'} threads)`
+      : 'cross-origin isolated: no (the CPU kernels run on one thread; serve with COOP/COEP for more)',
     `WebGPU: ${b.webgpu ?? 'not available'}`,
   ].join(' · ');
 }

@@ -215,7 +215,7 @@ async function fetchData(): Promise<void> {
 function showModel(info: ModelInfo, c: RunConfig): void {
   const on = trainedOn(info);
   const gpuNote = c.device === 'gpu' && on !== 'gpu' ? ' — WebGPU was asked for, but the worker found no adapter' : '';
-  say(ui.modelStatus, `${info.kind}: ${info.parameters.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, training on ${on === 'gpu' ? 'WebGPU' : 'the CPU (wasm)'}${gpuNote}`);
+  say(ui.modelStatus, `${info.kind}: ${info.parameters.toLocaleString('en')} parameters, input ${info.inputShape.join('×')}, training on ${on === 'gpu' ? 'WebGPU' : `the CPU (wasm, ${info.cpuThreads === 1 ? 'one thread' : `${info.cpuThreads} threads`})`}${gpuNote}`);
   ui.modelStatus.dataset['device'] = on;
 }
 
