@@ -19,25 +19,41 @@ fn window(p: &Pool2dParams, oy: usize, ox: usize) -> (usize, usize, usize, usize
     (y0, y1.max(y0), x0, x1.max(x0))
 }
 
-/// Index (within the plane) of the first maximum of the window; `None` when the window lies
-/// entirely in padding.
+/// Index (within the plane) of the first maximum of the window, or of its first NaN (PyTorch
+/// propagates NaN); `None` when the window lies entirely in padding.
 #[inline]
 fn argmax(plane: &[f32], w: usize, (y0, y1, x0, x1): (usize, usize, usize, usize)) -> Option<usize> {
-    let mut best = f32::NEG_INFINITY;
-    let mut arg = None;
+    if y0 == y1 || x0 == x1 {
+        return None;
+    }
+    let mut arg = y0 * w + x0;
+    let mut best = plane[arg];
     for y in y0..y1 {
-        for x in x0..x1 {
-            let v = plane[y * w + x];
-            if arg.is_none() || v > best || v.is_nan() {
-                best = v;
-                arg = Some(y * w + x);
-                if v.is_nan() {
-                    return arg;
-                }
-            }
+        for (i, &v) in plane[y * w + x0..y * w + x1].iter().enumerate() {
+            // Selects, not branches: on real activations `v > best` is a coin toss, and the
+            // mispredictions made pooling cost more than a convolution. Once `best` is NaN
+            // nothing replaces it, so the first NaN wins, as the first maximum does otherwise.
+            let take = !best.is_nan() && (v > best || v.is_nan());
+            best = if take { v } else { best };
+            arg = if take { y * w + x0 + i } else { arg };
         }
     }
-    arg
+    Some(arg)
+}
+
+/// The value [`argmax`] picks (the same comparisons, without the index); -inf for an empty window.
+#[inline]
+fn window_max(plane: &[f32], w: usize, (y0, y1, x0, x1): (usize, usize, usize, usize)) -> f32 {
+    if y0 == y1 || x0 == x1 {
+        return f32::NEG_INFINITY;
+    }
+    let mut best = plane[y0 * w + x0];
+    for y in y0..y1 {
+        for &v in &plane[y * w + x0..y * w + x1] {
+            best = if !best.is_nan() && (v > best || v.is_nan()) { v } else { best };
+        }
+    }
+    best
 }
 
 pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
@@ -50,7 +66,7 @@ pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
             for ox in 0..p.out_w {
                 let win = window(p, oy, ox);
                 o[oy * p.out_w + ox] = match p.kind {
-                    PoolKind::Max => argmax(plane, p.w, win).map_or(f32::NEG_INFINITY, |i| plane[i]),
+                    PoolKind::Max => window_max(plane, p.w, win),
                     PoolKind::Avg => {
                         let (y0, y1, x0, x1) = win;
                         let mut s = 0.0;
@@ -140,4 +156,75 @@ pub fn adaptive_avg_backward(dy: &[f32], p: &AdaptivePoolParams) -> Vec<f32> {
         }
     });
     dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain reading of PyTorch's rule: the first maximum, or the first NaN.
+    fn argmax_reference(plane: &[f32], w: usize, (y0, y1, x0, x1): (usize, usize, usize, usize)) -> Option<usize> {
+        let mut best = f32::NEG_INFINITY;
+        let mut arg = None;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let v = plane[y * w + x];
+                if arg.is_none() || v > best || v.is_nan() {
+                    best = v;
+                    arg = Some(y * w + x);
+                    if v.is_nan() {
+                        return arg;
+                    }
+                }
+            }
+        }
+        arg
+    }
+
+    #[test]
+    fn max_pooling_picks_the_first_maximum_or_the_first_nan() {
+        // ties, signed zeros, infinities and NaNs with distinct payloads, windows in padding
+        let specials = [0.0f32, -0.0, f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 2.0, 2.0];
+        let (n, c, h, w) = (2, 3, 7, 9);
+        let x: Vec<f32> = (0..n * c * h * w)
+            .map(|i| if i % 3 == 0 { specials[i / 3 % specials.len()] } else { (i * 37 % 11) as f32 - 5.0 })
+            .collect();
+        for (k, stride, padding) in [((3, 3), (2, 2), (1, 1)), ((2, 3), (1, 2), (0, 1)), ((3, 2), (3, 1), (1, 0))] {
+            let out = |len: usize, k: usize, s: usize, p: usize| (len + 2 * p - k) / s + 1;
+            let p = Pool2dParams {
+                kind: PoolKind::Max,
+                n,
+                c,
+                h,
+                w,
+                kh: k.0,
+                kw: k.1,
+                stride,
+                padding,
+                out_h: out(h, k.0, stride.0, padding.0),
+                out_w: out(w, k.1, stride.1, padding.1),
+            };
+            let fwd = forward(&x, &p);
+            let dy: Vec<f32> = (0..fwd.len()).map(|i| i as f32 + 1.0).collect();
+            let bwd = backward(&x, &dy, &p);
+            let (hw, ohow) = (h * w, p.out_h * p.out_w);
+            let mut want_dx = vec![0.0f32; x.len()];
+            for i in 0..n * c {
+                let plane = &x[i * hw..][..hw];
+                for oy in 0..p.out_h {
+                    for ox in 0..p.out_w {
+                        let o = i * ohow + oy * p.out_w + ox;
+                        let want = argmax_reference(plane, w, window(&p, oy, ox));
+                        assert_eq!(argmax(plane, w, window(&p, oy, ox)), want, "{k:?} {stride:?} {padding:?} at {o}");
+                        let v = want.map_or(f32::NEG_INFINITY, |j| plane[j]);
+                        assert_eq!(fwd[o].to_bits(), v.to_bits(), "forward {k:?} {stride:?} {padding:?} at {o}");
+                        if let Some(j) = want {
+                            want_dx[i * hw + j] += dy[o];
+                        }
+                    }
+                }
+            }
+            assert!(bwd.iter().zip(&want_dx).all(|(a, b)| a.to_bits() == b.to_bits()), "backward {k:?}");
+        }
+    }
 }
