@@ -166,3 +166,31 @@ export function firstDifference(want: Results, got: Results): string | undefined
   }
   return undefined;
 }
+
+/** The workload on each thread count in turn (the pool must have that many threads). */
+export async function workloadByThreads(lib: Lib, counts: readonly number[] = [1, 2, 4]): Promise<Results[]> {
+  const runs: Results[] = [];
+  for (const n of counts) {
+    const got = await lib.setNumThreads(n);
+    if (got !== n) throw new Error(`setNumThreads(${n}) gave ${got}`);
+    runs.push(threadWorkload(lib));
+  }
+  return runs;
+}
+
+/**
+ * For the Deno and Bun scripts: throws unless the runs on 1, 2 and 4 threads and the
+ * single-threaded child's (its last stdout line: `{ variant, results }`) are bit-identical;
+ * returns a one-line summary.
+ */
+export function checkThreadRuns(runtime: string, threads: number, runs: Results[], childStdout: string): string {
+  for (const [i, r] of runs.entries()) {
+    const d = firstDifference(runs[0]!, r);
+    if (d) throw new Error(`thread count ${[1, 2, 4][i]} differs from 1 thread: ${d}`);
+  }
+  const single = JSON.parse(childStdout.trim().split('\n').pop()!) as { variant: string; results: Results };
+  if (single.variant !== 'simd') throw new Error(`the child loaded ${single.variant}, expected simd`);
+  const d = firstDifference(single.results, runs.at(-1)!);
+  if (d) throw new Error(`threaded and single-threaded builds differ: ${d}`);
+  return `${runtime} threads: ${threads} threads by default; 1/2/4 threads and the single-threaded build bit-identical (${Object.keys(single.results).length} results)`;
+}

@@ -2,17 +2,13 @@
 // page is cross-origin isolated) with a 4-thread pool of nested workers, with the init options
 // it is sent, and answers with the thread workload on 1, 2 and 4 threads.
 import * as lib from 'ferrograd';
-import { specialValues, threadWorkload, type Lib, type Results } from '../threads_cases.js';
+import { specialValues, workloadByThreads, type Lib } from '../threads_cases.js';
 
 self.onmessage = async (e: MessageEvent<lib.InitOptions>) => {
   try {
     await lib.init({ ...e.data, threads: 4 });
     const info = lib.threadsInfo();
-    const results: Results[] = [];
-    for (const n of [1, 2, 4]) {
-      await lib.setNumThreads(n);
-      results.push(threadWorkload(lib as Lib));
-    }
+    const results = await workloadByThreads(lib as Lib);
     self.postMessage({ info, isolated: self.crossOriginIsolated, results, special: specialValues(lib as Lib) });
   } catch (e) {
     self.postMessage({ error: String((e as Error).stack ?? e) });
