@@ -5,26 +5,25 @@
 
 var<workgroup> part: array<f32, 256>;
 
-fn kept_offset(o: u32) -> u32 {
-    var rem = o;
-    var off = prm[5];
-    for (var d = prm[3]; d > 0u; d--) {
+// Offset of the i-th element of a row-major walk over `ndim` dims whose sizes start at
+// prm[shape_at] and strides at prm[stride_at], from `base`.
+fn walk_offset(i: u32, ndim: u32, shape_at: u32, stride_at: u32, base: u32) -> u32 {
+    var rem = i;
+    var off = base;
+    for (var d = ndim; d > 0u; d--) {
         let k = d - 1u;
-        off += (rem % prm[8u + k]) * prm[16u + k];
-        rem = rem / prm[8u + k];
+        off += (rem % prm[shape_at + k]) * prm[stride_at + k];
+        rem = rem / prm[shape_at + k];
     }
     return off;
 }
 
+fn kept_offset(o: u32) -> u32 {
+    return walk_offset(o, prm[3], 8u, 16u, prm[5]);
+}
+
 fn reduced_offset(r: u32) -> u32 {
-    var rem = r;
-    var off = 0u;
-    for (var d = prm[4]; d > 0u; d--) {
-        let k = d - 1u;
-        off += (rem % prm[24u + k]) * prm[32u + k];
-        rem = rem / prm[24u + k];
-    }
-    return off;
+    return walk_offset(r, prm[4], 24u, 32u, 0u);
 }
 
 fn init_value(op: u32) -> f32 {
