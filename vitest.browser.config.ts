@@ -24,7 +24,7 @@ export default defineConfig({
     fs: { allow: [searchForWorkspaceRoot(process.cwd()), FASHION_MNIST_DIR] },
   },
   // known up front: a dependency discovered mid-run makes Vite reload the page under the tests
-  optimizeDeps: { include: ['comlink', 'comlink/dist/esm/node-adapter.mjs'] },
+  optimizeDeps: { include: ['comlink', 'comlink/dist/esm/node-adapter.mjs', 'fast-check'] },
   test: {
     include: ['test/browser/**/*.browser.test.ts'],
     testTimeout: 120_000,

@@ -287,6 +287,25 @@ describe('corrupt and truncated files give clear errors', () => {
     await expect(load(root)).rejects.toThrow(/is not an IDX image file: magic number 0x3c68746d, expected 0x00000803 \(it looks like an HTML or XML page/);
   });
 
+  it('a gzip bomb stops at the size its header gives, and a link to /dev/zero is never read', async () => {
+    // a label header for 1000 labels, then 64 MiB of zeros: 64 KiB compressed
+    const bomb = gzip(Buffer.concat([rawValLabels.subarray(0, 4), Buffer.from([0, 0, 0x03, 0xe8]), Buffer.alloc(64 << 20)]));
+    expect(bomb.length).toBeLessThan(1 << 20);
+    let root = dir('root');
+    let p = put(root, `${NAMES.valLabels}.gz`, bomb);
+    const t0 = Date.now();
+    await expect(load(root)).rejects.toThrow(new RegExp(`^fashion_mnist: ${p.replace(/[.]/g, '\\.')} is corrupt: it inflates to more than 1008 bytes \\(its header gives the file's size as 1008 bytes; stopped after \\d+\\): a gzip bomb or a damaged header$`));
+    // a header claiming more than any real file: refused from the header alone
+    root = dir('root');
+    p = put(root, `${NAMES.trainImages}.gz`, gzip(Buffer.concat([rawTrainImages.subarray(0, 4), Buffer.from([0x7f, 0xff, 0xff, 0xff]), rawTrainImages.subarray(8, 16), Buffer.alloc(1 << 16)])));
+    await expect(load(root)).rejects.toThrow(`fashion_mnist: ${p} is corrupt: its header says 2147483647 images of 28x28 (1683627179248 bytes), over the 268435456-byte limit for an IDX file`);
+    root = dir('root');
+    p = join(root, NAMES.trainLabels);
+    symlinkSync('/dev/zero', p);
+    await expect(load(root)).rejects.toThrow(`fashion_mnist: ${p} is a character device, not a regular file (a link to /dev/zero or a pipe?); it was not read`);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('verify: true catches changed pixels that keep the structure', async () => {
     const root = dir('root');
     const changed = Buffer.from(rawValImages);

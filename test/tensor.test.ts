@@ -151,11 +151,11 @@ describe('bad input gives clear errors and the instance keeps working', () => {
   const checks: [string, () => unknown, RegExp][] = [
     ['shape mismatch', () => tensor([[1, 2, 3]]).add(tensor([1, 2])), /add: shapes \[1, 3\] and \[2\] cannot be broadcast/],
     ['matmul mismatch', () => ones([2, 3]).matmul(ones([2, 3])), /matmul: shapes \[2, 3\] and \[2, 3\] cannot be multiplied/],
-    ['out-of-range slice', () => ones([2, 3]).slice(1, 0, 5), /slice: end index 5 is out of range for dimension 1 of size 3/],
+    ['slice step', () => ones([2, 3]).slice(1, 0, 5, 0), /slice: step must be greater than zero/],
     ['ragged nested array', () => tensor([[1, 2], [3]]), /tensor: ragged nested array: expected length 2 at \[1\]/],
-    ['unknown axis', () => ones([2, 3]).sum(2), /sum: axis 2 is out of range for a tensor of rank 2/],
+    ['unknown axis', () => ones([2, 3]).sum(2), /sum: dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/],
     ['bad reshape', () => ones([2, 3]).reshape(4, 2), /reshape: shape \[4, 2\] is invalid for input of shape \[2, 3\]/],
-    ['huge shape', () => zeros([1 << 20, 1 << 20]), /zeros: shape \[1048576, 1048576\] has too many elements/],
+    ['huge shape', () => zeros([1 << 20, 1 << 20]), /zeros: size \[1048576, 1048576\] has 1099511627776 elements, more than the 4294967295 a tensor can hold/],
     ['conv channels', () => F.conv2d(ones([1, 2, 5, 5]), ones([1, 3, 3, 3])), /conv2d: expected input \[1, 2, 5, 5\] to have 3 channels/],
     ['cross-entropy label', () => F.crossEntropy(ones([2, 3]), tensor([0, 3])), /cross_entropy: label index 3 is out of range for 3 classes/],
   ];

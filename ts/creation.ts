@@ -5,6 +5,7 @@
  */
 import type { DType } from './format.js';
 import { deviceCode, wrap, type DeviceSpec, type NestedArray, type Tensor } from './tensor.js';
+import { boolArg, enumArg, intArg, MAX_NUMEL, numberArg, optionsArg, realArg, shapeArg, show, tensorArg } from './check.js';
 import { wasm } from './wasm.js';
 
 export interface TensorOptions {
@@ -22,6 +23,7 @@ let defaultDevice: DeviceSpec = 'cpu';
 
 /** Where factory functions put tensors when no `device` is given (`torch.set_default_device`). */
 export function setDefaultDevice(device: DeviceSpec): void {
+  enumArg('setDefaultDevice', 'device', device, ['cpu', 'gpu', 'auto']);
   deviceCode(device);
   defaultDevice = device;
 }
@@ -39,8 +41,16 @@ export function withDefaultDevice<T>(device: DeviceSpec, fn: () => T): T {
   }
 }
 
-function dev(opts: TensorOptions): number {
-  return deviceCode(opts.device ?? defaultDevice);
+const TENSOR_OPTIONS = ['requiresGrad', 'device', 'dtype'] as const;
+const DTYPES: readonly DType[] = ['float32', 'int64', 'bool'];
+
+/** Checks `opts` field by field (with `extra` fields of the op); the device code to use. */
+function checked<T extends TensorOptions>(op: string, opts: T | undefined, extra: readonly (keyof T & string)[] = []): [Partial<T>, number] {
+  const o = optionsArg(op, opts, [...TENSOR_OPTIONS, ...extra] as (keyof T & string)[]);
+  if (o.requiresGrad !== undefined) boolArg(op, 'requires_grad', o.requiresGrad);
+  if (o.dtype !== undefined) enumArg(op, 'dtype', o.dtype, DTYPES);
+  if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'gpu' && o.device !== 'auto') enumArg(op, 'device', o.device, ['cpu', 'gpu', 'auto']);
+  return [o, deviceCode(o.device ?? defaultDevice)];
 }
 
 function flattenNested(data: NestedArray, op: string): { values: Float32Array; shape: number[] } {
@@ -56,15 +66,15 @@ function flattenNested(data: NestedArray, op: string): { values: Float32Array; s
   let k = 0;
   const walk = (v: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (Array.isArray(v)) throw new Error(`${op}: ragged nested array: expected a number at [${path.join('][')}] but found an array (shape so far [${shape.join(', ')}])`);
+      if (Array.isArray(v)) throw new RangeError(`${op}: ragged nested array: expected a number at [${path.join('][')}] but found an array (shape so far [${shape.join(', ')}])`);
       if (typeof v === 'boolean') v = v ? 1 : 0;
-      if (typeof v !== 'number') throw new Error(`${op}: expected numbers, found ${typeof v} at [${path.join('][')}]`);
+      if (typeof v !== 'number') throw new TypeError(`${op}: expected numbers, found ${show(v)} at [${path.join('][')}]`);
       values[k++] = v;
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
       const got = Array.isArray(v) ? `length ${v.length}` : 'a number';
-      throw new Error(`${op}: ragged nested array: expected length ${shape[depth]} at [${path.join('][')}] (shape [${shape.join(', ')}]) but got ${got}`);
+      throw new RangeError(`${op}: ragged nested array: expected length ${shape[depth]} at [${path.join('][')}] (shape [${shape.join(', ')}]) but got ${got}`);
     }
     v.forEach((x, i) => walk(x, depth + 1, [...path, i]));
   };
@@ -72,16 +82,13 @@ function flattenNested(data: NestedArray, op: string): { values: Float32Array; s
   return { values, shape };
 }
 
-function finish(t: Tensor, opts: TensorOptions): Tensor {
+function finish(t: Tensor, opts: Partial<TensorOptions>): Tensor {
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
 function checkShape(op: string, shape: Shape): Uint32Array {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: shape [${shape.join(', ')}] must hold non-negative integers`);
-  }
-  return Uint32Array.from(shape);
+  return shapeArg(op, 'size', shape);
 }
 
 /**
@@ -89,64 +96,120 @@ function checkShape(op: string, shape: Shape): Uint32Array {
  * (1-D; reshape it, or use {@link fromArray} with a shape).
  */
 export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOptions = {}): Tensor {
+  const op = 'tensor';
+  const [o, device] = checked(op, opts);
   let values: Float32Array;
   let shape: number[];
   if (typeof data === 'number' || typeof data === 'boolean') {
     values = Float32Array.of(Number(data));
     shape = [];
   } else if (Array.isArray(data)) {
-    ({ values, shape } = flattenNested(data as NestedArray, 'tensor'));
-  } else if (ArrayBuffer.isView(data) || typeof (data as ArrayLike<number>).length === 'number') {
+    ({ values, shape } = flattenNested(data as NestedArray, op));
+  } else if (isNumericView(data)) {
     values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
     shape = [values.length];
   } else {
-    throw new Error(`tensor: cannot make a tensor from ${typeof data}`);
+    throw new TypeError(`tensor: could not infer dtype of ${show(data)}: expected a number, a boolean, nested arrays of numbers or a typed array`);
   }
-  const dtype = opts.dtype ?? (typeof data === 'boolean' ? 'bool' : 'float32');
-  return finish(wrap(wasm().fromF32(values, Uint32Array.from(shape), dev(opts)), dtype), opts);
+  shapeArg(op, 'shape', shape);
+  const dtype = o.dtype ?? (typeof data === 'boolean' ? 'bool' : 'float32');
+  return finish(wrap(wasm().fromF32(values, Uint32Array.from(shape), device), dtype), o);
+}
+
+/** A typed array of numbers (not a DataView, not BigInt64Array). */
+function isNumericView(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
 }
 
 /** A tensor of `shape` over flat row-major `data`. */
 export function fromArray(data: ArrayLike<number>, shape: Shape, opts: TensorOptions = {}): Tensor {
-  const values = data instanceof Float32Array ? data : Float32Array.from(data);
-  return finish(wrap(wasm().fromF32(values, checkShape('fromArray', shape), dev(opts)), opts.dtype), opts);
+  const op = 'fromArray';
+  const [o, device] = checked(op, opts);
+  const dims = checkShape(op, shape);
+  let values: Float32Array;
+  const raw: unknown = data;
+  if (isNumericView(raw)) {
+    values = raw instanceof Float32Array ? raw : Float32Array.from(raw);
+  } else if (Array.isArray(raw)) {
+    raw.forEach((v: unknown, i: number) => {
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`${op}: data[${i}] must be a number, got ${show(v)}`);
+    });
+    values = Float32Array.from(raw as number[], Number);
+  } else {
+    throw new TypeError(`${op}: argument 'data' must be an array or typed array of numbers, got ${show(data)}`);
+  }
+  const numel = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== numel) throw new RangeError(`${op}: ${values.length} values do not fill shape [${dims.join(', ')}] (${numel} elements)`);
+  return finish(wrap(wasm().fromF32(values, dims, device), o.dtype), o);
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().full(checkShape('full', shape), value, dev(opts)), opts.dtype), opts);
+  const [o, device] = checked('full', opts);
+  const dims = checkShape('full', shape);
+  const v = typeof value === 'boolean' ? Number(value) : numberArg('full', 'fill_value', value);
+  return finish(wrap(wasm().full(dims, v, device), o.dtype), o);
 }
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().zeros(checkShape('zeros', shape), dev(opts)), opts.dtype), opts);
+  const [o, device] = checked('zeros', opts);
+  return finish(wrap(wasm().zeros(checkShape('zeros', shape), device), o.dtype), o);
 }
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return finish(wrap(wasm().ones(checkShape('ones', shape), dev(opts)), opts.dtype), opts);
+  const [o, device] = checked('ones', opts);
+  return finish(wrap(wasm().ones(checkShape('ones', shape), device), o.dtype), o);
 }
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  tensorArg('zeros_like', 'input', t);
   return zeros(t.shape, { device: t.device, ...opts });
 }
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  tensorArg('ones_like', 'input', t);
   return ones(t.shape, { device: t.device, ...opts });
 }
 
+type RandOptions = TensorOptions & { low?: number; high?: number };
+type RandnOptions = TensorOptions & { mean?: number; std?: number };
+
 /** Uniform samples in `[0, 1)` (or `[low, high)`) from the seeded generator. */
-export function rand(shape: Shape, opts: TensorOptions & { low?: number; high?: number } = {}): Tensor {
-  return finish(wrap(wasm().rand(checkShape('rand', shape), opts.low ?? 0, opts.high ?? 1, dev(opts))), opts);
+export function rand(shape: Shape, opts: RandOptions = {}): Tensor {
+  const op = 'rand';
+  const [o, device] = checked<RandOptions>(op, opts, ['low', 'high']);
+  const dims = checkShape(op, shape);
+  const low = realArg(op, 'low', o.low ?? 0);
+  const high = realArg(op, 'high', o.high ?? 1);
+  if (low > high) throw new RangeError(`rand: uniform_ expects to return a [from, to) range, but found from=${low} > to=${high}`);
+  return finish(wrap(wasm().rand(dims, low, high, device), o.dtype), o);
 }
 /** Normal samples (mean 0, std 1 unless given) from the seeded generator. */
-export function randn(shape: Shape, opts: TensorOptions & { mean?: number; std?: number } = {}): Tensor {
-  return finish(wrap(wasm().randn(checkShape('randn', shape), opts.mean ?? 0, opts.std ?? 1, dev(opts))), opts);
+export function randn(shape: Shape, opts: RandnOptions = {}): Tensor {
+  const op = 'randn';
+  const [o, device] = checked<RandnOptions>(op, opts, ['mean', 'std']);
+  const dims = checkShape(op, shape);
+  const mean = realArg(op, 'mean', o.mean ?? 0);
+  const std = o.std ?? 1;
+  if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) {
+    if (typeof std !== 'number') numberArg(op, 'std', std);
+    throw new RangeError(`randn: normal expects std >= 0.0, but found std ${show(std)}`);
+  }
+  return finish(wrap(wasm().randn(dims, mean, std, device), o.dtype), o);
 }
 
 /** `arange(end)`, `arange(start, end)` or `arange(start, end, step)`. */
-export function arange(a: number, b?: number, step = 1, opts: TensorOptions = {}): Tensor {
-  const [start, end] = b === undefined ? [0, a] : [a, b];
-  const allInt = [start, end, step].every(Number.isInteger);
-  return finish(wrap(wasm().arange(start, end, step, dev(opts)), opts.dtype ?? (allInt ? 'int64' : 'float32')), opts);
+export function arange(a: number, b?: number | null, step = 1, opts: TensorOptions = {}): Tensor {
+  const op = 'arange';
+  const [o, device] = checked(op, opts);
+  const [start, end] = b === undefined || b === null ? [0, realArg(op, 'end', a)] : [realArg(op, 'start', a), realArg(op, 'end', b)];
+  const st = realArg(op, 'step', step);
+  if (st === 0) throw new RangeError('arange: step must be nonzero');
+  if ((end - start) * st < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${st})`);
+  const n = Math.ceil((end - start) / st);
+  if (n > MAX_NUMEL) throw new RangeError(`arange: ${n} elements are more than a tensor can hold (${MAX_NUMEL})`);
+  const allInt = [start, end, st].every(Number.isInteger);
+  return finish(wrap(wasm().arange(start, end, st, device), o.dtype ?? (allInt ? 'int64' : 'float32')), o);
 }
 
 /** Seeds every random op (init, dropout, shuffling), like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+  intArg('manualSeed', 'seed', seed, 0);
   wasm().manualSeed(seed);
 }
 
@@ -161,6 +224,7 @@ export function rngState(): [seed: number, counter: number] {
 
 /** Restores a state from {@link rngState} (`torch.set_rng_state`). */
 export function setRngState(state: readonly [seed: number, counter: number]): void {
+  if (!Array.isArray(state) || state.length !== 2) throw new TypeError(`setRngState: expected [seed, counter], got ${show(state)}`);
   const [seed, counter] = state;
   if (![seed, counter].every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error(`setRngState: expected [seed, counter] of non-negative safe integers, got [${state.join(', ')}]`);
   wasm().setRngState(seed, counter);
@@ -168,6 +232,7 @@ export function setRngState(state: readonly [seed: number, counter: number]): vo
 
 /** Runs `fn` without recording autograd (`torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`noGrad: expected a function, got ${show(fn)}`);
   const prev = wasm().setGradEnabled(false);
   try {
     return fn();

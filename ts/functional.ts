@@ -2,7 +2,8 @@
  * `torch.nn.functional` for ferrograd (imported as `F`).
  * @module
  */
-import { Tensor, wrap } from './tensor.js';
+import { boolArg, dimArg, intArg, optionsArg, optTensorArg, pairArg, realArg, show, tensorArg, tensorListArg } from './check.js';
+import { type Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
 /** A size given once for both spatial axes, or as `[height, width]`. */
@@ -12,15 +13,8 @@ export type Pair = number | [number, number];
  * Checks a size/stride/padding argument before it becomes a `Uint32Array`, where -1 would
  * silently wrap to 4294967295. `min` is 1 for sizes, strides and dilations, 0 for padding.
  */
-function pair(op: string, what: string, v: Pair, min: 0 | 1, input: Tensor): Uint32Array {
-  const vals: unknown[] = Array.isArray(v) ? v : [v, v];
-  const ok = (vals.length === 1 || vals.length === 2) && vals.every((x) => Number.isInteger(x) && (x as number) >= min && (x as number) <= 0x7fffffff);
-  if (!ok) {
-    const kind = min === 1 ? 'a positive integer' : 'a non-negative integer';
-    const got = Array.isArray(v) ? `[${v.map(String).join(', ')}]` : String(v);
-    throw new Error(`${op}: ${what} must be ${kind} or a pair of them, got ${got} (input shape [${input.shape.join(', ')}])`);
-  }
-  return Uint32Array.from(vals as number[]);
+function pair(op: string, what: string, v: unknown, min: 0 | 1): Uint32Array {
+  return Uint32Array.from(pairArg(op, what, v, min));
 }
 
 export interface Conv2dOptions {
@@ -34,74 +28,97 @@ export interface Conv2dOptions {
 /** 2-D cross-correlation of an NCHW batch (`F.conv2d`). */
 export function conv2d(input: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
-  const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1 || groups > 0x7fffffff) {
-    throw new Error(`${op}: groups must be a positive integer, got ${groups} (input shape [${input.shape.join(', ')}], weight shape [${weight.shape.join(', ')}])`);
-  }
-  const stride = pair(op, 'stride', opts.stride ?? 1, 1, input);
-  const padding = pair(op, 'padding', opts.padding ?? 0, 0, input);
-  const dilation = pair(op, 'dilation', opts.dilation ?? 1, 1, input);
-  return wrap(wasm().conv2d(input.h, weight.h, opts.bias?.h, stride, padding, dilation, groups));
+  const x = tensorArg(op, 'input', input);
+  const w = tensorArg(op, 'weight', weight);
+  const o = optionsArg(op, opts, ['bias', 'stride', 'padding', 'dilation', 'groups']);
+  const b = optTensorArg(op, 'bias', o.bias);
+  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
+  const stride = pair(op, 'stride', o.stride ?? 1, 1);
+  const padding = pair(op, 'padding', o.padding ?? 0, 0);
+  const dilation = pair(op, 'dilation', o.dilation ?? 1, 1);
+  return wrap(wasm().conv2d(x, w, b, stride, padding, dilation, groups));
 }
 
 /** `numpy.convolve(a, v, mode='same')` for 1-D tensors. */
 export function convolveSame(a: Tensor, v: Tensor): Tensor {
-  return wrap(wasm().convolveSame(a.h, v.h));
+  return wrap(wasm().convolveSame(tensorArg('convolve', 'a', a), tensorArg('convolve', 'v', v)));
 }
 
 export interface Pool2dOptions {
-  stride?: Pair;
+  stride?: Pair | null;
   padding?: Pair;
 }
 
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  const op = 'max_pool2d';
-  return wrap(wasm().maxPool2d(input.h, pair(op, 'kernel_size', kernelSize, 1, input), pair(op, 'stride', opts.stride ?? kernelSize, 1, input), pair(op, 'padding', opts.padding ?? 0, 0, input)));
+function pool(op: string, input: Tensor, kernelSize: Pair, opts: Pool2dOptions | undefined): [number, Uint32Array, Uint32Array, Uint32Array] {
+  const x = tensorArg(op, 'input', input);
+  const o = optionsArg(op, opts, ['stride', 'padding']);
+  const k = pair(op, 'kernel_size', kernelSize, 1);
+  const stride = o.stride === undefined || o.stride === null ? k : pair(op, 'stride', o.stride, 1);
+  const padding = pair(op, 'padding', o.padding ?? 0, 0);
+  for (let i = 0; i < 2; i++) {
+    if (2 * padding[i]! > k[i]!) throw new RangeError(`${op}: pad should be at most half of effective kernel size, but got pad=${padding[i]}, kernel_size=${k[i]}`);
+  }
+  return [x, k, stride, padding];
+}
+
+export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: Pool2dOptions): Tensor {
+  return wrap(wasm().maxPool2d(...pool('max_pool2d', input, kernelSize, opts)));
 }
 
 /** Average pooling; padding counts as zeros (`count_include_pad=True`). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  const op = 'avg_pool2d';
-  return wrap(wasm().avgPool2d(input.h, pair(op, 'kernel_size', kernelSize, 1, input), pair(op, 'stride', opts.stride ?? kernelSize, 1, input), pair(op, 'padding', opts.padding ?? 0, 0, input)));
+export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Pool2dOptions): Tensor {
+  return wrap(wasm().avgPool2d(...pool('avg_pool2d', input, kernelSize, opts)));
 }
 
 export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
-  return wrap(wasm().adaptiveAvgPool2d(input.h, pair('adaptive_avg_pool2d', 'output_size', outputSize, 1, input)));
+  const op = 'adaptive_avg_pool2d';
+  return wrap(wasm().adaptiveAvgPool2d(tensorArg(op, 'input', input), pair(op, 'output_size', outputSize, 1)));
 }
 
 /** Bilinear resize to `size` (`F.interpolate(..., mode='bilinear', align_corners=False)`). */
 export function interpolateBilinear(input: Tensor, size: Pair): Tensor {
-  return wrap(wasm().resizeBilinear(input.h, pair('resize', 'size', size, 1, input)));
+  const op = 'interpolate';
+  return wrap(wasm().resizeBilinear(tensorArg(op, 'input', input), pair(op, 'size', size, 1)));
 }
 
 export function relu(x: Tensor): Tensor {
+  tensorArg('relu', 'input', x);
   return x.relu();
 }
 export function sigmoid(x: Tensor): Tensor {
+  tensorArg('sigmoid', 'input', x);
   return x.sigmoid();
 }
 export function tanh(x: Tensor): Tensor {
+  tensorArg('tanh', 'input', x);
   return x.tanh();
 }
 export function softmax(x: Tensor, dim: number): Tensor {
+  tensorArg('softmax', 'input', x);
   return x.softmax(dim);
 }
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  tensorArg('log_softmax', 'input', x);
   return x.logSoftmax(dim);
 }
 
 /** Inverted dropout with probability `p` when `training`. */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  return wrap(wasm().dropout(x.h, p, training));
+  const op = 'dropout';
+  const h = tensorArg(op, 'input', x);
+  const prob = realArg(op, 'p', p, { min: 0, max: 1 });
+  return wrap(wasm().dropout(h, prob, boolArg(op, 'training', training)));
 }
 
 /** Mean cross-entropy of `[N, C]` logits against `N` integer labels. */
 export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  return wrap(wasm().crossEntropy(logits.h, labels.h));
+  const op = 'cross_entropy';
+  return wrap(wasm().crossEntropy(tensorArg(op, 'input', logits), tensorArg(op, 'target', labels)));
 }
 
 export function mseLoss(input: Tensor, target: Tensor): Tensor {
-  return wrap(wasm().mseLoss(input.h, target.h));
+  const op = 'mse_loss';
+  return wrap(wasm().mseLoss(tensorArg(op, 'input', input), tensorArg(op, 'target', target)));
 }
 
 export interface BatchNormOptions {
@@ -112,24 +129,43 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-/** Batch norm over every dim but 1; updates the running statistics in training mode. */
+/** Batch norm over every dim but 1 (`(N, C)`, `(N, C, L)`, `(N, C, H, W)`, ...); updates the running statistics in training mode. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  return wrap(wasm().batchNorm(x.h, opts.weight?.h, opts.bias?.h, runningMean?.h, runningVar?.h, opts.training ?? false, opts.momentum ?? 0.1, opts.eps ?? 1e-5));
+  const op = 'batch_norm';
+  const h = tensorArg(op, 'input', x);
+  const rm = optTensorArg(op, 'running_mean', runningMean);
+  const rv = optTensorArg(op, 'running_var', runningVar);
+  const o = optionsArg(op, opts, ['weight', 'bias', 'training', 'momentum', 'eps']);
+  const w = optTensorArg(op, 'weight', o.weight);
+  const b = optTensorArg(op, 'bias', o.bias);
+  const training = boolArg(op, 'training', o.training ?? false);
+  const momentum = realArg(op, 'momentum', o.momentum ?? 0.1);
+  const eps = realArg(op, 'eps', o.eps ?? 1e-5, { min: 0 });
+  return wrap(wasm().batchNorm(h, w, b, rm, rv, training, momentum, eps));
 }
 
 /** Zero padding of the trailing dims: `[before, after]` pairs, outermost padded dim first. */
 export function pad(x: Tensor, pads: [number, number][]): Tensor {
-  const flat = pads.flat();
-  if (!pads.every((p) => Array.isArray(p) && p.length === 2) || !flat.every((v) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) {
-    throw new Error(`pad: pads must be [before, after] pairs of non-negative integers, got ${JSON.stringify(pads)} (input shape [${x.shape.join(', ')}])`);
-  }
-  return wrap(wasm().pad(x.h, Uint32Array.from(flat)));
+  const op = 'pad';
+  const h = tensorArg(op, 'input', x);
+  if (!Array.isArray(pads)) throw new TypeError(`pad: argument 'pad' must be an array of [before, after] pairs, got ${show(pads)}`);
+  if (pads.length > x.ndim) throw new RangeError(`pad: ${pads.length} padded dims for a ${x.ndim}-D input of shape [${x.shape.join(', ')}]`);
+  const flat = pads.flatMap((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`pad: pad[${i}] must be a [before, after] pair, got ${show(p)}`);
+    return p.map((v, j) => intArg(op, `pad[${i}][${j}]`, v, 0, 0x7fffffff));
+  });
+  return wrap(wasm().pad(h, Uint32Array.from(flat)));
+}
+
+function joinArgs(op: string, tensors: Tensor[], dim: number, extra: number): [Uint32Array, number] {
+  const hs = tensorListArg(op, 'tensors', tensors);
+  return [hs, dimArg(op, 'dim', dim, tensors[0]!.ndim, extra)];
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(wasm().cat(Uint32Array.from(tensors.map((t) => t.h)), dim));
+  return wrap(wasm().cat(...joinArgs('cat', tensors, dim, 0)));
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return wrap(wasm().stack(Uint32Array.from(tensors.map((t) => t.h)), dim));
+  return wrap(wasm().stack(...joinArgs('stack', tensors, dim, 1)));
 }

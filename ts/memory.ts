@@ -41,14 +41,34 @@ export function setGcHint(hint: () => void): void {
   gcHint = hint;
 }
 
+/**
+ * Live handles past which a warning is printed (once per instance): a synchronous loop that
+ * never yields keeps every tensor it made alive, since finalizers only run between tasks.
+ */
+export const PILE_UP_HANDLES = 32_768;
+let warned = false;
+let unscoped = 0;
+
 /** @internal Called for every new tensor handle. */
 export function track(t: Owned, token: object): void {
   registry.register(token, t._h, token);
   const top = scopes[scopes.length - 1];
   if (top) {
     top.push(t);
-  } else if (gcHint && ++createdSinceGc % CHECK_EVERY === 0) {
-    const bytes = wasm().memoryStats()[2] ?? 0;
+    return;
+  }
+  if (++unscoped % CHECK_EVERY !== 0) return;
+  const stats = wasm().memoryStats();
+  const bytes = stats[2] ?? 0;
+  const handles = stats[3] ?? 0;
+  if (!warned && handles > PILE_UP_HANDLES) {
+    warned = true;
+    console.warn(
+      `ferrograd: ${handles} tensors (${(bytes / 2 ** 20).toFixed(0)} MiB) are alive outside any scope. A loop that does not await keeps every tensor it creates until it yields to the event loop, and wasm memory never shrinks: run each iteration in scope(() => ...) to free its tensors when it returns (Trainer and optimizers already do). This warning is printed once.`,
+    );
+  }
+  if (gcHint) {
+    createdSinceGc += CHECK_EVERY;
     if (createdSinceGc >= GC_HINT_TENSORS || bytes > bytesAfterGc + GC_HINT_BYTES) {
       createdSinceGc = 0;
       gcHint();

@@ -3,6 +3,7 @@
  * in place outside autograd; their temporaries live in a step scope.
  * @module
  */
+import { boolArg, optionsArg, realArg, show, tensorArg } from './check.js';
 import { noGrad, zerosLike } from './creation.js';
 import { scope, untrack } from './memory.js';
 import type { Tensor } from './tensor.js';
@@ -11,7 +12,12 @@ import type { Parameter } from './nn/module.js';
 export abstract class Optimizer {
   readonly params: Parameter[];
   constructor(params: Iterable<Parameter>) {
+    const op = new.target.name;
+    if (params === null || typeof params !== 'object' || typeof (params as Partial<Iterable<Parameter>>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${op}: params argument given to the optimizer should be an iterable of Tensors, got ${show(params)}`);
+    }
     this.params = [...params];
+    this.params.forEach((p, i) => tensorArg(op, `params[${i}]`, p));
     if (this.params.length === 0) throw new Error(`${this.constructor.name}: optimizer got an empty parameter list`);
   }
   /** Drops gradients (PyTorch's default `set_to_none=True`). */
@@ -68,12 +74,12 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Parameter>, opts: SGDOptions | number) {
     super(params);
-    const o = typeof opts === 'number' ? { lr: opts } : opts;
-    this.lr = o.lr;
-    this.momentum = o.momentum ?? 0;
-    this.dampening = o.dampening ?? 0;
-    this.weightDecay = o.weightDecay ?? 0;
-    this.nesterov = o.nesterov ?? false;
+    const o = typeof opts === 'number' ? { lr: opts } : optionsArg('SGD', opts, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
+    this.lr = realArg('SGD', 'lr', o.lr, { min: 0 });
+    this.momentum = realArg('SGD', 'momentum', o.momentum ?? 0, { min: 0 });
+    this.dampening = realArg('SGD', 'dampening', o.dampening ?? 0);
+    this.weightDecay = realArg('SGD', 'weight_decay', o.weightDecay ?? 0, { min: 0 });
+    this.nesterov = boolArg('SGD', 'nesterov', o.nesterov ?? false);
     if (!(this.lr >= 0)) throw new Error(`SGD: invalid learning rate ${this.lr}`);
     if (!(this.momentum >= 0)) throw new Error(`SGD: invalid momentum ${this.momentum}`);
     if (!(this.weightDecay >= 0)) throw new Error(`SGD: invalid weight_decay ${this.weightDecay}`);
@@ -127,10 +133,13 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Parameter>, opts: AdamOptions = {}) {
     super(params);
-    this.lr = opts.lr ?? 1e-3;
-    this.betas = opts.betas ?? [0.9, 0.999];
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
+    const o = optionsArg('Adam', opts, ['lr', 'betas', 'eps', 'weightDecay']);
+    this.lr = realArg('Adam', 'lr', o.lr ?? 1e-3, { min: 0 });
+    const betas = o.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`Adam: betas must be a pair of numbers, got ${show(betas)}`);
+    this.betas = [realArg('Adam', 'betas[0]', betas[0], { min: 0, max: 1, maxExclusive: true }), realArg('Adam', 'betas[1]', betas[1], { min: 0, max: 1, maxExclusive: true })];
+    this.eps = realArg('Adam', 'eps', o.eps ?? 1e-8, { min: 0 });
+    this.weightDecay = realArg('Adam', 'weight_decay', o.weightDecay ?? 0, { min: 0 });
     if (!(this.lr >= 0)) throw new Error(`Adam: invalid learning rate ${this.lr}`);
     if (!this.betas.every((b) => b >= 0 && b < 1)) throw new Error(`Adam: invalid betas [${this.betas.join(', ')}]`);
     this.#m = this.params.map(() => null);

@@ -5,6 +5,7 @@
  */
 import { formatTensor, type DType } from './format.js';
 import { resolveDevice, type DeviceName, type DeviceSpec } from './gpu/index.js';
+import { boolArg, dimArg, dimsArg, intArg, intListArg, isTensor, numberArg, operandArg, optIntArg, optTensorArg, registerTensorClass, shapeArg, show, tensorArg, viewShapeArg } from './check.js';
 import { release, track, untrack } from './memory.js';
 import { wasm } from './wasm.js';
 
@@ -73,9 +74,7 @@ export class Tensor {
   size(dim?: number): number | number[] {
     const s = this.shape;
     if (dim === undefined) return s;
-    const d = dim < 0 ? dim + s.length : dim;
-    if (d < 0 || d >= s.length) throw new Error(`size: dim ${dim} is out of range for shape [${s.join(', ')}]`);
-    return s[d]!;
+    return s[dimArg('size', 'dim', dim, s.length)]!;
   }
   get ndim(): number {
     return this.shape.length;
@@ -117,7 +116,7 @@ export class Tensor {
     return wasm().requiresGrad(this.h);
   }
   set requiresGrad(on: boolean) {
-    wasm().setRequiresGrad(this.h, on);
+    wasm().setRequiresGrad(this.h, boolArg('requires_grad_', 'requires_grad', on));
   }
   /** `requires_grad_()`: marks a leaf as requiring grad; returns this tensor. */
   requiresGrad_(on = true): this {
@@ -133,15 +132,15 @@ export class Tensor {
     return g === undefined ? null : new Tensor(g);
   }
   set grad(g: Tensor | null) {
-    wasm().setGrad(this.h, g === null ? undefined : g.h);
+    wasm().setGrad(this.h, optTensorArg('grad', 'grad', g));
   }
   /** Name of the op that produced this tensor (PyTorch's `grad_fn`), or null for leaves. */
   get gradFn(): string | null {
     return wasm().gradFn(this.h) ?? null;
   }
   /** Backpropagates from this tensor (a scalar unless `gradient` is given). */
-  backward(gradient?: Tensor): void {
-    wasm().backward(this.h, gradient?.h);
+  backward(gradient?: Tensor | null): void {
+    wasm().backward(this.h, optTensorArg('backward', 'gradient', gradient));
   }
   /** A new leaf sharing storage, cut from the graph. */
   detach(): Tensor {
@@ -150,29 +149,36 @@ export class Tensor {
 
   // ---- elementwise ----
   add(other: TensorOrScalar): Tensor {
-    return typeof other === 'number' ? this.#affine(1, other) : wrap(wasm().add(this.h, other.h));
+    const o = operandArg('add', 'other', other);
+    return typeof o === 'number' ? this.#affine(1, o) : wrap(wasm().add(this.h, o.h));
   }
   sub(other: TensorOrScalar): Tensor {
-    return typeof other === 'number' ? this.#affine(1, -other) : wrap(wasm().sub(this.h, other.h));
+    const o = operandArg('sub', 'other', other);
+    return typeof o === 'number' ? this.#affine(1, -o) : wrap(wasm().sub(this.h, o.h));
   }
   mul(other: TensorOrScalar): Tensor {
-    return typeof other === 'number' ? this.#affine(other, 0) : wrap(wasm().mul(this.h, other.h));
+    const o = operandArg('mul', 'other', other);
+    return typeof o === 'number' ? this.#affine(o, 0) : wrap(wasm().mul(this.h, o.h));
   }
   div(other: TensorOrScalar): Tensor {
-    return typeof other === 'number' ? this.#affine(1 / other, 0) : wrap(wasm().div(this.h, other.h));
+    const o = operandArg('div', 'other', other);
+    // x * (1/o) is the correctly rounded x / o only when 1/o is exact (o a power of two)
+    if (typeof o === 'number' && exactReciprocal(o)) return this.#affine(1 / o, 0);
+    return wrap(wasm().div(this.h, asTensor(o, this.device).h));
   }
   pow(exponent: TensorOrScalar): Tensor {
-    return typeof exponent === 'number' ? wrap(wasm().powScalar(this.h, exponent)) : wrap(wasm().pow(this.h, exponent.h));
+    const e = operandArg('pow', 'exponent', exponent);
+    return typeof e === 'number' ? wrap(wasm().powScalar(this.h, e)) : wrap(wasm().pow(this.h, e.h));
   }
   /** `other - this` (Python's `2 - x`). */
   rsub(other: number): Tensor {
-    return this.#affine(-1, other);
+    return this.#affine(-1, numberArg('rsub', 'other', other));
   }
   maximum(other: Tensor): Tensor {
-    return wrap(wasm().maximum(this.h, other.h));
+    return wrap(wasm().maximum(this.h, tensorArg('maximum', 'other', other)));
   }
   minimum(other: Tensor): Tensor {
-    return wrap(wasm().minimum(this.h, other.h));
+    return wrap(wasm().minimum(this.h, tensorArg('minimum', 'other', other)));
   }
   neg(): Tensor {
     return wrap(wasm().neg(this.h));
@@ -198,8 +204,14 @@ export class Tensor {
   tanh(): Tensor {
     return wrap(wasm().tanh(this.h));
   }
-  clamp(min?: number, max?: number): Tensor {
-    return wrap(wasm().clamp(this.h, min ?? NaN, max ?? NaN));
+  /** `clamp(min, max)`; either bound may be omitted (`undefined`/`null`), not both. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    const lo = min === undefined || min === null ? NaN : numberArg('clamp', 'min', min);
+    const hi = max === undefined || max === null ? NaN : numberArg('clamp', 'max', max);
+    if (min == null && max == null) throw new TypeError("clamp: at least one of 'min' or 'max' must not be None (got " + `${show(min)}, ${show(max)})`);
+    // a NaN bound makes every element NaN, as in PyTorch (the kernel reads NaN as no bound)
+    if ((min != null && Number.isNaN(lo)) || (max != null && Number.isNaN(hi))) return this.mul(0).add(NaN);
+    return wrap(wasm().clamp(this.h, lo, hi));
   }
   #affine(mul: number, add: number): Tensor {
     return wrap(wasm().affine(this.h, mul, add));
@@ -207,69 +219,80 @@ export class Tensor {
 
   // ---- comparisons (bool-tagged 0/1 tensors) ----
   gt(other: TensorOrScalar): Tensor {
-    return wrap(wasm().gt(this.h, asTensor(other, this.device).h), 'bool');
+    return this.#compare('gt', other);
   }
   lt(other: TensorOrScalar): Tensor {
-    return wrap(wasm().lt(this.h, asTensor(other, this.device).h), 'bool');
+    return this.#compare('lt', other);
   }
   ge(other: TensorOrScalar): Tensor {
-    return wrap(wasm().ge(this.h, asTensor(other, this.device).h), 'bool');
+    return this.#compare('ge', other);
   }
   le(other: TensorOrScalar): Tensor {
-    return wrap(wasm().le(this.h, asTensor(other, this.device).h), 'bool');
+    return this.#compare('le', other);
   }
   eq(other: TensorOrScalar): Tensor {
-    return wrap(wasm().eq(this.h, asTensor(other, this.device).h), 'bool');
+    return this.#compare('eq', other);
+  }
+  #compare(op: 'gt' | 'lt' | 'ge' | 'le' | 'eq', other: TensorOrScalar): Tensor {
+    const o = asTensor(operandArg(op, 'other', other), this.device);
+    return wrap(wasm()[op](this.h, o.h), 'bool');
   }
 
   // ---- reductions ----
   /** Sum over `dim` (a number or list; all dims when omitted). */
-  sum(dim?: number | number[], keepdim = false): Tensor {
-    return wrap(wasm().sum(this.h, axes(dim), keepdim));
+  sum(dim?: number | number[] | null, keepdim = false): Tensor {
+    return wrap(wasm().sum(this.h, dimsArg('sum', 'dim', dim, this.ndim), boolArg('sum', 'keepdim', keepdim)));
   }
-  mean(dim?: number | number[], keepdim = false): Tensor {
-    return wrap(wasm().mean(this.h, axes(dim), keepdim));
+  mean(dim?: number | number[] | null, keepdim = false): Tensor {
+    return wrap(wasm().mean(this.h, dimsArg('mean', 'dim', dim, this.ndim), boolArg('mean', 'keepdim', keepdim)));
   }
   /** Maximum values over `dim` (`amax`). */
-  max(dim?: number | number[], keepdim = false): Tensor {
-    return wrap(wasm().max(this.h, axes(dim), keepdim));
+  max(dim?: number | number[] | null, keepdim = false): Tensor {
+    return wrap(wasm().max(this.h, dimsArg('max', 'dim', dim, this.ndim), boolArg('max', 'keepdim', keepdim)));
   }
-  min(dim?: number | number[], keepdim = false): Tensor {
-    return wrap(wasm().min(this.h, axes(dim), keepdim));
+  min(dim?: number | number[] | null, keepdim = false): Tensor {
+    return wrap(wasm().min(this.h, dimsArg('min', 'dim', dim, this.ndim), boolArg('min', 'keepdim', keepdim)));
   }
   /** Index of the first maximum along `dim` (of the flattened tensor when omitted). */
-  argmax(dim?: number, keepdim = false): Tensor {
-    return wrap(wasm().argmax(this.h, dim, keepdim), 'int64');
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    const d = dim === undefined || dim === null ? undefined : dimArg('argmax', 'dim', dim, this.ndim);
+    return wrap(wasm().argmax(this.h, d, boolArg('argmax', 'keepdim', keepdim)), 'int64');
   }
-  var(dim?: number | number[], keepdim = false, unbiased = true): Tensor {
-    return wrap(wasm().variance(this.h, axes(dim), keepdim, unbiased));
+  var(dim?: number | number[] | null, keepdim = false, unbiased = true): Tensor {
+    return wrap(wasm().variance(this.h, dimsArg('var', 'dim', dim, this.ndim), boolArg('var', 'keepdim', keepdim), boolArg('var', 'unbiased', unbiased)));
   }
   softmax(dim: number): Tensor {
-    return wrap(wasm().softmax(this.h, dim));
+    return wrap(wasm().softmax(this.h, dimArg('softmax', 'dim', dim, this.ndim)));
   }
   logSoftmax(dim: number): Tensor {
-    return wrap(wasm().logSoftmax(this.h, dim));
+    return wrap(wasm().logSoftmax(this.h, dimArg('log_softmax', 'dim', dim, this.ndim)));
   }
 
   // ---- linear algebra ----
   matmul(other: Tensor): Tensor {
-    return wrap(wasm().matmul(this.h, other.h));
+    return wrap(wasm().matmul(this.h, tensorArg('matmul', 'other', other)));
   }
 
   // ---- movement ----
   /** `reshape(2, -1)` or `reshape([2, -1])`. */
   reshape(...shape: (number | number[])[]): Tensor {
-    return wrap(wasm().reshape(this.h, Int32Array.from(shape.flat())), this.dtype);
+    return wrap(wasm().reshape(this.h, viewShapeArg('reshape', shape)), this.dtype);
   }
   /** Same as {@link reshape} (ferrograd copies only when the layout requires it). */
   view(...shape: (number | number[])[]): Tensor {
-    return this.reshape(...shape);
+    return wrap(wasm().reshape(this.h, viewShapeArg('view', shape)), this.dtype);
   }
   permute(...dims: (number | number[])[]): Tensor {
-    return wrap(wasm().permute(this.h, Int32Array.from(dims.flat())), this.dtype);
+    const list = intListArg('permute', 'dims', dims);
+    const n = this.ndim;
+    if (list.length !== n) throw new RangeError(`permute: number of dims don't match in permute: got ${show(list)} for a tensor of shape [${this.shape.join(', ')}]`);
+    const d = list.map((x, i) => dimArg('permute', `dims[${i}]`, x, n));
+    if (new Set(d).size !== n) throw new RangeError(`permute: repeated dim in ${show(list)}`);
+    return wrap(wasm().permute(this.h, Int32Array.from(d)), this.dtype);
   }
   transpose(dim0: number, dim1: number): Tensor {
-    return wrap(wasm().transpose(this.h, dim0, dim1), this.dtype);
+    const n = this.ndim;
+    return wrap(wasm().transpose(this.h, dimArg('transpose', 'dim0', dim0, n), dimArg('transpose', 'dim1', dim1, n)), this.dtype);
   }
   /** Transpose of a ≤2-D tensor. */
   t(): Tensor {
@@ -279,58 +302,103 @@ export class Tensor {
     return this.permute([...Array(this.ndim).keys()].reverse());
   }
   expand(...shape: (number | number[])[]): Tensor {
-    const s = shape.flat();
+    const s = intListArg('expand', 'size', shape);
     const cur = this.shape;
-    const full = s.map((d, i) => (d === -1 ? cur[i - (s.length - cur.length)] ?? 1 : d));
-    return wrap(wasm().expand(this.h, Uint32Array.from(full)), this.dtype);
+    if (s.length < cur.length) throw new RangeError(`expand: the number of sizes provided (${s.length}) must be greater or equal to the number of dimensions in the tensor (${cur.length})`);
+    const full = s.map((d, i) => {
+      const j = i - (s.length - cur.length);
+      if (d === -1) {
+        if (j < 0) throw new RangeError(`expand: -1 is not allowed in a leading, non-existing dimension (size ${show(s)})`);
+        return cur[j]!;
+      }
+      return d;
+    });
+    return wrap(wasm().expand(this.h, shapeArg('expand', 'size', full)), this.dtype);
   }
   contiguous(): Tensor {
     return wrap(wasm().contiguous(this.h), this.dtype);
   }
-  /** `x[..., start:end:step, ...]` along `dim` (negative indices count from the end). */
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
-    return wrap(wasm().slice(this.h, dim, start, end, step), this.dtype);
+  /**
+   * `x[..., start:end:step, ...]` along `dim`, with Python's slice bounds: negative indices count
+   * from the end, bounds past the ends are clamped, `step` is positive.
+   */
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    const op = 'slice';
+    const d = dimArg(op, 'dim', dim, this.ndim);
+    const s = optIntArg(op, 'start', start);
+    const e = optIntArg(op, 'end', end);
+    const st = intArg(op, 'step', step);
+    if (st <= 0) throw new RangeError(`slice: step must be greater than zero, got ${st}`);
+    if (this.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
+    const size = this.shape[d]!;
+    const clampBound = (v: number | undefined, dflt: number): number => (v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
+    return wrap(wasm().slice(this.h, d, clampBound(s, 0), clampBound(e, size), st), this.dtype);
   }
+  /** `torch.narrow`: `length` entries of `dim` from `start` (negative `start` counts from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
-    return this.slice(dim, start, start + length);
+    const op = 'narrow';
+    if (this.ndim === 0) throw new RangeError('narrow: narrow() cannot be applied to a 0-dim tensor');
+    const d = dimArg(op, 'dim', dim, this.ndim);
+    const size = this.shape[d]!;
+    const s0 = intArg(op, 'start', start, -size, size);
+    const len = intArg(op, 'length', length, 0);
+    const s = s0 < 0 ? s0 + size : s0;
+    if (s + len > size) throw new RangeError(`narrow: start (${s0}) + length (${len}) exceeds dimension size (${size})`);
+    return wrap(wasm().slice(this.h, d, s, s + len, 1), this.dtype);
   }
   /** `x[index]` along `dim` (the dim is removed). */
   select(dim: number, index: number): Tensor {
-    return wrap(wasm().select(this.h, dim, index), this.dtype);
+    const op = 'select';
+    if (this.ndim === 0) throw new RangeError('select: select() cannot be applied to a 0-dim tensor');
+    const d = dimArg(op, 'dim', dim, this.ndim);
+    const size = this.shape[d]!;
+    if (typeof index !== 'number' || !Number.isInteger(index)) intArg(op, 'index', index);
+    if (index < -size || index >= size) throw new RangeError(`select: index ${show(index)} is out of range for dimension ${d} with size ${size}`);
+    return wrap(wasm().select(this.h, d, index < 0 ? index + size : index), this.dtype);
   }
   /** `x[i]`: the i-th entry along the first dim. */
   at(index: number): Tensor {
-    return this.select(0, index);
+    if (this.ndim === 0) throw new RangeError('at: invalid index of a 0-dim tensor');
+    const size = this.shape[0]!;
+    const i = intArg('at', 'index', index, -(2 ** 53), 2 ** 53);
+    if (i < -size || i >= size) throw new RangeError(`at: index ${i} is out of range for dimension 0 with size ${size}`);
+    return this.select(0, i);
   }
   unsqueeze(dim: number): Tensor {
-    return wrap(wasm().unsqueeze(this.h, dim), this.dtype);
+    return wrap(wasm().unsqueeze(this.h, dimArg('unsqueeze', 'dim', dim, this.ndim, 1)), this.dtype);
   }
-  squeeze(dim?: number): Tensor {
-    return wrap(wasm().squeeze(this.h, dim), this.dtype);
+  squeeze(dim?: number | null): Tensor {
+    const d = dim === undefined || dim === null ? undefined : dimArg('squeeze', 'dim', dim, this.ndim);
+    return wrap(wasm().squeeze(this.h, d), this.dtype);
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    return wrap(wasm().flatten(this.h, startDim, endDim), this.dtype);
+    const n = this.ndim;
+    const s = dimArg('flatten', 'start_dim', startDim, n);
+    const e = dimArg('flatten', 'end_dim', endDim, n);
+    if (s > e) throw new RangeError(`flatten: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
+    return wrap(wasm().flatten(this.h, s, e), this.dtype);
   }
 
   // ---- in place (no autograd; for parameter updates and loading) ----
   /** `x[...] = src` in place (src broadcasts); returns this tensor. */
   assign_(src: TensorOrScalar): this {
-    wasm().assign(this.h, asTensor(src, this.device).h);
+    wasm().assign(this.h, asTensor(operandArg('assign_', 'src', src), this.device).h);
     return this;
   }
   /** `x -= other` in place, outside autograd (e.g. `w.sub_(w.grad.mul(lr))`). */
   sub_(other: Tensor): this {
-    wasm().axpby(this.h, 1, other.h, -1);
+    wasm().axpby(this.h, 1, tensorArg('sub_', 'other', other), -1);
     return this;
   }
   /** `x += alpha * other` in place, outside autograd. */
   add_(other: Tensor, alpha = 1): this {
-    wasm().axpby(this.h, 1, other.h, alpha);
+    wasm().axpby(this.h, 1, tensorArg('add_', 'other', other), numberArg('add_', 'alpha', alpha));
     return this;
   }
   /** `x = x * alpha + other * beta` in place (optimizer kernels). */
   axpby_(alpha: number, other: Tensor, beta: number): this {
-    wasm().axpby(this.h, alpha, other.h, beta);
+    const op = 'axpby_';
+    wasm().axpby(this.h, numberArg(op, 'alpha', alpha), tensorArg(op, 'other', other), numberArg(op, 'beta', beta));
     return this;
   }
   zero_(): this {
@@ -403,10 +471,16 @@ export function wrap(h: number, dtype: DType = 'float32'): Tensor {
 
 /** @internal A scalar tensor for a number operand, on the device of the tensor it meets. */
 export function asTensor(v: TensorOrScalar, device: DeviceName = 'cpu'): Tensor {
+  if (typeof v !== 'number' && !isTensor(v)) throw new TypeError(`expected a Tensor or a number, got ${show(v)}`);
   return typeof v === 'number' ? wrap(wasm().fromF32(Float32Array.of(v), new Uint32Array(0), DEVICE_CODES[device])) : v;
 }
 
-function axes(dim: number | number[] | undefined): Int32Array {
-  if (dim === undefined) return new Int32Array(0);
-  return Int32Array.from(Array.isArray(dim) ? dim : [dim]);
+/** Whether `1 / v` is exact in float32 (v a normal power of two), so `x * (1/v)` is `x / v`. */
+function exactReciprocal(v: number): boolean {
+  const a = Math.abs(v);
+  if (!(a >= 2 ** -126 && a <= 2 ** 126)) return false;
+  const e = Math.log2(a);
+  return Number.isInteger(e);
 }
+
+registerTensorClass(Tensor);

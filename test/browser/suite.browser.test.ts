@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as lib from 'ferrograd';
 import { cases } from './portable.js';
+import { runProperty } from '../property_cases.js';
 
 const wasmUrl = new URL('../../dist/ferrograd_wasm_bg.wasm', import.meta.url);
 
@@ -36,4 +37,13 @@ describe('loading the core in a page', () => {
 describe('portable suite (Chromium)', () => {
   beforeAll(() => lib.init({ wasmUrl }));
   for (const c of cases) it(c.name, () => c.run(lib));
+});
+
+describe('random calls of the public API (seeded, Chromium)', () => {
+  beforeAll(() => lib.init({ wasmUrl }));
+  it('every answer is right or a clear error, and the library keeps working', () => {
+    const r = runProperty(lib, 20261203, 1500);
+    expect(r.valid).toBeGreaterThan(300);
+    expect(r.refused).toBeGreaterThan(300);
+  });
 });

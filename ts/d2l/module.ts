@@ -35,6 +35,11 @@ export abstract class Module extends NnModule {
   plot(key: string, value: Tensor | number, train: boolean): void {
     const t = this.trainer;
     if (!t) throw new Error(`${this.constructor.name}.plot: Trainer is not inited`);
+    if (train && t._pending) {
+      // inside a training step: drawn once the step has succeeded (a retried step draws once)
+      t._pending.push([key, value]);
+      return;
+    }
     this.board.xlabel = 'epoch';
     let x: number;
     let n: number;

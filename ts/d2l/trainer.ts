@@ -13,6 +13,11 @@ import type { Optimizer } from '../optim.js';
 import type { Batch, DataLoader, DataModule } from '../data/datamodule.js';
 import type { Module } from './module.js';
 
+/** Whether `e` is the allocator's error for memory that cannot be served. */
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof RangeError && / out of memory: /.test(e.message);
+}
+
 export interface TrainerOptions {
   maxEpochs: number;
   /**
@@ -80,6 +85,13 @@ export class Trainer {
   #stopRequested = false;
   /** Where the model trains (set by `fit`). */
   device: DeviceName = 'cpu';
+  /**
+   * Examples per micro-batch once a batch did not fit in memory (gradients are accumulated over
+   * the micro-batches of each batch); undefined while whole batches fit.
+   */
+  microBatchSize: number | undefined = undefined;
+  /** @internal Train metrics plotted during a step, drawn once the step has succeeded. */
+  _pending: [string, Tensor | number][] | null = null;
   /** GPU metrics waiting to be read back together (a per-batch read would stall the GPU). */
   #deferred: { t: Tensor; apply: (v: number) => void }[] = [];
 
@@ -181,7 +193,6 @@ export class Trainer {
 
   async fitEpoch(): Promise<void> {
     const model = this.model!;
-    const optim = this.optim!;
     this.#sums = new Map();
     const started = performance.now();
     let lastYield = started;
@@ -202,14 +213,7 @@ export class Trainer {
         if (next.done) return null;
         const batch = this.prepareBatch(next.value);
         images += batch[0].shape[0]!;
-        const l = withDefaultDevice(this.device, () => model.trainingStep(batch));
-        optim.zeroGrad();
-        noGrad(() => {
-          l.backward();
-          if (this.gradientClipVal > 0) this.clipGradients(this.gradientClipVal, model);
-          optim.step();
-        });
-        return l.device === 'cpu' ? l.item() : l.detach().keep();
+        return this.#trainStep(batch);
       });
       if (loss === null) break;
       this.trainBatchIdx += 1;
@@ -263,6 +267,87 @@ export class Trainer {
     this.#opts.onEpoch?.(metrics);
     const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
     this.#opts.log?.(`epoch ${metrics.epoch}/${this.maxEpochs}: train_loss ${fmt(metrics.trainLoss)}, val_loss ${fmt(metrics.valLoss)}, val_acc ${fmt(metrics.valAcc)} (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
+  }
+
+  /**
+   * One optimizer step on `batch`. When the batch does not fit in memory (a `RangeError` from
+   * the allocator, on the CPU), the step is rerun in micro-batches of half the size, and so on
+   * down to 1, with the gradients accumulated: each micro-batch's loss is weighted by its share
+   * of the batch, so the update is the one the whole batch gives (up to rounding; batch-norm
+   * layers see micro-batch statistics). The size found is kept for the rest of the run.
+   */
+  #trainStep(batch: Batch): number | Tensor {
+    const n = batch[0].shape[0]!;
+    for (;;) {
+      const m = this.microBatchSize;
+      try {
+        return m === undefined || m >= n ? scope(() => this.#wholeStep(batch)) : this.#microSteps(batch, m);
+      } catch (e) {
+        this._pending = null;
+        const size = m ?? n;
+        if (!isOutOfMemory(e) || this.device !== 'cpu' || size <= 1) throw e;
+        this.optim!.zeroGrad();
+        this.microBatchSize = Math.ceil(size / 2);
+        const bn = this.model!.modules().some((mod) => mod.typeName.includes('BatchNorm')) ? '; its batch-norm layers see micro-batch statistics' : '';
+        const log = this.#opts.log ?? ((line: string) => console.warn(line));
+        log(
+          `Trainer: a batch of ${n} does not fit in memory (${(e as Error).message}); training in micro-batches of ${this.microBatchSize} with gradient accumulation from now on: the same update, as each micro-batch's loss is weighted by its share of the batch${bn}`,
+        );
+      }
+    }
+  }
+
+  #wholeStep(batch: Batch): number | Tensor {
+    const model = this.model!;
+    const optim = this.optim!;
+    this._pending = [];
+    const l = withDefaultDevice(this.device, () => model.trainingStep(batch));
+    optim.zeroGrad();
+    noGrad(() => {
+      l.backward();
+      if (this.gradientClipVal > 0) this.clipGradients(this.gradientClipVal, model);
+      optim.step();
+    });
+    this.#plotPending(this.#takePending());
+    return l.device === 'cpu' ? l.item() : l.detach().keep();
+  }
+
+  #microSteps(batch: Batch, m: number): number {
+    const model = this.model!;
+    const optim = this.optim!;
+    const [x, y] = batch;
+    const n = x.shape[0]!;
+    optim.zeroGrad();
+    const sums = new Map<string, number>();
+    let loss = 0;
+    for (let i = 0; i < n; i += m) {
+      const len = Math.min(m, n - i);
+      const share = len / n;
+      scope(() => {
+        this._pending = [];
+        const l = withDefaultDevice(this.device, () => model.trainingStep([x.narrow(0, i, len), y.narrow(0, i, len)]));
+        for (const [k, v] of this.#takePending()) sums.set(k, (sums.get(k) ?? 0) + share * (typeof v === 'number' ? v : v.item()));
+        const weighted = l.mul(share);
+        noGrad(() => weighted.backward());
+        loss += share * l.item();
+      });
+    }
+    noGrad(() => {
+      if (this.gradientClipVal > 0) this.clipGradients(this.gradientClipVal, model);
+      optim.step();
+    });
+    this.#plotPending([...sums]);
+    return loss;
+  }
+
+  #takePending(): [string, Tensor | number][] {
+    const p = this._pending ?? [];
+    this._pending = null;
+    return p;
+  }
+
+  #plotPending(items: [string, Tensor | number][]): void {
+    for (const [k, v] of items) this.model!.plot(k, v, true);
   }
 
   /** Rescales all gradients so their global L2 norm is at most `gradClipVal` (d2l's clip_gradients). */

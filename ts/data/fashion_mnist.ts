@@ -12,7 +12,7 @@ import { scope } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { DataModule, ImageLoader, type DataLoader } from './datamodule.js';
 import { downloadBytes, type DownloadProgress } from './download.js';
-import { gunzipIfNeeded, isGzip, parseIdxImages, parseIdxLabels, sha256Hex, type IdxSource } from './idx.js';
+import { isGzip, parseIdxImages, parseIdxLabels, readIdx, sha256Hex, type IdxSource } from './idx.js';
 import { defaultCacheDir, findLocal, writeAtomic } from './local_files.js';
 import { epochSeed, permutation } from './random.js';
 import { isNode } from './runtime.js';
@@ -319,11 +319,13 @@ export class FashionMNIST extends DataModule {
   }
 }
 
-/** Inflates, checks the structure, and verifies the checksum when asked. */
+/** Inflates (capped by the header), checks the structure, and verifies the checksum when asked. */
 async function decodeChecked(key: FashionMNISTFile, bytes: Uint8Array, where: string, verify: boolean, hint: string): Promise<Uint8Array> {
   const info = FASHION_MNIST_FILES[key];
-  const raw = await gunzipIfNeeded(SRC(where), bytes);
-  if (key.endsWith('Images')) parseIdxImages(SRC(where), raw, { rows: 28, cols: 28 });
+  // inflated at most to the size the IDX header gives (a gzip bomb stops there), then parsed
+  const images = key.endsWith('Images');
+  const raw = await readIdx(SRC(where), bytes, images ? 'image' : 'label', images ? { rows: 28, cols: 28 } : undefined);
+  if (images) parseIdxImages(SRC(where), raw, { rows: 28, cols: 28 });
   else parseIdxLabels(SRC(where), raw, 10);
   if (verify) {
     const got = await sha256Hex(raw);

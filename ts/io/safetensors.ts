@@ -8,6 +8,7 @@
  * @module
  */
 import { fromArray } from '../creation.js';
+import { readLocal } from '../data/local_files.js';
 import { isNode, nodeImport, type NodeFs, type NodePath } from '../data/runtime.js';
 import type { DType } from '../format.js';
 import type { Tensor } from '../tensor.js';
@@ -45,40 +46,114 @@ function fail(msg: string): never {
   throw new Error(`safetensors: ${msg}`);
 }
 
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const isDType = (d: unknown): d is SafetensorsDType => typeof d === 'string' && has(DTYPES, d);
+/** An object keyed by names from a file or a caller: no prototype, so `__proto__` is a plain key. */
+const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(v);
+  }
+};
+
 function checkLittleEndian(): void {
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) fail('this platform is big-endian; the format stores little-endian data and ferrograd does not byte-swap');
 }
 
-function numel(shape: number[], name: string): number {
+/** Elements of a shape from a file, or undefined when it is not a list of safe non-negative integers with a safe product. */
+function shapeNumel(shape: unknown): number | undefined {
+  if (!Array.isArray(shape)) return undefined;
   let n = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) fail(`tensor '${name}' has an invalid shape [${shape.join(', ')}]: dims must be non-negative integers`);
-    n *= d;
+    if (!Number.isSafeInteger(d) || (d as number) < 0) return undefined;
+    n *= d as number;
   }
-  return n;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * The first key that appears twice in one object of a JSON text (already known to be valid
+ * JSON): `JSON.parse` keeps the last silently, so a file could show one tensor to one reader and
+ * another to the next. `where` is the key of the object holding it ('' for the top level).
+ */
+function duplicateKey(text: string): { key: string; where: string } | undefined {
+  // per open container: its keys (null for arrays), its own key in its parent, the last key read
+  const stack: { keys: Set<string> | null; name: string; last: string }[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      for (;;) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) {
+          escaped = true;
+          j += 2;
+        } else if (d === 0x22) break;
+        else j++;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.keys && expectKey) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (top.keys.has(key)) return { key, where: top.name };
+        top.keys.add(key);
+        top.last = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      stack.push({ keys: c === 0x7b ? new Set() : null, name: parent ? (parent.keys ? parent.last : parent.name) : '', last: '' });
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1]?.keys != null;
+    }
+  }
+  return undefined;
 }
 
 /**
  * Serializes tensors (and optional string metadata) byte for byte as the reference writer does:
  * data sorted by dtype (widest first) then name, header padded with spaces to 8 bytes so every
- * tensor's data is aligned when the file is mapped.
+ * tensor's data is aligned when the file is mapped. Names must be non-empty strings, not
+ * `__metadata__`, and unique (a Map's keys must be strings); metadata values must be strings.
  */
-export function encodeSafetensors(tensors: Record<string, TensorRecord>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, TensorRecord> | Map<string, TensorRecord>, metadata?: Record<string, string>): Uint8Array {
+  const op = 'encodeSafetensors';
   checkLittleEndian();
-  const entries = Object.entries(tensors);
+  if (!(tensors instanceof Map) && !isPlainObject(tensors)) throw new TypeError(`${op}: argument 'tensors' must be an object (or Map) of records by name, got ${show(tensors)}`);
+  const entries: [string, TensorRecord][] = tensors instanceof Map ? Array.from(tensors) : Object.entries(tensors);
+  const seen = new Set<string>();
   for (const [name, r] of entries) {
-    if (name === METADATA_KEY) fail(`'${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
+    if (typeof name !== 'string' || name === '') throw new TypeError(`${op}: tensor names must be non-empty strings, got ${show(name)}`);
+    if (seen.has(name)) throw new RangeError(`${op}: tensor name '${name}' appears twice`);
+    seen.add(name);
+    if (name === METADATA_KEY) throw new RangeError(`${op}: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
+    if (!isPlainObject(r)) throw new TypeError(`${op}: tensor '${name}' must be a record { dtype, shape, data }, got ${show(r)}`);
+    if (!isDType(r.dtype)) throw new RangeError(`${op}: tensor '${name}' has dtype ${show(r.dtype)}; supported: ${Object.keys(DTYPES).join(', ')}`);
     const spec = DTYPES[r.dtype];
-    if (!spec) fail(`tensor '${name}' has dtype ${String(r.dtype)}; supported: ${Object.keys(DTYPES).join(', ')}`);
-    if (!(r.data instanceof spec.ctor)) fail(`tensor '${name}' is ${r.dtype} but its data is a ${r.data.constructor.name} (expected ${spec.ctor.name})`);
-    const n = numel(r.shape, name);
-    if (r.data.length !== n) fail(`tensor '${name}' has shape [${r.shape.join(', ')}] (${n} elements) but ${r.data.length} values`);
+    if (!(r.data instanceof spec.ctor)) throw new TypeError(`${op}: tensor '${name}' is ${r.dtype} but its data is a ${(r.data as object | null)?.constructor?.name ?? show(r.data)} (expected ${spec.ctor.name})`);
+    const n = shapeNumel(r.shape);
+    if (n === undefined) throw new RangeError(`${op}: tensor '${name}' has shape ${show(r.shape)}: dims must be non-negative integers`);
+    if (r.data.length !== n) throw new RangeError(`${op}: tensor '${name}' has shape [${r.shape.join(', ')}] (${n} elements) but ${r.data.length} values`);
   }
   entries.sort(([an, a], [bn, b]) => DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || (an < bn ? -1 : an > bn ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') fail(`metadata '${k}' must be a string, got ${typeof v}`);
-    header[METADATA_KEY] = metadata;
+  const header = dict<unknown>();
+  if (metadata !== undefined) {
+    if (!isPlainObject(metadata)) throw new TypeError(`${op}: argument 'metadata' must be an object of strings, got ${show(metadata)}`);
+    const meta = dict<string>();
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new TypeError(`${op}: metadata '${k}' must be a string, got ${show(v)}`);
+      meta[k] = v;
+    }
+    if (Object.keys(meta).length) header[METADATA_KEY] = meta;
   }
   let offset = 0;
   for (const [name, r] of entries) {
@@ -101,12 +176,16 @@ export function encodeSafetensors(tensors: Record<string, TensorRecord>, metadat
 }
 
 /**
- * Parses and validates a safetensors file: header length within the file, UTF-8 JSON object,
- * known dtypes, byte ranges that match dtype size × elements, start at 0, neither overlap nor
- * leave gaps, and end exactly at the end of the file. Data is copied (aligned, not aliased).
+ * Parses and validates a safetensors file, all of it before any data is copied: header length
+ * within the file, UTF-8 JSON object without repeated keys, `__metadata__` an object of strings,
+ * known dtypes, shapes of non-negative integers, byte ranges that match dtype size × elements,
+ * start at 0, neither overlap nor leave gaps, and end exactly at the end of the file. Data is
+ * copied (aligned, not aliased). `tensors` and `metadata` have no prototype: any string the
+ * Python writer accepts (`__proto__`, `constructor`) is an ordinary name.
  */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, TensorRecord>; metadata: Record<string, string> } {
   checkLittleEndian();
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeSafetensors: argument 'bytes' must be a Uint8Array, got ${show(bytes)}`);
   if (bytes.length < 8) fail(`the file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
@@ -126,38 +205,42 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   } catch (e) {
     fail(`the header is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header must be a JSON object');
+  if (!isPlainObject(header)) fail('the header must be a JSON object');
+  const dup = duplicateKey(text);
+  if (dup) fail(dup.where === '' ? `the header names '${dup.key}' twice (JSON keeps only the last, so readers could disagree)` : `the header's '${dup.where}' has the key '${dup.key}' twice`);
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata = dict<string>();
   const spans: { name: string; begin: number; end: number; dtype: SafetensorsDType; shape: number[] }[] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  // JSON.parse makes own data properties, `__proto__` included: entries sees every name
+  for (const [name, entry] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (entry === null) continue;
-      if (typeof entry !== 'object' || Array.isArray(entry)) fail(`'${METADATA_KEY}' must be an object of strings`);
-      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`metadata '${k}' must be a string, got ${JSON.stringify(v)}`);
+      if (!isPlainObject(entry)) fail(`'${METADATA_KEY}' must be an object of strings, got ${show(entry)}`);
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') fail(`metadata '${k}' must be a string, got ${show(v)}`);
         metadata[k] = v;
       }
       continue;
     }
-    if (typeof entry !== 'object' || entry === null) fail(`tensor '${name}' must be an object with dtype, shape and data_offsets`);
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string') fail(`tensor '${name}' has no dtype`);
-    if (!(dtype in DTYPES)) fail(`tensor '${name}' has dtype ${dtype}, which ferrograd does not read (supported: ${Object.keys(DTYPES).join(', ')})`);
-    if (!Array.isArray(shape)) fail(`tensor '${name}' has no shape list`);
-    const count = numel(shape as number[], name);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor '${name}' needs data_offsets [begin, end] of non-negative integers, got ${JSON.stringify(offsets)}`);
+    if (!isPlainObject(entry)) fail(`tensor '${name}' must be an object with dtype, shape and data_offsets, got ${show(entry)}`);
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== 'string') fail(`tensor '${name}' has no dtype (got ${show(dtype)})`);
+    if (!isDType(dtype)) fail(`tensor '${name}' has dtype ${dtype}, which ferrograd does not read (supported: ${Object.keys(DTYPES).join(', ')})`);
+    if (!Array.isArray(shape)) fail(`tensor '${name}' has no shape list (got ${show(shape)})`);
+    const count = shapeNumel(shape);
+    if (count === undefined) fail(`tensor '${name}' has an invalid shape ${show(shape).replace(/,/g, ', ')}: dims must be non-negative integers with a safe product`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
+      fail(`tensor '${name}' needs data_offsets [begin, end] of non-negative integers, got ${show(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin) fail(`tensor '${name}' has data_offsets [${begin}, ${end}] that end before they begin`);
     if (end > dataLen) fail(`tensor '${name}' has data_offsets [${begin}, ${end}] past the end of the data (${dataLen} bytes; truncated file?)`);
-    const size = DTYPES[dtype as SafetensorsDType].size;
+    const size = DTYPES[dtype].size;
     if (end - begin !== count * size) {
       fail(`tensor '${name}' is ${dtype} [${(shape as number[]).join(', ')}]: ${count} elements × ${size} bytes = ${count * size} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin}`);
     }
-    spans.push({ name, begin, end, dtype: dtype as SafetensorsDType, shape: (shape as number[]).slice() });
+    spans.push({ name, begin, end, dtype, shape: (shape as number[]).slice() });
   }
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
@@ -167,7 +250,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     cursor = s.end;
   }
   if (cursor !== dataLen) fail(`the tensors cover ${cursor} bytes of data but the file has ${dataLen} after the header`);
-  const tensors: Record<string, TensorRecord> = {};
+  // every check passed: only now is any data copied
+  const tensors = dict<TensorRecord>();
   for (const s of spans) {
     const { size, ctor } = DTYPES[s.dtype];
     // slice() copies into a fresh, aligned buffer: file offsets need not be aligned for the type
@@ -287,22 +371,35 @@ export function floatToHalf(v: number): number {
 
 /** A state dict (PyTorch names → tensors) as safetensors bytes. */
 export function encodeStateDict(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const records: Record<string, TensorRecord> = {};
+  const op = 'encodeStateDict';
+  if (!isPlainObject(stateDict)) throw new TypeError(`${op}: argument 'stateDict' must be an object of tensors by name, got ${show(stateDict)}`);
+  if (metadata !== undefined && !isPlainObject(metadata)) throw new TypeError(`${op}: argument 'metadata' must be an object of strings, got ${show(metadata)}`);
+  const records = dict<TensorRecord>();
   for (const [name, t] of Object.entries(stateDict)) records[name] = tensorToRecord(t, name);
-  return encodeSafetensors(records, { format: 'pt', ...metadata });
+  // assigned into a prototype-less object, so a `__proto__` key stays a key
+  return encodeSafetensors(records, Object.assign(dict<string>(), { format: 'pt' }, metadata));
 }
 
-/** Safetensors bytes as a state dict of tensors (and the file's metadata). */
+/**
+ * Safetensors bytes as a state dict of tensors (and the file's metadata); both objects have no
+ * prototype. All or nothing: if any tensor cannot be made, those already made are freed.
+ */
 export function decodeStateDict(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const { tensors: records, metadata } = decodeSafetensors(bytes);
-  const tensors: Record<string, Tensor> = {};
-  for (const [name, r] of Object.entries(records)) tensors[name] = recordToTensor(r, name);
+  const tensors = dict<Tensor>();
+  try {
+    for (const [name, r] of Object.entries(records)) tensors[name] = recordToTensor(r, name);
+  } catch (e) {
+    for (const t of Object.values(tensors)) t._free('decodeStateDict failed on another tensor of the file');
+    throw e;
+  }
   return { tensors, metadata };
 }
 
 /** Node: writes a state dict to a `.safetensors` file (atomically). */
 export async function saveSafetensors(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   if (!isNode()) fail('saveSafetensors writes files and needs Node, Deno or Bun; use encodeStateDict in browsers');
+  if (typeof path !== 'string' || path === '') throw new TypeError(`saveSafetensors: argument 'path' must be a non-empty string, got ${show(path)}`);
   const fs = await nodeImport<NodeFs>('node:fs/promises');
   const nodePath = await nodeImport<NodePath>('node:path');
   const bytes = encodeStateDict(stateDict, metadata);
@@ -312,13 +409,19 @@ export async function saveSafetensors(path: string, stateDict: Record<string, Te
   await fs.rename(tmp, path);
 }
 
-/** Node: reads a `.safetensors` file as a state dict. */
+/** The largest file loadSafetensors reads: wasm32 memory holds at most 4 GiB. */
+const MAX_FILE = 4 * 1024 ** 3 - 1;
+
+/**
+ * Node: reads a `.safetensors` file as a state dict. Only regular files are read (a link to
+ * /dev/zero or a FIFO is refused before reading), and never past the size they had when opened.
+ */
 export async function loadSafetensors(path: string): Promise<{ tensors: Record<string, Tensor>; metadata: Record<string, string> }> {
   if (!isNode()) fail('loadSafetensors reads files and needs Node, Deno or Bun; use decodeStateDict in browsers');
-  const fs = await nodeImport<NodeFs>('node:fs/promises');
-  const buf = await fs.readFile(path);
+  if (typeof path !== 'string' || path === '') throw new TypeError(`loadSafetensors: argument 'path' must be a non-empty string, got ${show(path)}`);
+  const bytes = await readLocal(path, { module: 'safetensors', maxBytes: MAX_FILE });
   try {
-    return decodeStateDict(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    return decodeStateDict(bytes);
   } catch (e) {
     throw new Error(`${(e as Error).message} (in ${path})`);
   }

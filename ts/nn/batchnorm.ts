@@ -4,6 +4,7 @@
  * @module
  */
 import { ones, tensor, withDefaultDevice, zeros } from '../creation.js';
+import { boolArg, intArg, optionsArg, realArg, tensorArg } from '../check.js';
 import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
@@ -29,12 +30,14 @@ abstract class BatchNormBase extends Module {
 
   constructor(numFeatures: number | null, opts: BatchNormOptions = {}) {
     super();
-    this.numFeatures = numFeatures;
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
-    if (numFeatures !== null) this.materialize(numFeatures);
+    const op = new.target.name;
+    const o = optionsArg(op, opts, ['eps', 'momentum', 'affine', 'trackRunningStats']);
+    this.numFeatures = numFeatures === null ? null : intArg(op, 'num_features', numFeatures, 1);
+    this.eps = realArg(op, 'eps', o.eps ?? 1e-5, { min: 0 });
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum === null ? null : realArg(op, 'momentum', o.momentum);
+    this.affine = boolArg(op, 'affine', o.affine ?? true);
+    this.trackRunningStats = boolArg(op, 'track_running_stats', o.trackRunningStats ?? true);
+    if (this.numFeatures !== null) this.materialize(this.numFeatures);
   }
   get initialized(): boolean {
     return this.numFeatures !== null && (this.getBuffer('running_mean') !== null || !this.trackRunningStats) && (this.weight !== null || !this.affine);
@@ -64,8 +67,9 @@ abstract class BatchNormBase extends Module {
     return this.getBuffer('num_batches_tracked')?.item() ?? 0;
   }
   forward(x: Tensor): Tensor {
+    tensorArg(this.typeName, 'input', x);
     if (!this.inputRanks.includes(x.ndim)) {
-      throw new Error(`${this.typeName}: expected a ${this.inputRanks.join('-D or ')}-D input, got shape [${x.shape.join(', ')}]`);
+      throw new RangeError(`${this.typeName}: expected ${this.inputRanks.join('D or ')}D input (got ${x.ndim}D input of shape [${x.shape.join(', ')}])`);
     }
     if (this.numFeatures === null) withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     if (x.shape[1] !== this.numFeatures) {
@@ -108,7 +112,7 @@ export class BatchNorm2d extends BatchNormBase {
 }
 
 export class BatchNorm1d extends BatchNormBase {
-  protected readonly inputRanks = [2] as const;
+  protected readonly inputRanks = [2, 3] as const;
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
   }
@@ -126,7 +130,7 @@ export class LazyBatchNorm2d extends BatchNormBase {
 }
 
 export class LazyBatchNorm1d extends BatchNormBase {
-  protected readonly inputRanks = [2] as const;
+  protected readonly inputRanks = [2, 3] as const;
   constructor(opts: BatchNormOptions = {}) {
     super(null, opts);
   }

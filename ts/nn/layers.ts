@@ -3,13 +3,13 @@
  * flatten and dropout, with PyTorch's default initialisation and repr.
  * @module
  */
+import { boolArg, intArg, optionsArg, pairArg, show } from '../check.js';
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
 import type { Pair } from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
 
-const pair = (v: Pair): [number, number] => (Array.isArray(v) ? v : [v, v]);
 const fmtPair = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;
 
 /**
@@ -30,19 +30,26 @@ export class Linear extends Module {
   inFeatures: number | null;
   readonly hasBias: boolean;
 
+  /** Lazy subclasses take `in_features` from the first input. */
+  protected static readonly lazy: boolean = false;
+
   constructor(inFeatures: number | null, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
-    checkPositive('Linear', 'out_features', outFeatures);
-    this.inFeatures = inFeatures;
-    this.hasBias = opts.bias ?? true;
-    if (inFeatures !== null) this.materialize(inFeatures);
+    const lazy = (new.target as unknown as { lazy: boolean }).lazy;
+    const op = lazy ? 'LazyLinear' : 'Linear';
+    if (!lazy) intArg(op, 'in_features', inFeatures, 0, 0x7fffffff);
+    intArg(op, 'out_features', outFeatures, 0, 0x7fffffff);
+    const o = optionsArg(op, opts, ['bias']);
+    this.inFeatures = lazy ? null : inFeatures;
+    this.hasBias = boolArg(op, 'bias', o.bias ?? true);
+    if (this.inFeatures !== null) this.materialize(this.inFeatures);
   }
   /** True once the weight exists (lazy layers create it on the first call). */
   get initialized(): boolean {
     return this.weight !== null;
   }
   protected materialize(inFeatures: number): void {
-    checkPositive(this.typeName, 'in_features', inFeatures);
+    intArg(this.typeName, 'in_features', inFeatures, 0, 0x7fffffff);
     this.inFeatures = inFeatures;
     [this.weight, this.bias] = initialParameters([this.outFeatures, inFeatures], inFeatures, this.hasBias ? this.outFeatures : null);
   }
@@ -63,6 +70,7 @@ export class Linear extends Module {
 
 /** `nn.LazyLinear(out_features)`: `in_features` is inferred on the first call. */
 export class LazyLinear extends Linear {
+  protected static override readonly lazy: boolean = true;
   constructor(outFeatures: number, opts: { bias?: boolean } = {}) {
     super(null, outFeatures, opts);
   }
@@ -90,31 +98,31 @@ export class Conv2d extends Module {
   readonly groups: number;
   readonly hasBias: boolean;
 
+  protected static readonly lazy: boolean = false;
+
   constructor(inChannels: number | null, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
-    checkPositive('Conv2d', 'out_channels', outChannels);
-    this.inChannels = inChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    this.padding = pair(opts.padding ?? 0);
-    this.dilation = pair(opts.dilation ?? 1);
-    this.groups = opts.groups ?? 1;
-    this.hasBias = opts.bias ?? true;
-    for (const [what, v] of [['kernel_size', this.kernelSize], ['stride', this.stride], ['dilation', this.dilation]] as const) {
-      if (!v.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`Conv2d: ${what} must be positive integers, got ${fmtPair(v)}`);
-    }
-    if (!this.padding.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`Conv2d: padding must be non-negative integers, got ${fmtPair(this.padding)}`);
-    if (!Number.isInteger(this.groups) || this.groups < 1 || outChannels % this.groups !== 0) {
-      throw new Error(`Conv2d: groups=${this.groups} must be a positive integer dividing out_channels=${outChannels}`);
-    }
-    if (inChannels !== null) this.materialize(inChannels);
+    const lazy = (new.target as unknown as { lazy: boolean }).lazy;
+    const op = lazy ? 'LazyConv2d' : 'Conv2d';
+    if (!lazy) intArg(op, 'in_channels', inChannels, 1, 0x7fffffff);
+    intArg(op, 'out_channels', outChannels, 1, 0x7fffffff);
+    const o = optionsArg(op, opts, ['stride', 'padding', 'dilation', 'groups', 'bias']);
+    this.inChannels = lazy ? null : inChannels;
+    this.kernelSize = pairArg(op, 'kernel_size', kernelSize, 1);
+    this.stride = pairArg(op, 'stride', o.stride ?? 1, 1);
+    this.padding = pairArg(op, 'padding', o.padding ?? 0, 0);
+    this.dilation = pairArg(op, 'dilation', o.dilation ?? 1, 1);
+    this.groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
+    this.hasBias = boolArg(op, 'bias', o.bias ?? true);
+    if (outChannels % this.groups !== 0) throw new RangeError(`${op}: out_channels must be divisible by groups (out_channels=${outChannels}, groups=${this.groups})`);
+    if (this.inChannels !== null) this.materialize(this.inChannels);
   }
   get initialized(): boolean {
     return this.weight !== null;
   }
   protected materialize(inChannels: number): void {
-    checkPositive(this.typeName, 'in_channels', inChannels);
-    if (inChannels % this.groups !== 0) throw new Error(`${this.typeName}: groups=${this.groups} must divide in_channels=${inChannels}`);
+    intArg(this.typeName, 'in_channels', inChannels, 1, 0x7fffffff);
+    if (inChannels % this.groups !== 0) throw new RangeError(`${this.typeName}: in_channels must be divisible by groups (in_channels=${inChannels}, groups=${this.groups})`);
     this.inChannels = inChannels;
     const [kh, kw] = this.kernelSize;
     const fanIn = (inChannels / this.groups) * kh * kw;
@@ -139,6 +147,7 @@ export class Conv2d extends Module {
 
 /** `nn.LazyConv2d(out_channels, kernel_size, ...)`: `in_channels` is inferred on the first call. */
 export class LazyConv2d extends Conv2d {
+  protected static override readonly lazy: boolean = true;
   constructor(outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super(null, outChannels, kernelSize, opts);
   }
@@ -158,9 +167,14 @@ abstract class Pool2d extends Module {
   readonly padding: [number, number];
   constructor(kernelSize: Pair, opts: Pool2dOptions = {}) {
     super();
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? kernelSize);
-    this.padding = pair(opts.padding ?? 0);
+    const op = new.target.name;
+    const o = optionsArg(op, opts, ['stride', 'padding']);
+    this.kernelSize = pairArg(op, 'kernel_size', kernelSize, 1);
+    this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : pairArg(op, 'stride', o.stride, 1);
+    this.padding = pairArg(op, 'padding', o.padding ?? 0, 0);
+    for (let i = 0; i < 2; i++) {
+      if (2 * this.padding[i]! > this.kernelSize[i]!) throw new RangeError(`${op}: pad should be at most half of effective kernel size, but got pad=${this.padding[i]}, kernel_size=${this.kernelSize[i]}`);
+    }
   }
   override extraRepr(): string {
     const one = (p: [number, number]) => (p[0] === p[1] ? String(p[0]) : fmtPair(p));
@@ -187,7 +201,7 @@ export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: [number, number];
   constructor(outputSize: Pair) {
     super();
-    this.outputSize = pair(outputSize);
+    this.outputSize = pairArg('AdaptiveAvgPool2d', 'output_size', outputSize, 1);
   }
   forward(x: Tensor): Tensor {
     return F.adaptiveAvgPool2d(x, this.outputSize);
@@ -221,6 +235,8 @@ export class Identity extends Module {
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    intArg('Flatten', 'start_dim', startDim);
+    intArg('Flatten', 'end_dim', endDim);
   }
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
@@ -233,7 +249,7 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability has to be between 0 and 1, but got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new (typeof p === 'number' ? RangeError : TypeError)(`Dropout: dropout probability has to be between 0 and 1, but got ${show(p)}`);
   }
   forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
@@ -241,8 +257,4 @@ export class Dropout extends Module {
   override extraRepr(): string {
     return `p=${this.p}, inplace=False`;
   }
-}
-
-function checkPositive(layer: string, what: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${what} must be a positive integer, got ${v}`);
 }

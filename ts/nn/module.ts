@@ -5,6 +5,7 @@
  * @module
  */
 import { resolveDevice, type DeviceName, type DeviceSpec } from '../gpu/index.js';
+import { boolArg, isTensor, show, tensorArg } from '../check.js';
 import { untrack } from '../memory.js';
 import { deviceCode, Tensor } from '../tensor.js';
 import { wasm } from '../wasm.js';
@@ -12,7 +13,7 @@ import { wasm } from '../wasm.js';
 /** A tensor that is a module parameter: a leaf that requires grad and outlives step scopes. */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    super(wasm().detach(data.h), data.dtype);
+    super(wasm().detach(tensorArg('Parameter', 'data', data)), data.dtype);
     // Parameters belong to their module, not to the step that created them (lazy layers
     // materialise inside the first training step).
     untrack(this);
@@ -198,24 +199,35 @@ export abstract class Module {
    * are an error; shape mismatches always are. Nothing is modified unless every check passes.
    */
   loadStateDict(state: StateDict, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
-    if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      throw new Error(`loadStateDict: missing keys [${missingKeys.join(', ')}], unexpected keys [${unexpectedKeys.join(', ')}]`);
+    const op = 'loadStateDict';
+    boolArg(op, 'strict', strict);
+    if (state === null || typeof state !== 'object' || Array.isArray(state) || isTensor(state)) {
+      throw new TypeError(`${op}: expected a state dict (an object of tensors by name), got ${show(state)}`);
     }
+    const own = this.stateDict();
+    const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+    const missingKeys = Object.keys(own).filter((k) => !has(state, k));
+    const unexpectedKeys = Object.keys(state).filter((k) => !has(own, k));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      throw new Error(`${op}: missing keys [${missingKeys.join(', ')}], unexpected keys [${unexpectedKeys.join(', ')}]`);
+    }
+    // Every check first; then every copy (all or nothing).
+    const plan: [Tensor, Tensor][] = [];
     for (const [k, dst] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
+      if (!has(state, k)) continue;
+      const src: unknown = state[k];
+      if (!isTensor(src)) throw new TypeError(`${op}: '${k}' must be a Tensor, got ${show(src)}`);
+      tensorArg(op, k, src);
       const [a, b] = [dst.shape, src.shape];
       if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
-        throw new Error(`loadStateDict: '${k}' has shape [${b.join(', ')}] but the module expects [${a.join(', ')}]`);
+        throw new RangeError(`${op}: size mismatch for '${k}': copying a param with shape [${b.join(', ')}], the shape in the current model is [${a.join(', ')}]`);
       }
+      if (src.device === 'gpu' && dst.device !== 'gpu') {
+        throw new Error(`${op}: '${k}' is on the GPU and the module on the CPU; read it first (await t.toAsync('cpu')) or move the module (await m.toAsync('gpu'))`);
+      }
+      plan.push([dst, src]);
     }
-    for (const [k, dst] of Object.entries(own)) {
-      const src = state[k];
-      if (src) dst.assign_(src);
-    }
+    for (const [dst, src] of plan) dst.assign_(src.device === dst.device ? src : src.to(dst.device));
     return { missingKeys, unexpectedKeys };
   }
 
@@ -245,9 +257,20 @@ export class Sequential extends Module {
     super();
     layers.forEach((m, i) => this.addModule(String(i), m));
   }
+  /**
+   * Runs the layers in order. Each intermediate result is released as soon as the next layer has
+   * it, as Python's refcounting does in PyTorch: autograd keeps what backward needs and frees it
+   * as backward passes, so a training step's peak memory falls as backward runs instead of
+   * holding every activation until the step ends.
+   */
   forward(x: Tensor): Tensor {
-    for (const m of this.children()) x = m.forward(x);
-    return x;
+    let h = x;
+    for (const m of this.children()) {
+      const next = m.forward(h);
+      if (h !== x && next !== h) h._free('it was an intermediate result of a Sequential');
+      h = next;
+    }
+    return h;
   }
   /** `net[i]` (negative counts from the end). */
   get(i: number): Module {

@@ -10,7 +10,7 @@ pub mod shape;
 mod tensor;
 
 pub use backend::Device;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use ops::BatchNormState;
 pub use tensor::{is_grad_enabled, live_buffers, live_tensors, no_grad, set_grad_enabled, Tensor, TensorId};
 

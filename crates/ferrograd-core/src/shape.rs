@@ -14,15 +14,17 @@ pub const MAX_ELEMENTS: usize = 1 << 29;
 
 /// Validates a user-supplied shape: its element count must neither overflow nor exceed
 /// [`MAX_ELEMENTS`] (an allocation that large would abort the wasm instance).
+/// A tensor past the limit is memory that cannot be served: the error is an out-of-memory one
+/// (a JS `RangeError`) naming the bytes.
 pub fn check_shape(op: &'static str, shape: &[usize]) -> Result<usize> {
-    let mut n: usize = 1;
-    for &d in shape {
-        n = match n.checked_mul(d) {
-            Some(v) if v <= MAX_ELEMENTS => v,
-            _ => bail!(op, "shape {shape:?} has too many elements (the limit is {MAX_ELEMENTS})"),
-        };
+    let n = shape.iter().fold(1u128, |a, &d| a.saturating_mul(d as u128));
+    if n > MAX_ELEMENTS as u128 {
+        let bytes = u64::try_from(n.saturating_mul(4)).unwrap_or(u64::MAX);
+        let live = crate::live_buffers().1 as u64;
+        let limit = format!(" and one tensor holds at most 2 GiB ({MAX_ELEMENTS} elements; shape {shape:?})");
+        return Err(crate::Error::out_of_memory(op, bytes, live, &limit));
     }
-    Ok(n)
+    Ok(n as usize)
 }
 
 pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {

@@ -184,9 +184,8 @@ impl Tensor {
             bail!("arange", "start {start}, end {end} and step {step} must be finite with a non-zero step");
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
-        if n > 1 << 28 {
-            bail!("arange", "{n} elements is too many");
-        }
+        check_shape("arange", &[n])?;
+        crate::backend::cpu::alloc::ensure("arange", 2 * n)?;
         let v: Vec<f32> = (0..n).map(|i| start + i as f32 * step).collect();
         Tensor::from_vec(v, &[n], device)
     }

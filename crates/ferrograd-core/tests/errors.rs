@@ -79,9 +79,6 @@ fn conv2d_bad_input() {
         expect_err("bias of the wrong length", &["conv2d", "bias", "[3]"], || {
             z(&[1, 1, 4, 4]).conv2d(&z(&[2, 1, 2, 2]), Some(&z(&[3])), one, (0, 0), one, 1)
         }),
-        expect_err("empty batch", &["conv2d", "[0, 1, 4, 4]"], || {
-            conv(&[0, 1, 4, 4], &[2, 1, 3, 3], one, (0, 0), one, 1)
-        }),
         expect_err("padding so large the output cannot be allocated", &["conv2d", "[1, 1, 4, 4]"], || {
             conv(&[1, 1, 4, 4], &[1, 1, 1, 1], one, (1 << 20, 1 << 20), one, 1)
         }),
@@ -140,9 +137,7 @@ fn batch_norm_bad_input() {
     let (rm, rv) = (z(&[3]), Tensor::ones(&[3], &Device::Cpu).unwrap());
     let st = || Some(BatchNormState { running_mean: &rm, running_var: &rv, momentum: 0.1 });
     all(vec![
-        expect_err("3-D input", &["batch_norm", "[2, 3, 4]"], || {
-            z(&[2, 3, 4]).batch_norm(None, None, st(), true, 1e-5)
-        }),
+        expect_err("1-D input", &["batch_norm", "[3]"], || z(&[3]).batch_norm(None, None, st(), true, 1e-5)),
         expect_err("weight for other channels", &["batch_norm", "weight", "[4]", "[2, 3, 2, 2]"], || {
             z(&[2, 3, 2, 2]).batch_norm(Some(&z(&[4])), None, st(), true, 1e-5)
         }),
@@ -230,4 +225,23 @@ fn tensor_ops_bad_input() {
             y.backward()
         }),
     ]);
+}
+
+/// What PyTorch accepts is not an error: an empty batch convolves to an empty batch (and its
+/// weight gradient is zero), batch norm takes (N, C, L).
+#[test]
+fn empty_batches_and_3d_batch_norm_work() {
+    let w = Tensor::ones(&[2, 1, 3, 3], &Device::Cpu).unwrap();
+    w.set_requires_grad(true).unwrap();
+    let y = z(&[0, 1, 4, 4]).conv2d(&w, None, (1, 1), (0, 0), (1, 1), 1).unwrap();
+    assert_eq!(y.shape().to_vec(), vec![0, 2, 2, 2]);
+    y.sum(&[], false).unwrap().backward().unwrap();
+    assert_eq!(w.grad().unwrap().to_vec().unwrap(), vec![0.0; 18]);
+    let x = Tensor::from_vec(vec![0.0, 1.0, 5.0, 5.0, 2.0, 3.0, 5.0, 5.0], &[2, 2, 2], &Device::Cpu).unwrap();
+    let out = x.batch_norm(None, None, None, true, 1e-5).unwrap().to_vec().unwrap();
+    let s = 1.0 / (1.25f32 + 1e-5).sqrt();
+    let want = [-1.5 * s, -0.5 * s, 0.0, 0.0, 0.5 * s, 1.5 * s, 0.0, 0.0];
+    for (g, w) in out.iter().zip(want) {
+        assert!((g - w).abs() < 1e-5, "{out:?} vs {want:?}");
+    }
 }

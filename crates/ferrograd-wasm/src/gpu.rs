@@ -23,9 +23,9 @@ pub(crate) fn device(code: u32) -> JsResult<Device> {
         0 => Ok(Device::Cpu),
         #[cfg(target_arch = "wasm32")]
         1 => GPU.with(|g| g.borrow().clone()).map(Device::Gpu).ok_or_else(|| {
-            JsError::new("device: the GPU is not initialised; call `await initGpu()` first (or use device 'auto')")
+            crate::js_error("device: the GPU is not initialised; call `await initGpu()` first (or use device 'auto')")
         }),
-        _ => Err(JsError::new(&format!("device: unknown device code {code}"))),
+        _ => Err(crate::js_error(&format!("device: unknown device code {code}"))),
     }
 }
 

@@ -11,8 +11,8 @@ const NO_GPU: &str = "the threaded CPU build of ferrograd is loaded, and it has 
 pub(crate) fn device(code: u32) -> JsResult<Device> {
     match code {
         0 => Ok(Device::Cpu),
-        1 => Err(JsError::new(&format!("device: {NO_GPU}"))),
-        _ => Err(JsError::new(&format!("device: unknown device code {code}"))),
+        1 => Err(crate::js_error(&format!("device: {NO_GPU}"))),
+        _ => Err(crate::js_error(&format!("device: unknown device code {code}"))),
     }
 }
 
@@ -22,7 +22,7 @@ pub(crate) fn device_code(_d: &Device) -> u32 {
 
 #[wasm_bindgen(js_name = gpuInit)]
 pub async fn gpu_init() -> JsResult<String> {
-    Err(JsError::new(NO_GPU))
+    Err(crate::js_error(NO_GPU))
 }
 
 #[wasm_bindgen(js_name = gpuInfo)]
@@ -75,7 +75,7 @@ pub fn move_to_device(h: u32, code: u32) -> JsResult<()> {
 #[wasm_bindgen(js_name = replaceStorage)]
 pub fn replace_storage(_h: u32, _data: &[f32], code: u32) -> JsResult<()> {
     device(code)?;
-    Err(JsError::new("replaceStorage: only moves between devices use it, and this build has the CPU alone"))
+    Err(crate::js_error("replaceStorage: only moves between devices use it, and this build has the CPU alone"))
 }
 
 use ferrograd_core::Tensor;

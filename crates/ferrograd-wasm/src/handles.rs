@@ -20,11 +20,18 @@ struct Slot {
     tensor: Option<Tensor>,
 }
 
-#[derive(Default)]
 struct Slab {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+}
+
+impl Default for Slab {
+    /// Slot 0 is never handed out: wasm-bindgen turns `undefined`, `null`, NaN and non-numbers
+    /// into 0 for a `u32`, so handle 0 must name no tensor (it would be the program's first one).
+    fn default() -> Self {
+        Slab { slots: vec![Slot { gen: 0, tensor: None }], free: Vec::new(), live: 0 }
+    }
 }
 
 thread_local! {
@@ -54,7 +61,7 @@ pub fn put(t: Tensor) -> JsResult<u32> {
             Some(i) => i,
             None => {
                 if s.slots.len() as u32 >= INDEX_MASK {
-                    return Err(JsError::new(
+                    return Err(crate::js_error(
                         "tensor: too many live tensors (4M); are tensors kept alive in a growing list?",
                     ));
                 }
@@ -76,7 +83,10 @@ pub fn get(h: u32) -> JsResult<Tensor> {
         let slot = slot_of(h).and_then(|i| s.slots.get(i));
         match slot {
             Some(Slot { gen, tensor: Some(t) }) if *gen == gen_of(h) => Ok(t.clone()),
-            _ => Err(JsError::new(&format!("tensor: handle {h} refers to a tensor that was already freed"))),
+            _ if h == 0 => {
+                Err(crate::js_error("tensor: expected a tensor handle, got 0 (a value that is not a Tensor)"))
+            }
+            _ => Err(crate::js_error(&format!("tensor: handle {h} refers to a tensor that was already freed"))),
         }
     })
 }

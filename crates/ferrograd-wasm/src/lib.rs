@@ -23,12 +23,22 @@ extern "C" {
     fn console_error(s: &str);
 }
 
-/// Converts a core error into a JS `Error` with the op name in the message.
-pub(crate) fn js_err(e: ferrograd_core::Error) -> JsError {
-    JsError::new(&e.to_string())
+/// Converts a core error into a JS `Error` with the op name in the message; memory that cannot
+/// be served is a `RangeError`, as JS throws for an `ArrayBuffer` too large.
+pub(crate) fn js_err(e: ferrograd_core::Error) -> JsValue {
+    let msg = e.to_string();
+    match e.kind {
+        ferrograd_core::ErrorKind::OutOfMemory => js_sys::RangeError::new(&msg).into(),
+        ferrograd_core::ErrorKind::Invalid => js_error(&msg),
+    }
 }
 
-pub(crate) type JsResult<T> = Result<T, JsError>;
+/// A JS `Error` with this message.
+pub(crate) fn js_error(msg: &str) -> JsValue {
+    js_sys::Error::new(msg).into()
+}
+
+pub(crate) type JsResult<T> = Result<T, JsValue>;
 
 #[wasm_bindgen(start)]
 pub fn start() {

@@ -47,7 +47,7 @@ pub fn pool_death_flag() -> u32 {
 #[wasm_bindgen(js_name = poolWorker)]
 pub fn pool_worker() -> JsResult<()> {
     if !cfg!(target_feature = "atomics") {
-        return Err(JsError::new("poolWorker: this build has no threads"));
+        return Err(crate::js_error("poolWorker: this build has no threads"));
     }
     parallel::worker_main()
 }

@@ -81,6 +81,20 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>) -> Result<()> {
     };
     no_grad(|| {
         let order = topo_order(root)?;
+        // A node whose whole subgraph reads no saved values (`x.sum()`, `(2 * x).mean()`) keeps
+        // its ops, so a second backward through it works and accumulates, as in PyTorch; every
+        // other op is freed as backward goes (no retain_graph), so a second backward fails
+        // clearly instead of holding the step's activations alive.
+        let mut keep: HashSet<TensorId> = HashSet::new();
+        for t in order.iter().rev() {
+            let pure = t.is_leaf()
+                || t.op().as_ref().is_some_and(|op| {
+                    !op.saves_values() && op.inputs().into_iter().all(|i| !i.requires_grad() || keep.contains(&i.id()))
+                });
+            if pure {
+                keep.insert(t.id());
+            }
+        }
         let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
         grads.insert(root.id(), seed);
         for node in order {
@@ -95,7 +109,8 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>) -> Result<()> {
                 node.set_grad(Some(total));
                 continue;
             }
-            let Some(op) = node.take_op() else { continue };
+            let op = if keep.contains(&node.id()) { node.op().clone() } else { node.take_op() };
+            let Some(op) = op else { continue };
             for (input, gi) in input_grads(&op, &node, &g)? {
                 accumulate(&mut grads, input, gi)?;
             }

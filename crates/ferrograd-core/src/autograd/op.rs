@@ -103,6 +103,58 @@ impl Op {
         }
     }
 
+    /// Whether the gradient rule reads saved values (an input's or the output's elements), as
+    /// PyTorch's saved tensors. Backward keeps the ops of a subgraph with none of them (so
+    /// `x.sum()` can be backpropagated twice and accumulates, as in PyTorch) and frees the rest.
+    pub fn saves_values(&self) -> bool {
+        match self {
+            Op::Unary(_, u) => match u {
+                UnaryOp::Neg
+                | UnaryOp::Affine { .. }
+                | UnaryOp::Step
+                | UnaryOp::Sign
+                | UnaryOp::GtScalar(_)
+                | UnaryOp::LtScalar(_)
+                | UnaryOp::EqScalar(_) => false,
+                UnaryOp::Exp
+                | UnaryOp::Log
+                | UnaryOp::Sqrt
+                | UnaryOp::Abs
+                | UnaryOp::Recip
+                | UnaryOp::Relu
+                | UnaryOp::Sigmoid
+                | UnaryOp::Tanh
+                | UnaryOp::PowScalar(_)
+                | UnaryOp::MaxScalar(_)
+                | UnaryOp::MinScalar(_) => true,
+            },
+            Op::Binary(_, _, b) => match b {
+                BinaryOp::Add
+                | BinaryOp::Sub
+                | BinaryOp::Gt
+                | BinaryOp::Lt
+                | BinaryOp::Ge
+                | BinaryOp::Le
+                | BinaryOp::Eq => false,
+                BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow | BinaryOp::Maximum | BinaryOp::Minimum => true,
+            },
+            Op::Reduce(_, _, r) => *r != ReduceOp::Sum,
+            Op::Reshape(_)
+            | Op::Permute(..)
+            | Op::Expand(_)
+            | Op::Slice(..)
+            | Op::Cat(..)
+            | Op::Pad(..)
+            | Op::ResizeBilinear(..) => false,
+            Op::Matmul(..)
+            | Op::Conv2d { .. }
+            | Op::Pool2d(..)
+            | Op::AdaptiveAvgPool2d(..)
+            | Op::GatherCols(..)
+            | Op::BatchNorm { .. } => true,
+        }
+    }
+
     /// PyTorch's `grad_fn` name, for printing.
     pub fn name(&self) -> &'static str {
         match self {

@@ -32,6 +32,31 @@ pub enum UnaryOp {
     EqScalar(f32),
 }
 
+impl UnaryOp {
+    /// The op's PyTorch name, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "neg",
+            UnaryOp::Exp => "exp",
+            UnaryOp::Log => "log",
+            UnaryOp::Sqrt => "sqrt",
+            UnaryOp::Abs => "abs",
+            UnaryOp::Recip => "reciprocal",
+            UnaryOp::Relu => "relu",
+            UnaryOp::Sigmoid => "sigmoid",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::Step => "heaviside",
+            UnaryOp::Sign => "sign",
+            UnaryOp::Affine { .. } => "mul",
+            UnaryOp::PowScalar(_) => "pow",
+            UnaryOp::MaxScalar(_) | UnaryOp::MinScalar(_) => "clamp",
+            UnaryOp::GtScalar(_) => "gt",
+            UnaryOp::LtScalar(_) => "lt",
+            UnaryOp::EqScalar(_) => "eq",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
     Add,
@@ -48,6 +73,26 @@ pub enum BinaryOp {
     Eq,
 }
 
+impl BinaryOp {
+    /// The op's PyTorch name, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::Pow => "pow",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
+            BinaryOp::Gt => "gt",
+            BinaryOp::Lt => "lt",
+            BinaryOp::Ge => "ge",
+            BinaryOp::Le => "le",
+            BinaryOp::Eq => "eq",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceOp {
     Sum,
@@ -55,6 +100,18 @@ pub enum ReduceOp {
     Min,
     /// Index of the first maximum (as f32).
     ArgMax,
+}
+
+impl ReduceOp {
+    /// The op's PyTorch name, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Max => "max",
+            ReduceOp::Min => "min",
+            ReduceOp::ArgMax => "argmax",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use crate::shape::check_shape;
 use crate::{bail, Error, Result, Tensor};
 
 fn with_weight(e: Error, ws: &[usize]) -> Error {
-    Error::new(e.op, format!("{} (weight {ws:?})", e.msg))
+    e.map_msg(|m| format!("{m} (weight {ws:?})"))
 }
 
 /// Output size of one spatial axis, or an error naming the axis. `k >= 1` and `s >= 1` (the
@@ -77,10 +77,6 @@ impl Tensor {
         if ws[2] == 0 || ws[3] == 0 {
             bail!("conv2d", "kernel size must be positive, got weight {ws:?} (input {xs:?})");
         }
-        if xs[0] == 0 {
-            // the im2col kernels assume at least one image per chunk
-            bail!("conv2d", "expected a non-empty batch, got input {xs:?} (weight {ws:?})");
-        }
         if let Some(b) = bias {
             if b.shape().as_slice() != [ws[0]] {
                 bail!("conv2d", "bias of shape {:?} does not match {} output channels", b.shape(), ws[0]);
@@ -90,13 +86,17 @@ impl Tensor {
             .map_err(|e| with_weight(e, ws))?;
         let out_w = out_size("conv2d", "width", xs[3], ws[3], stride.1, padding.1, dilation.1, xs)
             .map_err(|e| with_weight(e, ws))?;
-        if check_shape("conv2d", &[xs[0], ws[0], out_h, out_w]).is_err() {
-            bail!(
-                "conv2d",
-                "the output [{}, {}, {out_h}, {out_w}] would have too many elements (input {xs:?}, weight {ws:?}, padding {padding:?})",
-                xs[0],
-                ws[0]
-            );
+        check_shape("conv2d", &[xs[0], ws[0], out_h, out_w]).map_err(|e| {
+            e.map_msg(|msg| format!("{msg} (the output of input {xs:?}, weight {ws:?}, padding {padding:?})"))
+        })?;
+        if xs[0] == 0 {
+            // An empty batch gives an empty batch, as in PyTorch. No kernel runs (they assume
+            // an image per chunk); the graph still reaches input, weight and bias (zero grads).
+            let mut out = Tensor::zeros(&[0, ws[0], out_h, out_w], &self.device())?;
+            for t in [Some(self), Some(weight), bias].into_iter().flatten() {
+                out = out.add(&t.sum_all()?.affine(0.0, 0.0)?)?;
+            }
+            return Ok(out);
         }
         // Every backend unfolds at least one image: [C_in/groups * kH * kW, out_h * out_w].
         if check_shape("conv2d", &[ws[1], ws[2], ws[3], out_h, out_w]).is_err() {

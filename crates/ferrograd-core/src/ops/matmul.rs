@@ -1,6 +1,6 @@
 use crate::autograd::Op;
 use crate::backend::{MatStrides, MatmulParams};
-use crate::shape::{broadcast_shapes, check_shape, MAX_ELEMENTS};
+use crate::shape::{broadcast_shapes, check_shape};
 use crate::{bail, Result, Tensor};
 
 fn strides(t: &Tensor) -> MatStrides {
@@ -24,6 +24,10 @@ impl Tensor {
                 self.shape(),
                 rhs.shape()
             );
+        }
+        if self.rank() == 1 && rhs.rank() == 1 {
+            // the dot product: a 0-d result, as torch.matmul gives
+            return self.unsqueeze(0)?.matmul(&rhs.unsqueeze(1)?)?.reshape(&[]);
         }
         if self.rank() == 1 {
             let r = self.unsqueeze(0)?.matmul(rhs)?;
@@ -50,14 +54,9 @@ impl Tensor {
             .map_err(|e| {
                 crate::Error::new("matmul", format!("{} (shapes {:?} and {:?})", e.msg, self.shape(), rhs.shape()))
             })?;
-        if check_shape("matmul", &[batch.clone(), vec![m, n]].concat()).is_err() {
-            bail!(
-                "matmul",
-                "the product of shapes {:?} and {:?} would have too many elements (the limit is {MAX_ELEMENTS})",
-                self.shape(),
-                rhs.shape()
-            );
-        }
+        check_shape("matmul", &[batch.clone(), vec![m, n]].concat()).map_err(|e| {
+            e.map_msg(|msg| format!("{msg} (the product of shapes {:?} and {:?})", self.shape(), rhs.shape()))
+        })?;
         if self.rank() == 2 && rhs.rank() == 2 {
             return mm(self, rhs);
         }

@@ -122,19 +122,10 @@ impl Tensor {
         if step == 0 {
             bail!("slice", "step must be positive, got 0");
         }
-        let fix = |v: isize, what: &str| -> Result<usize> {
-            let w = if v < 0 { v + size } else { v };
-            if w < 0 || w > size {
-                bail!(
-                    "slice",
-                    "{what} index {v} is out of range for dimension {d} of size {size} (shape {:?})",
-                    self.shape()
-                );
-            }
-            Ok(w as usize)
-        };
-        let s = fix(start.unwrap_or(0), "start")?;
-        let e = fix(end.unwrap_or(size), "end")?.max(s);
+        // Python's slice bounds: negative counts from the end, then clamped to the dimension.
+        let fix = |v: isize| -> usize { (if v < 0 { v + size } else { v }).clamp(0, size) as usize };
+        let s = fix(start.unwrap_or(0));
+        let e = fix(end.unwrap_or(size)).max(s);
         let len = (e - s).div_ceil(step);
         let layout = self.layout().slice(d, s, len, step);
         Ok(self.view(layout, Some(Op::Slice(self.clone(), d, s, step))))
@@ -279,9 +270,8 @@ impl Tensor {
                 None => bail!("pad", "padding {pads:?} is too large for shape {:?}", self.shape()),
             }
         }
-        check_shape("pad", &shape).map_err(|e| {
-            crate::Error::new("pad", format!("{} (input shape {:?}, padding {pads:?})", e.msg, self.shape()))
-        })?;
+        check_shape("pad", &shape)
+            .map_err(|e| e.map_msg(|m| format!("{m} (input shape {:?}, padding {pads:?})", self.shape())))?;
         let mut s = self.device().zeros(numel(&shape))?;
         let mut dl = Layout::contiguous(&shape);
         for (i, &(b, _)) in pads.iter().enumerate() {
@@ -328,8 +318,13 @@ impl Tensor {
             )
         })?;
         if src.same_buffer(self) {
-            let tmp = src.detach().contiguous()?;
-            return self.storage_mut().copy_into(self.layout(), &tmp.storage(), tmp.layout());
+            if src.layout() == self.layout() {
+                return Ok(()); // `x.assign_(x)`, e.g. loading a module's own state dict
+            }
+            // A fresh copy first: the source and destination overlap, and the buffer cannot be
+            // borrowed for reading and writing at once.
+            let tmp = src.storage().contiguous(src.layout())?;
+            return self.storage_mut().copy_into(self.layout(), &tmp, &crate::shape::Layout::contiguous(src.shape()));
         }
         let s = src.storage();
         self.storage_mut().copy_into(self.layout(), &s, src.layout())

@@ -70,8 +70,9 @@ impl Tensor {
         if self.shape()[1] == 0 {
             bail!("cross_entropy", "expects at least one class, got logits of shape {:?}", self.shape());
         }
-        let picked = self.log_softmax(-1)?.gather_cols(labels).map_err(|e| {
-            crate::Error::new("cross_entropy", format!("label {} (logits of shape {:?})", e.msg, self.shape()))
+        let picked = self.log_softmax(-1)?.gather_cols(labels).map_err(|e| crate::Error {
+            op: "cross_entropy",
+            ..e.map_msg(|m| format!("label {m} (logits of shape {:?})", self.shape()))
         })?;
         picked.mean(&[], false)?.neg()
     }
@@ -114,8 +115,8 @@ impl Tensor {
         training: bool,
         eps: f32,
     ) -> Result<Tensor> {
-        if self.rank() != 2 && self.rank() != 4 {
-            bail!("batch_norm", "expected a 2-D (N, C) or 4-D (N, C, H, W) input, got shape {:?}", self.shape());
+        if self.rank() < 2 {
+            bail!("batch_norm", "expected an input of at least 2 dims (N, C, ...), got shape {:?}", self.shape());
         }
         let c = self.shape()[1];
         for (name, t) in [

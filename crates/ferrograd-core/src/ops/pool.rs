@@ -2,7 +2,7 @@ use super::conv::out_size;
 use crate::autograd::Op;
 use crate::backend::{AdaptivePoolParams, Pool2dParams, PoolKind, ResizeParams};
 use crate::shape::check_shape;
-use crate::{bail, Error, Result, Tensor};
+use crate::{bail, Result, Tensor};
 
 fn check_nchw(op: &'static str, t: &Tensor) -> Result<()> {
     if t.rank() != 4 {
@@ -85,7 +85,7 @@ impl Tensor {
             );
         }
         check_shape("adaptive_avg_pool2d", &[s[0], s[1], out.0, out.1])
-            .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
+            .map_err(|e| e.map_msg(|m| format!("{m} (input shape {s:?})")))?;
         let p = AdaptivePoolParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
         let x = self.dense()?;
         let st = x.storage().adaptive_avg_pool2d(&p)?;
@@ -100,7 +100,7 @@ impl Tensor {
             bail!("resize", "output size {out:?} and input size {:?} must be positive (input shape {s:?})", &s[2..]);
         }
         check_shape("resize", &[s[0], s[1], out.0, out.1])
-            .map_err(|e| Error::new(e.op, format!("{} (input shape {s:?})", e.msg)))?;
+            .map_err(|e| e.map_msg(|m| format!("{m} (input shape {s:?})")))?;
         let p = ResizeParams { n: s[0], c: s[1], h: s[2], w: s[3], out_h: out.0, out_w: out.1 };
         let x = self.dense()?;
         let st = x.storage().resize_bilinear(&p)?;

@@ -3,10 +3,11 @@
 //! CPU, so fusing changes speed, not values: the unit tests compare them bit for bit.
 //!
 //! Batch-norm statistics and gradient sums are per channel: a task owns whole channels and sums
-//! over the batch in image order, so no cross-task reduction (and no thread-count dependence)
-//! exists.
+//! them in the reduction kernel's blocked pairwise order (`reduce::Plan`), so no cross-task
+//! reduction (and no thread-count dependence) exists.
 
 use super::parallel::{for_each_chunk_mut, for_each_plane};
+use super::reduce::Plan;
 use super::simd::F32x4;
 use crate::backend::{Activation, BatchNormParams};
 
@@ -55,34 +56,17 @@ pub fn activation_backward(y: &[f32], g: &[f32], act: Activation) -> Vec<f32> {
     out
 }
 
-/// `Σ f(i)` for `i < n` in the order of the reduction kernel's `sum_slice` (8 running sums,
-/// combined pairwise, then the tail), so a fused sum equals the composed one bit for bit.
+/// Per channel `Σ f(i)` over the channel's elements `i`, in the order of the composed
+/// reduction (`reduce` of `[N, C, S]` over N and S: a cascade sum per plane, the planes combined
+/// by the same pairwise tree; `Plan` also covers the shapes where size-1 dims merge runs).
 #[inline(always)]
-fn sum8(n: usize, f: impl Fn(usize) -> f32) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let full = n / 8 * 8;
-    for c in (0..full).step_by(8) {
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a += f(c + k);
-        }
-    }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for i in full..n {
-        s += f(i);
-    }
-    s
+fn channel_sum(plan: &Plan, c: usize, f: impl Fn(usize) -> f32) -> f32 {
+    plan.sum_at(c, f)
 }
 
-/// Per channel `Σ_n Σ_s f(plane_n)`: one sum per image plane, added in image order (as the
-/// reduction kernel combines `[N, C, S]` over N and S); a plane of one value is added as is.
-#[inline(always)]
-fn channel_sum(p: &BatchNormParams, c: usize, f: impl Fn(usize, usize) -> f32) -> f32 {
-    let mut total = 0.0f32;
-    for n in 0..p.n {
-        let base = (n * p.c + c) * p.s;
-        total += if p.s == 1 { f(base, 0) } else { sum8(p.s, |i| f(base + i, i)) };
-    }
-    total
+/// The composed reduction's plan: sums over N and S of `[N, C, S]`.
+fn plan(p: &BatchNormParams) -> Plan {
+    Plan::new(&p.shape(), &[0, 2])
 }
 
 /// `sum · (1/count) + 0`: the composed mean (`Affine`).
@@ -97,13 +81,13 @@ fn channels_per_task(p: &BatchNormParams) -> usize {
 
 pub fn batch_norm_stats(x: &[f32], p: &BatchNormParams) -> (Vec<f32>, Vec<f32>) {
     let mut mv = vec![[0.0f32; 2]; p.c];
-    let per = channels_per_task(p);
+    let (per, plan) = (channels_per_task(p), &plan(p));
     for_each_chunk_mut(&mut mv, per, 2 * x.len(), |t, chunk| {
         for (j, slot) in chunk.iter_mut().enumerate() {
             let c = t * per + j;
-            let m = mean_of(channel_sum(p, c, |i, _| x[i]), p);
+            let m = mean_of(channel_sum(plan, c, |i| x[i]), p);
             let v = mean_of(
-                channel_sum(p, c, |i, _| {
+                channel_sum(plan, c, |i| {
                     let d = x[i] - m;
                     d * d
                 }),
@@ -187,12 +171,12 @@ pub fn batch_norm_backward(
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     // Per channel: Σg, Σg·x̂ (x̂ = (x - m)·inv), and the dx constants.
     let mut sums = vec![[0.0f32; 2]; p.c];
-    let per = channels_per_task(p);
+    let (per, plan) = (channels_per_task(p), &plan(p));
     for_each_chunk_mut(&mut sums, per, 2 * x.len(), |t, chunk| {
         for (j, slot) in chunk.iter_mut().enumerate() {
             let c = t * per + j;
             let (m, inv) = (mean[c], inv_std[c]);
-            *slot = [channel_sum(p, c, |i, _| g[i]), channel_sum(p, c, |i, _| g[i] * ((x[i] - m) * inv))];
+            *slot = [channel_sum(plan, c, |i| g[i]), channel_sum(plan, c, |i| g[i] * ((x[i] - m) * inv))];
         }
     });
     let k: Vec<f32> = (0..p.c).map(|c| weight.map_or(inv_std[c], |w| w[c] * inv_std[c])).collect();
@@ -242,10 +226,17 @@ mod tests {
                 assert_eq!(bits(&activation_backward(&y, &g, act)), bits(&want.0), "{act:?} {n}");
             }
         }
+        // every run structure of [N, C, S] over (N, S): size-1 dims merge runs; long planes
+        // (several blocks) and many planes (several tree levels over them)
         for p in [
             BatchNormParams { n: 3, c: 4, s: 37 },
             BatchNormParams { n: 5, c: 3, s: 1 },
             BatchNormParams { n: 1, c: 2, s: 9 },
+            BatchNormParams { n: 37, c: 1, s: 70 },
+            BatchNormParams { n: 1, c: 1, s: 1 },
+            BatchNormParams { n: 100, c: 3, s: 1 },
+            BatchNormParams { n: 1, c: 1, s: 600 },
+            BatchNormParams { n: 19, c: 2, s: 600 },
         ] {
             let len = p.n * p.c * p.s;
             let (x, g) = (CpuStorage(data(len, 3)), CpuStorage(data(len, 4)));

@@ -1,6 +1,7 @@
 //! The CPU backend: plain `Vec<f32>` storage and cache-blocked, SIMD-friendly kernels.
 
 pub mod alloc;
+mod cascade;
 pub mod conv;
 mod conv_direct;
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod simd;
 mod strided;
 
 use super::*;
+use crate::shape::numel;
 use crate::{bail, rng};
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -65,18 +67,23 @@ impl BackendStorage for CpuStorage {
         self.0.len()
     }
     fn to_vec(&self, l: &Layout) -> Result<Vec<f32>> {
+        alloc::ensure("to_vec", numel(&l.shape))?;
         Ok(elementwise::contiguous(&self.0, l))
     }
     fn contiguous(&self, l: &Layout) -> Result<Self> {
+        alloc::ensure("contiguous", numel(&l.shape))?;
         Ok(CpuStorage(elementwise::contiguous(&self.0, l)))
     }
     fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
+        alloc::ensure(op.name(), numel(&l.shape))?;
         Ok(CpuStorage(elementwise::unary(&self.0, l, op)))
     }
     fn binary(&self, l: &Layout, rhs: &Self, rl: &Layout, op: BinaryOp) -> Result<Self> {
+        alloc::ensure(op.name(), numel(&l.shape))?;
         Ok(CpuStorage(elementwise::binary(&self.0, l, &rhs.0, rl, op)))
     }
     fn reduce(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<Self> {
+        alloc::ensure(op.name(), numel(&l.shape))?;
         let out = match l.contiguous_range() {
             Some(r) => reduce::reduce(&self.0[r], &l.shape, dims, op),
             None => reduce::reduce(&elementwise::contiguous(&self.0, l), &l.shape, dims, op),
@@ -84,6 +91,7 @@ impl BackendStorage for CpuStorage {
         Ok(CpuStorage(out))
     }
     fn matmul(&self, rhs: &Self, p: &MatmulParams) -> Result<Self> {
+        alloc::ensure("matmul", p.batch * p.m * p.n)?;
         // gemm overwrites every element (zero-filling itself when k = 0).
         let mut out = alloc::scratch(p.batch * p.m * p.n);
         for b in 0..p.batch {
@@ -109,43 +117,54 @@ impl BackendStorage for CpuStorage {
         Ok(())
     }
     fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
+        alloc::ensure("conv2d", p.n * p.c_out * p.out_h * p.out_w)?;
         Ok(CpuStorage(conv::forward(&self.0, &w.0, bias.map(|b| b.0.as_slice()), p)))
     }
     fn conv2d_backward_input(&self, w: &Self, p: &Conv2dParams) -> Result<Self> {
+        alloc::ensure("conv2d_backward", p.n * p.c_in * p.h * p.w)?;
         Ok(CpuStorage(conv::backward_input(&self.0, &w.0, p)))
     }
     fn conv2d_backward_weight(&self, g: &Self, p: &Conv2dParams) -> Result<Self> {
+        alloc::ensure("conv2d_backward", p.c_out * p.c_in * p.kh * p.kw)?;
         Ok(CpuStorage(conv::backward_weight(&self.0, &g.0, p)))
     }
     fn pool2d(&self, p: &Pool2dParams) -> Result<Self> {
+        alloc::ensure("pool2d", p.n * p.c * p.out_h * p.out_w)?;
         if pool_fast::applies(p) {
             return Ok(CpuStorage(pool_fast::avg2x2_forward(&self.0, p)));
         }
         Ok(CpuStorage(pool::forward(&self.0, p)))
     }
     fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
+        alloc::ensure("pool2d_backward", p.n * p.c * p.h * p.w)?;
         if pool_fast::applies(p) {
             return Ok(CpuStorage(pool_fast::avg2x2_backward(&g.0, p)));
         }
         Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
     }
     fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self> {
+        alloc::ensure("adaptive_avg_pool2d", p.n * p.c * p.out_h * p.out_w)?;
         Ok(CpuStorage(pool::adaptive_avg_forward(&self.0, p)))
     }
     fn adaptive_avg_pool2d_backward(&self, p: &AdaptivePoolParams) -> Result<Self> {
+        alloc::ensure("adaptive_avg_pool2d_backward", p.n * p.c * p.h * p.w)?;
         Ok(CpuStorage(pool::adaptive_avg_backward(&self.0, p)))
     }
     fn resize_bilinear(&self, p: &ResizeParams) -> Result<Self> {
+        alloc::ensure("interpolate", p.n * p.c * p.out_h * p.out_w)?;
         Ok(CpuStorage(resize::forward(&self.0, p)))
     }
     fn resize_bilinear_backward(&self, p: &ResizeParams) -> Result<Self> {
+        alloc::ensure("interpolate_backward", p.n * p.c * p.h * p.w)?;
         Ok(CpuStorage(resize::backward(&self.0, p)))
     }
     fn gather_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
         let idx = indices("gather", &idx.0, cols)?;
+        alloc::ensure("gather", rows)?;
         Ok(CpuStorage((0..rows).map(|r| self.0[r * cols + idx[r]]).collect()))
     }
     fn activation_backward(&self, l: &Layout, g: &Self, gl: &Layout, act: Activation) -> Result<Self> {
+        alloc::ensure("activation_backward", numel(&l.shape))?;
         match (l.contiguous_range(), gl.contiguous_range()) {
             (Some(ry), Some(rg)) => Ok(CpuStorage(fused::activation_backward(&self.0[ry], &g.0[rg], act))),
             _ => crate::backend::fused::activation_backward(self, l, g, gl, act),
@@ -163,6 +182,7 @@ impl BackendStorage for CpuStorage {
         bias: Option<&Self>,
         p: &BatchNormParams,
     ) -> Result<Self> {
+        alloc::ensure("batch_norm", p.n * p.c * p.s)?;
         let (w, b) = (weight.map(|w| w.0.as_slice()), bias.map(|b| b.0.as_slice()));
         Ok(CpuStorage(fused::batch_norm_apply(&self.0, &mean.0, &inv_std.0, w, b, p)))
     }
@@ -175,12 +195,14 @@ impl BackendStorage for CpuStorage {
         p: &BatchNormParams,
         batch_stats: bool,
     ) -> Result<(Self, Self, Self)> {
+        alloc::ensure("batch_norm_backward", p.n * p.c * p.s)?;
         let w = weight.map(|w| w.0.as_slice());
         let (dx, dw, db) = fused::batch_norm_backward(&self.0, &g.0, &mean.0, &inv_std.0, w, p, batch_stats);
         Ok((CpuStorage(dx), CpuStorage(dw), CpuStorage(db)))
     }
     fn scatter_cols(&self, idx: &Self, rows: usize, cols: usize) -> Result<Self> {
         let idx = indices("scatter", &idx.0, cols)?;
+        alloc::ensure("scatter", rows * cols)?;
         let mut out = alloc::zeroed(rows * cols);
         for r in 0..rows {
             out[r * cols + idx[r]] = self.0[r];
@@ -192,20 +214,25 @@ impl BackendStorage for CpuStorage {
 impl BackendDevice for CpuDevice {
     type Storage = CpuStorage;
     fn zeros(&self, len: usize) -> Result<CpuStorage> {
+        alloc::ensure("zeros", len)?;
         Ok(CpuStorage(alloc::zeroed(len)))
     }
     fn full(&self, len: usize, v: f32) -> Result<CpuStorage> {
+        alloc::ensure("full", len)?;
         Ok(CpuStorage(alloc::filled(len, v)))
     }
     fn upload(&self, data: &[f32]) -> Result<CpuStorage> {
+        alloc::ensure("tensor", data.len())?;
         Ok(CpuStorage(alloc::copied(data)))
     }
     fn rand_uniform(&self, len: usize, lo: f32, hi: f32) -> Result<CpuStorage> {
+        alloc::ensure("rand", len)?;
         let mut v = alloc::zeroed(len);
         rng::fill_uniform(&mut v, lo, hi);
         Ok(CpuStorage(v))
     }
     fn rand_normal(&self, len: usize, mean: f32, std: f32) -> Result<CpuStorage> {
+        alloc::ensure("randn", len)?;
         let mut v = alloc::zeroed(len);
         rng::fill_normal(&mut v, mean, std);
         Ok(CpuStorage(v))

@@ -1,7 +1,9 @@
 //! Reductions over any set of axes. The (contiguous) input is viewed as alternating runs of kept
 //! and reduced dimensions, so e.g. batch-norm's sum over (N, H, W) of NCHW is `[R, K, R]` and
-//! every innermost loop is a contiguous slice.
+//! every innermost loop is a contiguous slice. Sums use the blocked pairwise order of
+//! `cascade.rs`, within a run and across the rows of outer reduced runs.
 
+use super::cascade::{pairwise_sum, slots, Combine, Max, Min, RowTree, Sum, Tree, ROW_BLOCK};
 use crate::backend::ReduceOp;
 
 #[derive(Clone, Copy)]
@@ -28,147 +30,183 @@ fn runs(shape: &[usize], dims: &[usize]) -> Vec<Run> {
     out
 }
 
-/// Sum of a contiguous slice with 8 independent accumulators: vectorisable, and a shorter
-/// dependency chain means less rounding error than one running sum.
-#[inline]
-fn sum_slice(x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = x.chunks_exact(8);
-    let rem = chunks.remainder();
-    for c in chunks {
-        for k in 0..8 {
-            acc[k] += c[k];
+/// Input elements per task (about): each task owns whole output elements or column tiles.
+const TASK_WORK: usize = super::parallel::MIN_PARALLEL_WORK / 4;
+/// Output columns one row tree handles at a time when the last run is kept.
+const COLS: usize = 256;
+
+/// The iteration of a reduction: every output element combines `rows` rows (one per index of
+/// the outer reduced runs, row-major) of the last run, `len` long, as leaves of a cascade tree
+/// (`cascade.rs`). A reduced last run makes each row one value (its cascade sum), a kept one
+/// gives one value per column. This is the order of every output element, whatever the split.
+pub(crate) struct Plan {
+    /// Outer reduced runs: (size, stride in rows).
+    red: Vec<(usize, usize)>,
+    /// Outer kept runs: (size, stride in rows).
+    kept: Vec<(usize, usize)>,
+    len: usize,
+    last_reduced: bool,
+    rows: usize,
+    /// Product of the outer kept sizes.
+    outer: usize,
+}
+
+impl Plan {
+    pub(crate) fn new(shape: &[usize], dims: &[usize]) -> Plan {
+        let runs = runs(shape, dims);
+        let (last, outer_runs) = runs.split_last().expect("runs() returns at least one run");
+        let (mut red, mut kept) = (Vec::new(), Vec::new());
+        let mut stride = 1;
+        for r in outer_runs.iter().rev() {
+            let to = if r.reduced { &mut red } else { &mut kept };
+            to.push((r.size, stride));
+            stride *= r.size;
+        }
+        red.reverse();
+        kept.reverse();
+        let rows = red.iter().map(|r| r.0).product();
+        let outer = kept.iter().map(|r| r.0).product();
+        Plan { red, kept, len: last.size, last_reduced: last.reduced, rows, outer }
+    }
+
+    pub(crate) fn out_len(&self) -> usize {
+        if self.last_reduced {
+            self.outer
+        } else {
+            self.outer * self.len
         }
     }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for &v in rem {
-        s += v;
+
+    /// Rows per leaf of the tree over rows.
+    fn group(&self) -> usize {
+        if self.last_reduced {
+            1
+        } else {
+            ROW_BLOCK
+        }
     }
-    s
-}
 
-#[inline]
-fn max_slice(x: &[f32]) -> f32 {
-    x.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m || v.is_nan() { v } else { m })
-}
+    /// First row of the `k`-th outer kept index.
+    fn kept_base(&self, mut k: usize) -> usize {
+        let mut base = 0;
+        for &(size, stride) in self.kept.iter().rev() {
+            base += k % size * stride;
+            k /= size;
+        }
+        base
+    }
 
-#[inline]
-fn min_slice(x: &[f32]) -> f32 {
-    x.iter().fold(f32::INFINITY, |m, &v| if v < m || v.is_nan() { v } else { m })
+    /// Calls `f(row)` for the rows of one output, from `base`, in row-major order.
+    #[inline(always)]
+    fn for_each_row(&self, base: usize, mut f: impl FnMut(usize)) {
+        let Some((&(n, s), outer)) = self.red.split_last() else {
+            f(base);
+            return;
+        };
+        let mut idx = vec![0usize; outer.len()];
+        let mut b = base;
+        loop {
+            for r in 0..n {
+                f(b + r * s);
+            }
+            let mut d = outer.len();
+            loop {
+                if d == 0 {
+                    return;
+                }
+                d -= 1;
+                idx[d] += 1;
+                b += outer[d].1;
+                if idx[d] < outer[d].0 {
+                    break;
+                }
+                b -= outer[d].1 * outer[d].0;
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /// Output element `o` of the sum of `f(i)` over the input elements `i` (contiguous
+    /// indices), in the order of [`reduce`]: the fused kernels sum computed values with it.
+    pub(crate) fn sum_at(&self, o: usize, f: impl Fn(usize) -> f32) -> f32 {
+        let (k, col) = if self.last_reduced { (o, 0) } else { (o / self.len, o % self.len) };
+        let mut t = Tree::<Sum>::new(self.group());
+        let len = self.len;
+        self.for_each_row(self.kept_base(k), |r| {
+            let at = r * len;
+            t.add(if self.last_reduced { pairwise_sum(len, |i| f(at + i)) } else { f(at + col) });
+        });
+        t.finish()
+    }
 }
 
 /// Reduces contiguous `data` of `shape` over `dims` (keepdim layout, contiguous output).
 ///
-/// Each output element combines its input elements in row-major order, whatever the split:
-/// tasks own disjoint ranges of the outermost kept dimension.
+/// Each output element combines its input in the order [`Plan`] describes, whatever the split:
+/// tasks own disjoint output elements (or column tiles of them).
 pub fn reduce(data: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Vec<f32> {
-    if op == ReduceOp::ArgMax {
-        return argmax(data, shape, dims);
+    match op {
+        ReduceOp::ArgMax => argmax(data, shape, dims),
+        ReduceOp::Sum => reduce_with::<Sum>(data, shape, dims),
+        ReduceOp::Max => reduce_with::<Max>(data, shape, dims),
+        ReduceOp::Min => reduce_with::<Min>(data, shape, dims),
     }
-    let runs = runs(shape, dims);
-    let out_len: usize = runs.iter().filter(|r| !r.reduced).map(|r| r.size).product();
-    let init = match op {
-        ReduceOp::Sum => 0.0,
-        ReduceOp::Max => f32::NEG_INFINITY,
-        _ => f32::INFINITY,
-    };
-    let mut out = super::alloc::filled(out_len, init);
+}
+
+fn reduce_with<C: Combine>(data: &[f32], shape: &[usize], dims: &[usize]) -> Vec<f32> {
+    let plan = Plan::new(shape, dims);
+    let mut out = super::alloc::filled(plan.out_len(), C::INIT);
     if data.is_empty() {
         return out;
     }
-    // [K, rest]: each kept index owns a contiguous input and output block.
-    // [R, K, rest]: each kept index of the second run gathers blocks from every reduced index.
-    let (reduced_outer, kept) = match runs.as_slice() {
-        [k, ..] if !k.reduced && runs.len() > 1 => (1, k.size),
-        [r, k, ..] if r.reduced => (r.size, k.size),
-        _ => {
-            accumulate(data, &runs, &mut out, op);
-            return out;
-        }
+    let (len, rows) = (plan.len, plan.rows);
+    if plan.last_reduced {
+        // one tree per output over its rows' cascade sums
+        let per_task = (TASK_WORK / (rows * len)).max(1);
+        let plan = &plan;
+        super::parallel::for_each_chunk_mut(&mut out, per_task, data.len(), |t, o| {
+            for (j, o) in o.iter_mut().enumerate() {
+                let mut tree = Tree::<C>::new(1);
+                plan.for_each_row(plan.kept_base(t * per_task + j), |r| tree.add(C::slice(&data[r * len..][..len])));
+                *o = tree.finish();
+            }
+        });
+        return out;
+    }
+    // Kept last run: row trees over column tiles. A task owns `per` whole outer indices, or
+    // one outer index's columns `cols` at a time.
+    let (per, cols) = if rows * len >= TASK_WORK {
+        (1, (TASK_WORK / rows).max(1).next_multiple_of(COLS).min(len))
+    } else {
+        ((TASK_WORK / (rows * len)).max(1), len)
     };
-    let rest = &runs[if runs[0].reduced { 2 } else { 1 }..];
-    let in_blk = data.len() / (reduced_outer * kept);
-    let out_blk = out_len / kept;
-    let per_task = (super::parallel::MIN_PARALLEL_WORK / 4 / (in_blk * reduced_outer).max(1)).max(1);
-    super::parallel::for_each_chunk_mut(&mut out, per_task * out_blk, data.len(), |t, o| {
-        let k0 = t * per_task;
-        for r in 0..reduced_outer {
-            for (j, ob) in o.chunks_exact_mut(out_blk).enumerate() {
-                let x = &data[(r * kept + k0 + j) * in_blk..][..in_blk];
-                accumulate(x, rest, ob, op);
+    let chunks = len.div_ceil(cols);
+    let tasks = plan.outer.div_ceil(per) * chunks;
+    let (group, width) = (plan.group(), COLS.min(len));
+    let slots = slots(rows, group);
+    let (plan, base_ptr, out_len) = (&plan, super::parallel::SendPtr(out.as_mut_ptr()), out.len());
+    super::parallel::for_each_task(tasks, data.len(), |t| {
+        let (k0, c0) = (t / chunks * per, t % chunks * cols);
+        let (k1, c1) = ((k0 + per).min(plan.outer), (c0 + cols).min(len));
+        let (start, end) = (k0 * len + c0, (k1 - 1) * len + c1);
+        debug_assert!(end <= out_len);
+        // SAFETY: task t owns outputs [start, end): outer indices k0..k1 with every column when
+        // per > 1 (then c0 = 0, c1 = len), or one outer index's columns c0..c1; the tasks'
+        // ranges are disjoint, and `out` is exclusively borrowed for the whole region.
+        let o = unsafe { std::slice::from_raw_parts_mut(base_ptr.get().add(start), end - start) };
+        let mut buf = super::alloc::scratch(slots * width);
+        for k in k0..k1 {
+            let base = plan.kept_base(k);
+            for c in (c0..c1).step_by(width) {
+                let w = width.min(c1 - c);
+                let mut tree = RowTree::<C>::new(&mut buf, width, w, group);
+                plan.for_each_row(base, |r| tree.add_row(&data[r * len + c..][..w]));
+                tree.finish(&mut o[k * len + c - start..][..w]);
             }
         }
+        super::alloc::recycle(buf);
     });
     out
-}
-
-fn combine(op: ReduceOp, a: f32, b: f32) -> f32 {
-    match op {
-        ReduceOp::Sum => a + b,
-        ReduceOp::Max => {
-            if b > a || b.is_nan() {
-                b
-            } else {
-                a
-            }
-        }
-        _ => {
-            if b < a || b.is_nan() {
-                b
-            } else {
-                a
-            }
-        }
-    }
-}
-
-/// Combines contiguous `data`, viewed as `runs`, into `out` (one element per kept index),
-/// innermost row by row in row-major order. No runs: `data` is one element.
-fn accumulate(data: &[f32], runs: &[Run], out: &mut [f32], op: ReduceOp) {
-    let Some(&last) = runs.last() else {
-        out[0] = combine(op, out[0], data[0]);
-        return;
-    };
-    let outer = &runs[..runs.len() - 1];
-    // output stride of each outer run (0 for reduced runs)
-    let mut out_strides = vec![0usize; outer.len()];
-    let mut acc = if last.reduced { 1 } else { last.size };
-    for (i, r) in outer.iter().enumerate().rev() {
-        if !r.reduced {
-            out_strides[i] = acc;
-            acc *= r.size;
-        }
-    }
-    let total: usize = outer.iter().map(|r| r.size).product();
-    let mut idx = vec![0usize; outer.len()];
-    let mut o = 0usize;
-    let len = last.size;
-    for row in 0..total {
-        let x = &data[row * len..(row + 1) * len];
-        if last.reduced {
-            let v = match op {
-                ReduceOp::Sum => sum_slice(x),
-                ReduceOp::Max => max_slice(x),
-                _ => min_slice(x),
-            };
-            out[o] = combine(op, out[o], v);
-        } else {
-            for (d, &v) in out[o..o + len].iter_mut().zip(x) {
-                *d = combine(op, *d, v);
-            }
-        }
-        let mut d = outer.len();
-        while d > 0 {
-            d -= 1;
-            idx[d] += 1;
-            o += out_strides[d];
-            if idx[d] < outer[d].size {
-                break;
-            }
-            o -= out_strides[d] * outer[d].size;
-            idx[d] = 0;
-        }
-    }
 }
 
 /// Index of the first maximum along the single dim in `dims` (or over everything when all
@@ -213,32 +251,69 @@ mod tests {
         assert_eq!(reduce(&x, &s, &[1], ReduceOp::ArgMax), vec![2.0; 8]);
     }
 
+    /// Max or min by the plain rule, any order (NaN wins).
+    fn naive(x: &[f32], shape: &[usize], dims: &[usize], op: ReduceOp) -> Vec<f32> {
+        let out_shape: Vec<usize> =
+            shape.iter().enumerate().map(|(d, &n)| if dims.contains(&d) { 1 } else { n }).collect();
+        let (mut out, pick): (Vec<f32>, fn(f32, f32) -> f32) = match op {
+            ReduceOp::Max => (vec![f32::NEG_INFINITY; out_shape.iter().product()], Max::add),
+            _ => (vec![f32::INFINITY; out_shape.iter().product()], Min::add),
+        };
+        for (i, &v) in x.iter().enumerate() {
+            let (mut rem, mut o, mut stride) = (i, 0, 1);
+            for d in (0..shape.len()).rev() {
+                let idx = rem % shape[d];
+                rem /= shape[d];
+                o += if dims.contains(&d) { 0 } else { idx * stride };
+                stride *= out_shape[d];
+            }
+            out[o] = pick(out[o], v);
+        }
+        out
+    }
+
     #[test]
-    fn split_reductions_match_the_serial_order() {
+    fn split_reductions_match_the_canonical_order() {
         // Big enough for several tasks; sums in f32 depend on the order, so a different
-        // per-element order would show in the bits.
-        let x: Vec<f32> = (0..4 * 37 * 29 * 3).map(|v| ((v * 7919 % 1013) as f32 - 500.0) * 1e-3).collect();
-        let s = [4, 37, 29, 3];
-        for dims in [vec![0, 2, 3], vec![0], vec![1], vec![3], vec![0, 2], vec![1, 3], vec![0, 1, 2, 3]] {
-            for op in [ReduceOp::Sum, ReduceOp::Max, ReduceOp::Min] {
-                let mut want = vec![0.0; 0];
-                let runs = runs(&s, &dims);
-                let out_len: usize = runs.iter().filter(|r| !r.reduced).map(|r| r.size).product();
-                let init = match op {
-                    ReduceOp::Sum => 0.0,
-                    ReduceOp::Max => f32::NEG_INFINITY,
-                    _ => f32::INFINITY,
-                };
-                want.resize(out_len, init);
-                accumulate(&x, &runs, &mut want, op);
-                for threads in [1, 2, 4] {
-                    let got = crate::backend::cpu::parallel::with_threads(threads, || reduce(&x, &s, &dims, op));
-                    assert!(
-                        got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
-                        "{dims:?} {op:?} {threads}"
-                    );
+        // per-element order would show in the bits. `Plan::sum_at` is the order, element by
+        // element with scalar code; the kernel's trees over rows and tiles must equal it.
+        let shapes: [&[usize]; 4] = [&[4, 37, 29, 3], &[3000, 5, 2], &[2, 300, 600], &[70, 3, 50, 7, 2]];
+        for s in shapes {
+            let n: usize = s.iter().product();
+            let mut x: Vec<f32> = (0..n).map(|v| ((v * 7919 % 1013) as f32 - 500.0) * 1e-3).collect();
+            let rank = s.len();
+            let all_dims: Vec<Vec<usize>> =
+                (1..1usize << rank).map(|m| (0..rank).filter(|d| m >> d & 1 == 1).collect()).collect();
+            for dims in &all_dims {
+                let plan = Plan::new(s, dims);
+                let want: Vec<f32> = (0..plan.out_len()).map(|o| plan.sum_at(o, |i| x[i])).collect();
+                for threads in [1, 2, 3, 4] {
+                    let got =
+                        crate::backend::cpu::parallel::with_threads(threads, || reduce(&x, s, dims, ReduceOp::Sum));
+                    assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{s:?} {dims:?} {threads}");
+                }
+                for op in [ReduceOp::Max, ReduceOp::Min] {
+                    let got = crate::backend::cpu::parallel::with_threads(3, || reduce(&x, s, dims, op));
+                    assert_eq!(got, naive(&x, s, dims, op), "{s:?} {dims:?} {op:?}");
+                }
+            }
+            x[n / 3] = f32::NAN;
+            for dims in &all_dims {
+                for op in [ReduceOp::Max, ReduceOp::Min, ReduceOp::Sum] {
+                    let got = reduce(&x, s, dims, op);
+                    assert_eq!(got.iter().filter(|v| v.is_nan()).count(), 1, "{s:?} {dims:?} {op:?}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn long_sums_are_exact() {
+        // 8 running sums of ones stop at 2^24 each; 2^25 ones in [R, K] rows and in one run
+        let n = 1 << 25;
+        let ones = vec![1.0f32; n];
+        assert_eq!(reduce(&ones, &[n], &[0], ReduceOp::Sum), vec![n as f32]);
+        assert_eq!(reduce(&ones, &[n / 4, 4], &[0], ReduceOp::Sum), vec![(n / 4) as f32; 4]);
+        assert_eq!(reduce(&ones, &[n / 64, 2, 32], &[0, 2], ReduceOp::Sum), vec![(n / 2) as f32; 2]);
     }
 }

@@ -44,7 +44,7 @@ impl Storage {
             (Storage::Gpu(g), Device::Gpu(d)) if g.device() == d => g.contiguous_impl(l).map(Storage::Gpu),
             (Storage::Cpu(_), Device::Cpu) => self.contiguous(l),
             _ => {
-                let v = self.to_vec(l).map_err(|e| crate::Error::new("to", e.msg))?;
+                let v = self.to_vec(l).map_err(|e| crate::Error { op: "to", ..e })?;
                 dev.from_slice(&v)
             }
         }

@@ -2,6 +2,11 @@
 // prm: [0] outputs, [1] reduced count, [2] op (0 sum, 1 max, 2 min), [3] kept rank,
 // [4] reduced rank, [5] input offset, [6] splits per output, [7] reduced elements per split,
 // [8..16] kept sizes, [16..24] kept strides, [24..32] reduced sizes, [32..40] reduced strides.
+//
+// Sums are blocked pairwise (as the CPU's, though not the same bits): a thread combines a
+// short run of values in order (a leaf), leaves merge in a binary counter (a stack of partial
+// results, one per set bit of the leaf count), a workgroup's threads combine by a tree, and
+// the per-split partials go through `reduce_thread` again. The error grows with log(n).
 
 var<workgroup> part: array<f32, 256>;
 
@@ -53,6 +58,40 @@ fn combine(op: u32, a: f32, b: f32) -> f32 {
     return min(a, b);
 }
 
+// Values per leaf: each of a workgroup's threads walks its split with stride WG; one thread
+// per output (`reduce_thread`, also the pass over splits) walks its whole reduction.
+const WG_LEAF: u32 = 32u;
+const THREAD_LEAF: u32 = 8u;
+// Stack entries: leaf counts stay below 2^32.
+const LEVELS: u32 = 32u;
+
+// Pushes `v` as leaf number `n` onto the `top` entries of `stack`, merging it with one entry
+// per trailing one bit of `n` (equal-sized subtrees pair up); returns the new entry count.
+fn push_leaf(op: u32, stack: ptr<function, array<f32, LEVELS>>, top: u32, n: u32, v: f32) -> u32 {
+    var s = v;
+    var t = top;
+    var k = n;
+    while ((k & 1u) == 1u) {
+        t -= 1u;
+        s = combine(op, (*stack)[t], s);
+        k = k >> 1u;
+    }
+    (*stack)[t] = s;
+    return t + 1u;
+}
+
+// The stack's total, folded from its top (the smallest, newest subtree) down.
+fn fold_stack(op: u32, stack: ptr<function, array<f32, LEVELS>>, top: u32) -> f32 {
+    if (top == 0u) {
+        return init_value(op);
+    }
+    var acc = (*stack)[top - 1u];
+    for (var i = top - 1u; i > 0u; i--) {
+        acc = combine(op, (*stack)[i - 1u], acc);
+    }
+    return acc;
+}
+
 // One workgroup per (output, split): long reductions (batch-norm statistics, bias gradients).
 @compute @workgroup_size(256)
 fn reduce_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -65,11 +104,25 @@ fn reduce_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     let base = kept_offset(g / splits);
     let r0 = (g % splits) * prm[7];
     let r1 = min(prm[1], r0 + prm[7]);
+    var stack: array<f32, LEVELS>;
+    var top = 0u;
+    var leaves = 0u;
     var acc = init_value(op);
+    var fill = 0u;
     for (var r = r0 + li; r < r1; r += WG) {
         acc = combine(op, acc, x0[base + reduced_offset(r)]);
+        fill += 1u;
+        if (fill == WG_LEAF) {
+            top = push_leaf(op, &stack, top, leaves, acc);
+            leaves += 1u;
+            acc = init_value(op);
+            fill = 0u;
+        }
     }
-    part[li] = acc;
+    if (fill > 0u) {
+        top = push_leaf(op, &stack, top, leaves, acc);
+    }
+    part[li] = fold_stack(op, &stack, top);
     workgroupBarrier();
     for (var w = WG / 2u; w > 0u; w = w >> 1u) {
         if (li < w) {
@@ -91,11 +144,25 @@ fn reduce_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
     }
     let op = prm[2];
     let base = kept_offset(o);
+    var stack: array<f32, LEVELS>;
+    var top = 0u;
+    var leaves = 0u;
     var acc = init_value(op);
+    var fill = 0u;
     for (var r = 0u; r < prm[1]; r++) {
         acc = combine(op, acc, x0[base + reduced_offset(r)]);
+        fill += 1u;
+        if (fill == THREAD_LEAF) {
+            top = push_leaf(op, &stack, top, leaves, acc);
+            leaves += 1u;
+            acc = init_value(op);
+            fill = 0u;
+        }
     }
-    dst[o] = acc;
+    if (fill > 0u) {
+        top = push_leaf(op, &stack, top, leaves, acc);
+    }
+    dst[o] = fold_stack(op, &stack, top);
 }
 
 // Index of the first maximum (a NaN counts as the maximum), as f32.

@@ -1,0 +1,351 @@
+/**
+ * The seeded property suite: random calls of the public API with valid and invalid arguments.
+ * Every call must either return the value a small reference model computes (when every argument
+ * is valid) or throw a `TypeError`/`RangeError` (or, for a shape mismatch the core finds, an
+ * `Error`) whose message starts with the op's name — never a wrong answer, a trap, or an error
+ * from inside the library. After each call a matmul + backward must still give the right values.
+ * It depends on no test runner, so Node (`property.test.ts`) and Chromium
+ * (`browser/suite.browser.test.ts`) run the same cases.
+ * @module
+ */
+import fc from 'fast-check';
+import type * as Ferrograd from 'ferrograd';
+
+type Lib = typeof Ferrograd;
+type Tensor = Ferrograd.Tensor;
+
+/** An argument and whether it is valid in its position (a dim in range, a live tensor...). */
+interface Arg {
+  v: unknown;
+  ok: boolean;
+  /** A well-typed operand of the wrong shape: the core's plain `Error` is the right answer. */
+  mismatch?: boolean;
+}
+const good = (v: unknown): Arg => ({ v, ok: true });
+const bad = (v: unknown): Arg => ({ v, ok: false });
+
+/** Stand-ins for tensors, so no tensor is made while arguments are drawn or shrunk. */
+const Y = Symbol('y');
+const YT = Symbol('y.t()');
+const YS = Symbol('[x, y]');
+const resolve = (v: unknown, x: Tensor, y: Tensor): unknown => (v === Y ? y : v === YT ? y.t() : v === YS ? [x, y] : v);
+
+/** Values no integer argument accepts: each must be refused, none read as 0 or wrapped. */
+const JUNK: unknown[] = [1.5, -0.5, NaN, Infinity, -Infinity, null, undefined, '1', 'x', {}, [], [1], true, 2 ** 32, -(2 ** 32), 2 ** 53, 1n];
+const junk = fc.constantFrom(...JUNK).map(bad);
+
+/** A dim of a tensor of rank `n`: in range (valid), just out of range, or junk. */
+const dim = (n: number): fc.Arbitrary<Arg> =>
+  fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -n, max: n - 1 }).map(good) }, { weight: 1, arbitrary: fc.constantFrom(n, -n - 1, 2 ** 32 + 0, 100).map(bad) }, { weight: 2, arbitrary: junk });
+
+/** A dim or nothing (null, undefined: every dim, as PyTorch's `dim=None`). */
+const optDim = (n: number): fc.Arbitrary<Arg> =>
+  fc.oneof({ weight: 5, arbitrary: dim(n).filter((g) => !Array.isArray(g.v)).map((g) => (g.v == null ? good(g.v) : g)) }, { weight: 1, arbitrary: fc.constantFrom(null, undefined).map(good) });
+
+/** An integer in [lo, hi] (valid), one of `bads` (each invalid there), or junk. */
+const int = (lo: number, hi: number, bads: number[]): fc.Arbitrary<Arg> =>
+  fc.oneof({ weight: 6, arbitrary: fc.integer({ min: lo, max: hi }).map(good) }, { weight: 1, arbitrary: fc.constantFrom(...bads, 2 ** 32 + lo).map(bad) }, { weight: 2, arbitrary: junk });
+
+/** A Python-style slice bound: any integer is valid (clamped), junk is not. */
+const index = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -6, max: 6 }).map(good) }, { weight: 1, arbitrary: junk.map((g) => (g.v == null || Number.isSafeInteger(g.v) ? good(g.v) : g)) });
+
+const bool = fc.oneof({ weight: 4, arbitrary: fc.boolean().map(good) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 'true', null).map(bad) });
+
+/** A shape for creation: small valid dims, or one bad entry. */
+const shape: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 5, arbitrary: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }).map(good) },
+  { weight: 2, arbitrary: fc.tuple(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.constantFrom<unknown>(-1, 1.5, NaN, null, '2', 2 ** 32, 2 ** 32 + 1, Infinity)).map(([s, b]) => bad([...s, b])) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, '3', 3.5, {}, [[2]]).map(bad) },
+);
+
+/** The base operands: x is 2×3 with these values, y too. */
+type M = number[][];
+const values = fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 12, maxLength: 12 }).map((v) => v.map((k) => k / 4));
+
+/** Reference results: a shape and row-major values (undefined: only the shape is checked). */
+interface Ref {
+  shape: number[];
+  values?: number[];
+}
+
+const norm = (d: number, n: number): number => (d < 0 ? d + n : d);
+const flat = (m: M): number[] => m.flat();
+const elementwise = (a: M, b: M | number, f: (p: number, q: number) => number): Ref => ({
+  shape: [a.length, a[0]!.length],
+  values: a.flatMap((row, i) => row.map((v, j) => f(v, typeof b === 'number' ? b : b[i]![j]!))),
+});
+const sumDim = (a: M, d: number, scale = 1): Ref => (d === 0 ? { shape: [3], values: [0, 1, 2].map((j) => (a[0]![j]! + a[1]![j]!) * scale) } : { shape: [2], values: a.map((r) => (r[0]! + r[1]! + r[2]!) * scale) });
+
+interface OpCase {
+  name: string;
+  args: fc.Arbitrary<Arg[]>;
+  call: (lib: Lib, x: Tensor, args: unknown[]) => unknown;
+  /** The expected result when every argument is valid, or 'error' when the combination is not. */
+  ref: (a: M, b: M, args: unknown[]) => Ref | 'error';
+}
+
+/** An operand: y, a number, or something that is not a tensor. */
+const operand: fc.Arbitrary<Arg> =
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(good(Y)) },
+    { weight: 3, arbitrary: fc.constantFrom(2, -0.5, 0.25).map(good) },
+    { weight: 3, arbitrary: fc.constantFrom<unknown>('x', [1, 2], {}, null, undefined, new Float32Array(6), { h: 0 }, NaN).map((v) => (typeof v === 'number' ? good(v) : bad(v))) },
+  );
+const other = (b: M, v: unknown): M | number => (typeof v === 'number' ? v : b);
+
+const CASES: OpCase[] = [
+  { name: 'add', args: fc.tuple(operand), call: (_, x, [o]) => x.add(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p + q) },
+  { name: 'sub', args: fc.tuple(operand), call: (_, x, [o]) => x.sub(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p - q) },
+  { name: 'mul', args: fc.tuple(operand), call: (_, x, [o]) => x.mul(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p * q) },
+  { name: 'maximum', args: fc.tuple(fc.oneof(fc.constant(good(Y)), fc.constantFrom<unknown>(0, 'x', null, [1]).map(bad))), call: (_, x, [o]) => x.maximum(o as Tensor), ref: (a, b) => elementwise(a, b, Math.max) },
+  { name: 'gt', args: fc.tuple(operand), call: (_, x, [o]) => x.gt(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => (p > q ? 1 : 0)) },
+  {
+    name: 'matmul',
+    args: fc.tuple(fc.oneof(fc.constant(good(YT)), fc.constant({ v: Y, ok: false, mismatch: true }), fc.constantFrom<unknown>(new Float32Array(4), [[1]], 3, null).map(bad))),
+    call: (_, x, [o]) => x.matmul(o as Tensor),
+    ref: (a, b) => ({ shape: [2, 2], values: [0, 1].flatMap((i) => [0, 1].map((j) => a[i]!.reduce((s, v, k) => s + v * b[j]![k]!, 0))) }),
+  },
+  {
+    name: 'sum',
+    args: fc.tuple(optDim(2), bool),
+    call: (_, x, [d, k]) => x.sum(d as number, k as boolean),
+    ref: (a, _b, [d, k]) => (d == null ? { shape: k ? [1, 1] : [], values: [flat(a).reduce((p, q) => p + q, 0)] } : withKeep(sumDim(a, norm(d as number, 2)), norm(d as number, 2), k as boolean)),
+  },
+  {
+    name: 'mean',
+    args: fc.tuple(optDim(2)),
+    call: (_, x, [d]) => x.mean(d as number),
+    ref: (a, _b, [d]) => (d == null ? { shape: [], values: [flat(a).reduce((p, q) => p + q, 0) / 6] } : sumDim(a, norm(d as number, 2), 1 / (norm(d as number, 2) === 0 ? 2 : 3))),
+  },
+  { name: 'softmax', args: fc.tuple(dim(2)), call: (_, x, [d]) => x.softmax(d as number).sum(d as number), ref: (_a, _b, [d]) => ({ shape: [norm(d as number, 2) === 0 ? 3 : 2], values: Array<number>(norm(d as number, 2) === 0 ? 3 : 2).fill(1) }) },
+  {
+    name: 'unsqueeze',
+    args: fc.tuple(dim(3)),
+    call: (_, x, [d]) => x.unsqueeze(d as number),
+    ref: (a, _b, [d]) => {
+      const s = [2, 3];
+      s.splice(norm(d as number, 3), 0, 1);
+      return { shape: s, values: flat(a) };
+    },
+  },
+  {
+    name: 'transpose',
+    args: fc.tuple(dim(2), dim(2)),
+    call: (_, x, [d0, d1]) => x.transpose(d0 as number, d1 as number),
+    ref: (a, _b, [d0, d1]) => (norm(d0 as number, 2) === norm(d1 as number, 2) ? { shape: [2, 3], values: flat(a) } : { shape: [3, 2], values: [0, 1, 2].flatMap((j) => [a[0]![j]!, a[1]![j]!]) }),
+  },
+  {
+    name: 'reshape',
+    args: fc.tuple(fc.oneof(fc.constantFrom([6], [3, 2], [-1, 2], [1, -1, 3], [6, 1]).map(good), fc.constant({ v: [4], ok: false, mismatch: true }), fc.constantFrom<unknown>([-1, -1], [2.5, 2], [NaN], null, [2 ** 32 + 6], '6').map(bad))),
+    call: (_, x, [s]) => x.reshape(s as number[]),
+    ref: (a, _b, [s]) => {
+      const known = (s as number[]).filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+      return { shape: (s as number[]).map((d) => (d === -1 ? 6 / known : d)), values: flat(a) };
+    },
+  },
+  {
+    name: 'narrow',
+    args: fc.tuple(dim(2), int(-3, 3, [-4, 4]), int(0, 3, [-1])),
+    call: (_, x, [d, s, l]) => x.narrow(d as number, s as number, l as number),
+    ref: (a, _b, [d, s, l]) => {
+      const dd = norm(d as number, 2);
+      const size = dd === 0 ? 2 : 3;
+      if ((s as number) < -size || (s as number) > size) return 'error';
+      const start = norm(s as number, size);
+      if (start + (l as number) > size) return 'error';
+      const rows = dd === 0 ? a.slice(start, start + (l as number)) : a.map((r) => r.slice(start, start + (l as number)));
+      return { shape: dd === 0 ? [l as number, 3] : [2, l as number], values: rows.flat() };
+    },
+  },
+  {
+    name: 'select',
+    args: fc.tuple(dim(2), int(-3, 2, [-4, 3])),
+    call: (_, x, [d, i]) => x.select(d as number, i as number),
+    ref: (a, _b, [d, i]) => {
+      const dd = norm(d as number, 2);
+      const size = dd === 0 ? 2 : 3;
+      if ((i as number) < -size || (i as number) >= size) return 'error';
+      const k = norm(i as number, size);
+      return dd === 0 ? { shape: [3], values: a[k]! } : { shape: [2], values: a.map((r) => r[k]!) };
+    },
+  },
+  {
+    name: 'slice',
+    args: fc.tuple(dim(2), index, index, int(1, 4, [0, -1]).map((g) => (g.v === undefined || (Number.isSafeInteger(g.v) && (g.v as number) > 0) ? good(g.v) : g))),
+    call: (_, x, [d, s, e, st]) => x.slice(d as number, s as number, e as number, st as number),
+    ref: (a, _b, [d, s, e, st]) => {
+      const dd = norm(d as number, 2);
+      const size = dd === 0 ? 2 : 3;
+      const clampIdx = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v));
+      const idx: number[] = [];
+      const [from, to] = [s == null ? 0 : clampIdx(s as number), e == null ? size : clampIdx(e as number)];
+      for (let k = from; k < to; k += (st as number | undefined) ?? 1) idx.push(k);
+      return dd === 0 ? { shape: [idx.length, 3], values: idx.flatMap((k) => a[k]!) } : { shape: [2, idx.length], values: a.flatMap((r) => idx.map((k) => r[k]!)) };
+    },
+  },
+  {
+    name: 'clamp',
+    // a missing bound (null or undefined, PyTorch's None) is no bound; at least one is needed
+    args: fc.tuple(fc.oneof(fc.constantFrom(-1, 0, null, NaN).map(good), fc.constantFrom<unknown>('0', {}).map(bad)), fc.oneof(fc.constantFrom(1, 0.5, undefined).map(good), fc.constantFrom<unknown>('1', [], true).map(bad))),
+    call: (_, x, [lo, hi]) => x.clamp(lo as number, hi as number),
+    ref: (a, _b, [lo, hi]) => (lo == null && hi == null ? 'error' : elementwise(a, 0, (p) => (Number.isNaN(lo) ? NaN : Math.min((hi as number | undefined) ?? Infinity, Math.max((lo as number | null) ?? -Infinity, p))))),
+  },
+  {
+    name: 'cat',
+    args: fc.tuple(fc.oneof(fc.constant(good(YS)), fc.constantFrom<unknown>([[1, 2]], [3], 'x', null, []).map(bad)), dim(2).filter((g) => g.v !== undefined)),
+    call: (lib, _x, [l, d]) => lib.cat(l as Tensor[], d as number),
+    ref: (a, b, [, d]) => (norm(d as number, 2) === 0 ? { shape: [4, 3], values: [...flat(a), ...flat(b)] } : { shape: [2, 6], values: [...a[0]!, ...b[0]!, ...a[1]!, ...b[1]!] }),
+  },
+  {
+    name: 'stack',
+    args: fc.tuple(fc.oneof(fc.constant(good(YS)), fc.constantFrom<unknown>([3], [[1]], {}, null).map(bad)), dim(3).filter((g) => g.v !== undefined)),
+    call: (lib, _x, [l, d]) => lib.stack(l as Tensor[], d as number).sum(d as number),
+    ref: (a, b) => elementwise(a, b, (p, q) => p + q),
+  },
+  { name: 'zeros', args: fc.tuple(shape), call: (lib, _x, [s]) => lib.zeros(s as number[]), ref: (_a, _b, [s]) => ({ shape: s as number[], values: Array<number>(numel(s as number[])).fill(0) }) },
+  {
+    name: 'full',
+    args: fc.tuple(shape, fc.oneof(fc.constantFrom(1.5, -2, 0).map(good), fc.constantFrom<unknown>(undefined, '1', null, {}).map(bad))),
+    call: (lib, _x, [s, v]) => lib.full(s as number[], v as number),
+    ref: (_a, _b, [s, v]) => ({ shape: s as number[], values: Array<number>(numel(s as number[])).fill(v as number) }),
+  },
+  { name: 'rand', args: fc.tuple(shape), call: (lib, _x, [s]) => lib.rand(s as number[]), ref: (_a, _b, [s]) => ({ shape: s as number[] }) },
+  {
+    name: 'arange',
+    args: fc.tuple(fc.oneof(fc.constantFrom(0, 1, 4, 5, 1.5, 2 ** 32).map(good), fc.constantFrom<unknown>(-1, NaN, Infinity, '1', {}, [2]).map(bad)), fc.oneof(fc.constantFrom(1, 2).map(good), fc.constantFrom<unknown>(0, NaN, '1').map(bad))),
+    call: (lib, _x, [e, st]) => lib.arange(0, e as number, st as number),
+    ref: (_a, _b, [e, st]) => {
+      // past what one tensor can hold (2 GiB on wasm32) it is memory that cannot be served
+      if ((e as number) / (st as number) > 2 ** 29) return 'error';
+      const v: number[] = [];
+      for (let k = 0; k < (e as number); k += st as number) v.push(k);
+      return { shape: [v.length], values: v };
+    },
+  },
+  {
+    name: 'tensor',
+    args: fc.tuple(fc.oneof(fc.constantFrom<unknown>([1, 2], [[1], [2]], 3).map(good), fc.constantFrom<unknown>('abc', { length: 3 }, null, [[1, 2], [3]], [1, 'a'], undefined).map(bad))),
+    call: (lib, _x, [d]) => lib.tensor(d as number[]),
+    ref: (_a, _b, [d]) => (typeof d === 'number' ? { shape: [], values: [d] } : { shape: Array.isArray((d as unknown[])[0]) ? [2, 1] : [2], values: (d as unknown[]).flat() as number[] }),
+  },
+  {
+    name: 'Dropout',
+    args: fc.tuple(fc.oneof(fc.constantFrom(0, 0.5, 1).map(good), fc.constantFrom<unknown>('0.5', -0.1, 1.5, NaN, null).map(bad))),
+    call: (lib, x, [p]) => new lib.nn.Dropout(p as number).eval().forward(x),
+    ref: (a) => ({ shape: [2, 3], values: flat(a) }),
+  },
+  {
+    name: 'Linear',
+    args: fc.tuple(int(0, 4, [-1]), int(0, 4, [-1])),
+    call: (lib, _x, [i, o]) => new lib.nn.Linear(i as number, o as number).weight!,
+    ref: (_a, _b, [i, o]) => ({ shape: [o as number, i as number] }),
+  },
+];
+
+function withKeep(r: Ref, d: number, keep: boolean): Ref {
+  if (!keep) return r;
+  const s = [2, 3];
+  s[d] = 1;
+  return { shape: s, ...(r.values ? { values: r.values } : {}) };
+}
+
+const same = (g: number, e: number): boolean => (Number.isNaN(e) ? Number.isNaN(g) : Math.abs(g - e) <= 1e-5 * (1 + Math.abs(e)));
+
+function numel(s: number[]): number {
+  return s.reduce((p, d) => p * d, 1);
+}
+
+export interface PropertyReport {
+  calls: number;
+  valid: number;
+  refused: number;
+}
+
+/** The op name a message must start with (a method, a function or a module's constructor). */
+function namesOp(msg: string, op: string): boolean {
+  const m = /^([A-Za-z_.]+)(\(\))?:/.exec(msg);
+  if (!m) return false;
+  const got = m[1]!.toLowerCase();
+  const want = op.toLowerCase();
+  return got === want || got.endsWith(`.${want}`) || got.startsWith(want) || (op === 'stack' && got === 'sum') || (op === 'softmax' && got === 'sum');
+}
+
+/** The library still works: a 2×2 matmul and its gradient. */
+function sanity(lib: Lib): void {
+  const a = lib.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const l = a.matmul(a).sum();
+  l.backward();
+  const got = JSON.stringify([l.item(), a.grad!.toArray()]);
+  // d/da sum(a·a) = 1·aᵀ + aᵀ·1 : [[3+4... ]] computed by hand: [[7, 11], [9, 13]]
+  if (got !== JSON.stringify([54, [[7, 11], [9, 13]]])) throw new Error(`the library broke: matmul + backward gave ${got}`);
+}
+
+/**
+ * Runs `runs` random calls from `seed`. Throws on the first call that answers wrongly (with
+ * fast-check's shrunk counterexample and seed in the message).
+ */
+export function runProperty(lib: Lib, seed: number, runs: number): PropertyReport {
+  const report: PropertyReport = { calls: 0, valid: 0, refused: 0 };
+  const arb = fc.tuple(fc.integer({ min: 0, max: CASES.length - 1 }), values).chain(([k, v]) => {
+    const c = CASES[k]!;
+    const a = [v.slice(0, 3), v.slice(3, 6)];
+    const b = [v.slice(6, 9), v.slice(9, 12)];
+    return c.args.map((args) => ({ c, a, b, args }));
+  });
+  fc.assert(
+    fc.property(arb, ({ c, a, b, args }) => {
+      report.calls++;
+      const x = lib.tensor(a);
+      const y = lib.tensor(b);
+      const vals = args.map((g) => resolve(g.v, x, y));
+      const ref = args.every((g) => g.ok) ? c.ref(a, b, vals) : 'error';
+      let out: unknown;
+      let err: unknown;
+      try {
+        out = lib.scope(() => {
+          const r = c.call(lib, x, vals) as Tensor;
+          return { shape: r.shape, values: r.toArray() };
+        });
+      } catch (e) {
+        err = e;
+      }
+      const what = `${c.name}(${vals.map(show).join(', ')})`;
+      if (err !== undefined) {
+        if (!(err instanceof Error)) throw new Error(`${what} threw a non-Error: ${show(err)}`);
+        if (err instanceof WebAssembly.RuntimeError) throw new Error(`${what} trapped: ${err.message}`);
+        if (!namesOp(err.message, c.name)) throw new Error(`${what} threw an error that does not name the op: ${err.name}: ${err.message}`);
+        if (/Cannot read prop|Cannot convert|is not a function|is not iterable|is not a constructor|\(reading '|unreachable|Maximum call stack|out of bounds/.test(err.message)) throw new Error(`${what} failed inside the library: ${err.message}`);
+        if (ref !== 'error') throw new Error(`${what} is valid (PyTorch accepts it) but threw ${err.name}: ${err.message}`);
+        const argumentError = args.some((g) => !g.ok && !g.mismatch);
+        if (argumentError && !(err instanceof TypeError || err instanceof RangeError)) throw new Error(`${what} refused a bad argument with a plain ${err.name}, not a TypeError or RangeError: ${err.message}`);
+        report.refused++;
+      } else {
+        if (ref === 'error') throw new Error(`${what} should have been refused but returned ${show(out)}`);
+        const r = out as { shape: number[]; values: unknown };
+        if (JSON.stringify(r.shape) !== JSON.stringify(ref.shape)) throw new Error(`${what}: shape ${show(r.shape)}, expected ${show(ref.shape)}`);
+        if (ref.values) {
+          const got = [r.values].flat(8) as number[];
+          if (got.length !== ref.values.length || got.some((g, i) => !same(g, ref.values![i]!))) {
+            throw new Error(`${what}: values ${show(got)}, expected ${show(ref.values)}`);
+          }
+        }
+        report.valid++;
+      }
+      sanity(lib);
+    }),
+    { seed, numRuns: runs, endOnFailure: true },
+  );
+  return report;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol') return v.description ?? 'symbol';
+  if (v !== null && typeof v === 'object' && 'shape' in v && typeof (v as { toArray?: unknown }).toArray === 'function') return `Tensor${JSON.stringify((v as Tensor).shape)}`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Float32Array).length})`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
