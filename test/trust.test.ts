@@ -4,6 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { F, cat, full, manualSeed, memory, nn, ones, rand, randn, stack, tensor, zeros, type Tensor } from 'ferrograd';
 
+/** The error `f` throws (undefined when it returns). */
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 const x = (): Tensor => tensor([[1, 2, 3], [4, 5, 6]]);
 
 describe('a non-tensor operand is refused, never read as another tensor', () => {
@@ -23,12 +33,7 @@ describe('a non-tensor operand is refused, never read as another tensor', () => 
   ];
   for (const [what, f, msg] of cases) {
     it(what, () => {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(f);
       expect(err).toBeInstanceOf(TypeError);
       expect((err as Error).message).toMatch(msg);
     });
@@ -61,12 +66,7 @@ describe('integers are safe integers in range: nothing wraps at 2^32', () => {
   ];
   for (const [what, f, msg] of cases) {
     it(what, () => {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(f);
       expect(err instanceof TypeError || err instanceof RangeError, String(err)).toBe(true);
       expect((err as Error).message).toMatch(msg);
     });

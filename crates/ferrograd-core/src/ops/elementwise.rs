@@ -3,23 +3,6 @@ use crate::backend::{BinaryOp, UnaryOp};
 use crate::shape::broadcast_shapes;
 use crate::{Result, Tensor};
 
-fn op_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::Div => "div",
-        BinaryOp::Pow => "pow",
-        BinaryOp::Maximum => "maximum",
-        BinaryOp::Minimum => "minimum",
-        BinaryOp::Gt => "gt",
-        BinaryOp::Lt => "lt",
-        BinaryOp::Ge => "ge",
-        BinaryOp::Le => "le",
-        BinaryOp::Eq => "eq",
-    }
-}
-
 fn differentiable(op: &UnaryOp) -> bool {
     !matches!(op, UnaryOp::Step | UnaryOp::Sign | UnaryOp::GtScalar(_) | UnaryOp::LtScalar(_) | UnaryOp::EqScalar(_))
 }
@@ -32,7 +15,7 @@ impl Tensor {
     }
 
     pub fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Result<Tensor> {
-        let name = op_name(op);
+        let name = op.name();
         let shape = broadcast_shapes(name, self.shape(), rhs.shape())?;
         if self.device() != rhs.device() {
             crate::bail!(name, "operands are on different devices ({:?} and {:?})", self.device(), rhs.device());
