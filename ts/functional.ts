@@ -89,6 +89,11 @@ export function sigmoid(x: Tensor): Tensor {
   tensorArg('sigmoid', 'input', x);
   return x.sigmoid();
 }
+/** PyTorch's `F.leaky_relu(input, negative_slope=0.01)`. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  tensorArg('leaky_relu', 'input', x);
+  return x.leakyRelu(negativeSlope);
+}
 export function tanh(x: Tensor): Tensor {
   tensorArg('tanh', 'input', x);
   return x.tanh();

@@ -7,6 +7,7 @@ import { formatTensor, type DType } from './format.js';
 import { resolveDevice, type DeviceName, type DeviceSpec } from './gpu/index.js';
 import { boolArg, dimArg, dimsArg, intArg, intListArg, isTensor, numberArg, operandArg, optIntArg, optTensorArg, registerTensorClass, shapeArg, show, tensorArg, viewShapeArg } from './check.js';
 import { release, track, untrack } from './memory.js';
+import { BinaryOp, UnaryOp } from './ops.generated.js';
 import { wasm } from './wasm.js';
 
 export type { DeviceName, DeviceSpec };
@@ -150,59 +151,59 @@ export class Tensor {
   // ---- elementwise ----
   add(other: TensorOrScalar): Tensor {
     const o = operandArg('add', 'other', other);
-    return typeof o === 'number' ? this.#affine(1, o) : wrap(wasm().add(this.h, o.h));
+    return typeof o === 'number' ? this.#affine(1, o) : this.#binary(BinaryOp.Add, o);
   }
   sub(other: TensorOrScalar): Tensor {
     const o = operandArg('sub', 'other', other);
-    return typeof o === 'number' ? this.#affine(1, -o) : wrap(wasm().sub(this.h, o.h));
+    return typeof o === 'number' ? this.#affine(1, -o) : this.#binary(BinaryOp.Sub, o);
   }
   mul(other: TensorOrScalar): Tensor {
     const o = operandArg('mul', 'other', other);
-    return typeof o === 'number' ? this.#affine(o, 0) : wrap(wasm().mul(this.h, o.h));
+    return typeof o === 'number' ? this.#affine(o, 0) : this.#binary(BinaryOp.Mul, o);
   }
   div(other: TensorOrScalar): Tensor {
     const o = operandArg('div', 'other', other);
     // x * (1/o) is the correctly rounded x / o only when 1/o is exact (o a power of two)
     if (typeof o === 'number' && exactReciprocal(o)) return this.#affine(1 / o, 0);
-    return wrap(wasm().div(this.h, asTensor(o, this.device).h));
+    return this.#binary(BinaryOp.Div, asTensor(o, this.device));
   }
   pow(exponent: TensorOrScalar): Tensor {
     const e = operandArg('pow', 'exponent', exponent);
-    return typeof e === 'number' ? wrap(wasm().powScalar(this.h, e)) : wrap(wasm().pow(this.h, e.h));
+    return typeof e === 'number' ? this.#unary(UnaryOp.PowScalar, e) : this.#binary(BinaryOp.Pow, e);
   }
   /** `other - this` (Python's `2 - x`). */
   rsub(other: number): Tensor {
     return this.#affine(-1, numberArg('rsub', 'other', other));
   }
   maximum(other: Tensor): Tensor {
-    return wrap(wasm().maximum(this.h, tensorArg('maximum', 'other', other)));
+    return wrap(wasm().binary(this.h, tensorArg('maximum', 'other', other), BinaryOp.Maximum));
   }
   minimum(other: Tensor): Tensor {
-    return wrap(wasm().minimum(this.h, tensorArg('minimum', 'other', other)));
+    return wrap(wasm().binary(this.h, tensorArg('minimum', 'other', other), BinaryOp.Minimum));
   }
   neg(): Tensor {
-    return wrap(wasm().neg(this.h));
+    return this.#unary(UnaryOp.Neg);
   }
   exp(): Tensor {
-    return wrap(wasm().exp(this.h));
+    return this.#unary(UnaryOp.Exp);
   }
   log(): Tensor {
-    return wrap(wasm().log(this.h));
+    return this.#unary(UnaryOp.Log);
   }
   sqrt(): Tensor {
-    return wrap(wasm().sqrt(this.h));
+    return this.#unary(UnaryOp.Sqrt);
   }
   abs(): Tensor {
-    return wrap(wasm().abs(this.h));
+    return this.#unary(UnaryOp.Abs);
   }
   relu(): Tensor {
-    return wrap(wasm().relu(this.h));
+    return this.#unary(UnaryOp.Relu);
   }
   sigmoid(): Tensor {
-    return wrap(wasm().sigmoid(this.h));
+    return this.#unary(UnaryOp.Sigmoid);
   }
   tanh(): Tensor {
-    return wrap(wasm().tanh(this.h));
+    return this.#unary(UnaryOp.Tanh);
   }
   /** `clamp(min, max)`; either bound may be omitted (`undefined`/`null`), not both. */
   clamp(min?: number | null, max?: number | null): Tensor {
@@ -213,29 +214,40 @@ export class Tensor {
     if ((min != null && Number.isNaN(lo)) || (max != null && Number.isNaN(hi))) return this.mul(0).add(NaN);
     return wrap(wasm().clamp(this.h, lo, hi));
   }
+  /** PyTorch's `F.leaky_relu(x, negative_slope)`: `x > 0 ? x : x * negative_slope`. */
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return this.#unary(UnaryOp.LeakyRelu, numberArg('leaky_relu', 'negative_slope', negativeSlope));
+  }
   #affine(mul: number, add: number): Tensor {
-    return wrap(wasm().affine(this.h, mul, add));
+    return this.#unary(UnaryOp.Affine, mul, add);
+  }
+  /** An op of the core's op table (`ts/ops.generated.ts`); parameters are numbers checked by the caller. */
+  #unary(op: UnaryOp, p0 = 0, p1 = 0): Tensor {
+    return wrap(wasm().unary(this.h, op, p0, p1));
+  }
+  #binary(op: BinaryOp, other: Tensor): Tensor {
+    return wrap(wasm().binary(this.h, other.h, op));
   }
 
   // ---- comparisons (bool-tagged 0/1 tensors) ----
   gt(other: TensorOrScalar): Tensor {
-    return this.#compare('gt', other);
+    return this.#compare('gt', BinaryOp.Gt, other);
   }
   lt(other: TensorOrScalar): Tensor {
-    return this.#compare('lt', other);
+    return this.#compare('lt', BinaryOp.Lt, other);
   }
   ge(other: TensorOrScalar): Tensor {
-    return this.#compare('ge', other);
+    return this.#compare('ge', BinaryOp.Ge, other);
   }
   le(other: TensorOrScalar): Tensor {
-    return this.#compare('le', other);
+    return this.#compare('le', BinaryOp.Le, other);
   }
   eq(other: TensorOrScalar): Tensor {
-    return this.#compare('eq', other);
+    return this.#compare('eq', BinaryOp.Eq, other);
   }
-  #compare(op: 'gt' | 'lt' | 'ge' | 'le' | 'eq', other: TensorOrScalar): Tensor {
-    const o = asTensor(operandArg(op, 'other', other), this.device);
-    return wrap(wasm()[op](this.h, o.h), 'bool');
+  #compare(name: string, op: BinaryOp, other: TensorOrScalar): Tensor {
+    const o = asTensor(operandArg(name, 'other', other), this.device);
+    return wrap(wasm().binary(this.h, o.h, op), 'bool');
   }
 
   // ---- reductions ----

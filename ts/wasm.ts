@@ -27,7 +27,7 @@
  */
 import initSimd, * as simd from '../build/wasm/simd/ferrograd_wasm.js';
 import type * as ThreadsGlue from '../build/wasm/threads/ferrograd_wasm_threads.js';
-import { env } from './data/runtime.js';
+import { env } from './runtime.js';
 import { coreCount, spawnPoolWorker, workerKind, type PoolWorker } from './threads/host.js';
 
 export type Bindings = typeof simd;

@@ -11,7 +11,7 @@ import { Trainer } from '../ts/d2l/trainer.js';
 import { selectDevice } from '../ts/gpu/index.js';
 import { threadsInfo } from '../ts/threads/index.js';
 import { useSingleThreadedBuild } from '../ts/wasm.js';
-import { isNode } from '../ts/data/runtime.js';
+import { isNode } from '../ts/runtime.js';
 import { decodeStateDict, encodeStateDict } from '../ts/io/safetensors.js';
 import { scope } from '../ts/memory.js';
 import { cat } from '../ts/functional.js';

@@ -5,7 +5,7 @@
  * (browsers draw live). Styles follow d2l: colors C0–C3 and line styles '-', '--', '-.', ':'.
  * @module
  */
-import { isNode, nodeImport, type NodeFs, type NodePath } from '../data/runtime.js';
+import { isNode, nodeImport, type NodeFs, type NodePath } from '../runtime.js';
 
 export type Scale = 'linear' | 'log';
 

@@ -15,7 +15,7 @@ import { downloadBytes, type DownloadProgress } from './download.js';
 import { isGzip, parseIdxImages, parseIdxLabels, readIdx, sha256Hex, type IdxSource } from './idx.js';
 import { defaultCacheDir, findLocal, writeAtomic } from './local_files.js';
 import { epochSeed, permutation } from './random.js';
-import { isNode } from './runtime.js';
+import { isNode } from '../runtime.js';
 
 /** The four files of the dataset. */
 export type FashionMNISTFile = 'trainImages' | 'trainLabels' | 'valImages' | 'valLabels';

@@ -6,7 +6,7 @@
  * /dev/zero).
  * @module
  */
-import { isNode, nodeImport, type NodeZlib } from './runtime.js';
+import { isNode, nodeImport, type NodeZlib } from '../runtime.js';
 
 /** Images of an IDX3 file: `count` images of `rows`×`cols` bytes, row-major. */
 export interface IdxImages {

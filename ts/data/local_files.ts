@@ -5,7 +5,7 @@
  * @module
  */
 import { MAX_IDX_BYTES } from './idx.js';
-import { env, nodeImport, type NodeFs, type NodeOs, type NodePath } from './runtime.js';
+import { env, nodeImport, type NodeFs, type NodeOs, type NodePath } from '../runtime.js';
 
 /** A file found on disk. */
 export interface LocalFile {

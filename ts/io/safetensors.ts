@@ -9,7 +9,7 @@
  */
 import { fromArray } from '../creation.js';
 import { readLocal } from '../data/local_files.js';
-import { isNode, nodeImport, type NodeFs, type NodePath } from '../data/runtime.js';
+import { isNode, nodeImport, type NodeFs, type NodePath } from '../runtime.js';
 import type { DType } from '../format.js';
 import type { Tensor } from '../tensor.js';
 

@@ -3,7 +3,7 @@
  * flatten and dropout, with PyTorch's default initialisation and repr.
  * @module
  */
-import { boolArg, intArg, optionsArg, pairArg, show } from '../check.js';
+import { boolArg, intArg, numberArg, optionsArg, pairArg, show } from '../check.js';
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
 import type { Pair } from '../functional.js';
@@ -214,6 +214,19 @@ export class AdaptiveAvgPool2d extends Module {
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return x.relu();
+  }
+}
+/** PyTorch's `nn.LeakyReLU(negative_slope=0.01)`. */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    numberArg('LeakyReLU', 'negative_slope', negativeSlope);
+  }
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${this.negativeSlope}`;
   }
 }
 export class Sigmoid extends Module {

@@ -9,7 +9,7 @@
  * has to find a worker file, and the same code runs from the TypeScript sources and from dist/.
  * @module
  */
-import { isNode, nodeImport } from '../data/runtime.js';
+import { isNode, nodeImport } from '../runtime.js';
 
 /** What a worker needs to join the pool. */
 export interface PoolStart {

@@ -14,7 +14,7 @@
  * @module
  */
 import type * as ComlinkNs from 'comlink';
-import { isNode, nodeImport } from '../data/runtime.js';
+import { isNode, nodeImport } from '../runtime.js';
 import { READY, type CheckpointCallback, type CheckpointInfo, type DataInfo, type DataSpec, type EvalResult, type FitOptions, type FitResult, type ModelInfo, type ModelSpec, type Position, type Prediction, type ProgressCallback, type TrainerApi } from './types.js';
 
 type Comlink = typeof ComlinkNs;

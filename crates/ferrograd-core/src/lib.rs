@@ -6,12 +6,15 @@ pub mod backend;
 mod error;
 mod ops;
 pub mod rng;
+pub mod runtime;
 pub mod shape;
 mod tensor;
+mod transfer;
 
 pub use backend::Device;
 pub use error::{Error, ErrorKind, Result};
 pub use ops::BatchNormState;
+pub use transfer::ReadBack;
 pub use tensor::{is_grad_enabled, live_buffers, live_tensors, no_grad, set_grad_enabled, Tensor, TensorId};
 
 impl Tensor {

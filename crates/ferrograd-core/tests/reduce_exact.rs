@@ -5,7 +5,7 @@
 //! order to show each case would have failed. Results are also the same bits on any number of
 //! threads, and batch-norm's fused statistics are those of the composed reduction.
 
-use ferrograd_core::backend::cpu::parallel::{set_num_threads, with_threads};
+use ferrograd_core::runtime::threads::{set_num_threads, with_threads};
 use ferrograd_core::{BatchNormState, Device, Tensor};
 
 fn cpu(data: Vec<f32>, shape: &[usize]) -> Tensor {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::nets;
-use ferrograd_core::backend::cpu::parallel::{with_threads, worker_tasks};
+use ferrograd_core::runtime::threads::{with_threads, worker_tasks};
 use ferrograd_core::{BatchNormState, Device, Result, Tensor};
 
 /// Deterministic data without the crate's RNG (tests run concurrently; its state is shared).

@@ -7,7 +7,7 @@
 mod common;
 
 use common::nets;
-use ferrograd_core::backend::cpu::parallel::with_threads;
+use ferrograd_core::runtime::threads::with_threads;
 use ferrograd_core::{Device, Tensor};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,11 +1,11 @@
 //! The GPU from JS: `gpuInit()` requests a WebGPU device (through wgpu, which needs
 //! `navigator.gpu` under a Window or WorkerGlobalScope global: the Node host module provides
-//! one), device code 1 names it, and `readAsync` is the way to read a GPU tensor on the web
-//! (synchronous reads cannot wait for the GPU there).
+//! one) and device code 1 names it. Moving and reading tensors is `transfer.rs`, the same in
+//! every build.
 
-use crate::JsResult;
 #[cfg(target_arch = "wasm32")]
-use crate::{get, js_err, put};
+use crate::js_err;
+use crate::JsResult;
 use ferrograd_core::Device;
 use wasm_bindgen::prelude::*;
 
@@ -95,44 +95,4 @@ pub fn gpu_flush() {
             d.flush();
         }
     });
-}
-
-/// The elements of any tensor, row-major, without blocking. The slab is not borrowed across
-/// the await: the read owns its staging buffer.
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(js_name = readAsync)]
-pub async fn read_async(h: u32) -> JsResult<js_sys::Float32Array> {
-    let pending = get(h)?.read_async().map_err(js_err)?;
-    let v = pending.await.map_err(js_err)?;
-    Ok(js_sys::Float32Array::from(v.as_slice()))
-}
-
-/// The whole buffer behind a tensor (all its views), for an asynchronous move to the CPU.
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(js_name = readBufferAsync)]
-pub async fn read_buffer_async(h: u32) -> JsResult<js_sys::Float32Array> {
-    let pending = get(h)?.read_buffer_async().map_err(js_err)?;
-    let v = pending.await.map_err(js_err)?;
-    Ok(js_sys::Float32Array::from(v.as_slice()))
-}
-
-/// A copy on another device (a new leaf; not recorded by autograd).
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(js_name = toDevice)]
-pub fn to_device(h: u32, code: u32) -> JsResult<u32> {
-    put(get(h)?.to_device(&device(code)?).map_err(js_err)?)
-}
-
-/// Moves a tensor's whole buffer in place (parameters keep their identity).
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(js_name = moveToDevice)]
-pub fn move_to_device(h: u32, code: u32) -> JsResult<()> {
-    get(h)?.move_to_device_(&device(code)?).map_err(js_err)
-}
-
-/// Replaces a tensor's whole buffer with `data` on a device (after `readBufferAsync`).
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(js_name = replaceStorage)]
-pub fn replace_storage(h: u32, data: &[f32], code: u32) -> JsResult<()> {
-    get(h)?.replace_storage(data, &device(code)?).map_err(js_err)
 }

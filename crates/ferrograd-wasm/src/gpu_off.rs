@@ -1,8 +1,8 @@
 //! The GPU exports of the threaded (CPU-only) build: the same JS surface as `gpu.rs`, without
-//! WebGPU. WebGPU objects cannot move between threads, so the threaded build leaves the backend
+//! WebGPU (moving and reading tensors is `transfer.rs`, shared by both builds). WebGPU objects cannot move between threads, so the threaded build leaves the backend
 //! out; the loader (`ts/wasm.ts`) loads the single-threaded build when the GPU is wanted.
 
-use crate::{get, put, JsResult};
+use crate::JsResult;
 use ferrograd_core::Device;
 use wasm_bindgen::prelude::*;
 
@@ -45,37 +45,3 @@ pub fn gpu_max_buffer_bytes() -> f64 {
 
 #[wasm_bindgen(js_name = gpuFlush)]
 pub fn gpu_flush() {}
-
-/// Every tensor is on the CPU here: its elements.
-#[wasm_bindgen(js_name = readAsync)]
-pub async fn read_async(h: u32) -> JsResult<js_sys::Float32Array> {
-    let v = get(h)?.to_vec().map_err(crate::js_err)?;
-    Ok(js_sys::Float32Array::from(v.as_slice()))
-}
-
-#[wasm_bindgen(js_name = readBufferAsync)]
-pub async fn read_buffer_async(h: u32) -> JsResult<js_sys::Float32Array> {
-    read_async(h).await
-}
-
-/// A CPU copy (a new leaf), as the GPU build's `toDevice(h, 0)` makes.
-#[wasm_bindgen(js_name = toDevice)]
-pub fn to_device(h: u32, code: u32) -> JsResult<u32> {
-    device(code)?;
-    let t = get(h)?;
-    put(Tensor::from_vec(t.to_vec().map_err(crate::js_err)?, t.shape(), &Device::Cpu).map_err(crate::js_err)?)
-}
-
-#[wasm_bindgen(js_name = moveToDevice)]
-pub fn move_to_device(h: u32, code: u32) -> JsResult<()> {
-    device(code)?;
-    get(h).map(|_| ())
-}
-
-#[wasm_bindgen(js_name = replaceStorage)]
-pub fn replace_storage(_h: u32, _data: &[f32], code: u32) -> JsResult<()> {
-    device(code)?;
-    Err(crate::js_error("replaceStorage: only moves between devices use it, and this build has the CPU alone"))
-}
-
-use ferrograd_core::Tensor;

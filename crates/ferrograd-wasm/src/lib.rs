@@ -12,6 +12,7 @@ mod handles;
 mod nn;
 mod ops;
 mod threads;
+mod transfer;
 
 use wasm_bindgen::prelude::*;
 
@@ -51,14 +52,14 @@ pub fn start() {
 #[wasm_bindgen(js_name = memoryStats)]
 pub fn memory_stats() -> Vec<f64> {
     let (buffers, bytes) = ferrograd_core::live_buffers();
-    let pooled = ferrograd_core::backend::cpu::alloc::pooled_bytes();
+    let pooled = ferrograd_core::runtime::memory::pooled_bytes();
     vec![ferrograd_core::live_tensors() as f64, buffers as f64, bytes as f64, handles::count() as f64, pooled as f64]
 }
 
 /// Returns idle pooled buffers to the allocator (the linear memory itself cannot shrink).
 #[wasm_bindgen(js_name = trimMemory)]
 pub fn trim_memory() {
-    ferrograd_core::backend::cpu::alloc::trim();
+    ferrograd_core::runtime::memory::trim();
 }
 
 #[wasm_bindgen(js_name = buildInfo)]

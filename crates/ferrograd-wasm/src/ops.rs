@@ -2,29 +2,41 @@
 
 use crate::creation::shape;
 use crate::{get, js_err, put, JsResult};
+use ferrograd_core::backend::{BinaryOp, UnaryOp};
 use ferrograd_core::Tensor;
 use wasm_bindgen::prelude::*;
 
-macro_rules! unary {
-    ($($name:ident => $method:ident),* $(,)?) => {$(
-        #[wasm_bindgen]
-        pub fn $name(h: u32) -> JsResult<u32> {
-            put(get(h)?.$method().map_err(js_err)?)
-        }
-    )*};
+/// The unary op of opcode `code` (`ts/ops.generated.ts`, from the core's op table) with its
+/// f32 parameters in order.
+#[wasm_bindgen]
+pub fn unary(h: u32, code: u32, p0: f32, p1: f32) -> JsResult<u32> {
+    let op = UnaryOp::from_code(code, [p0, p1])
+        .ok_or_else(|| crate::js_error(&format!("unary: unknown opcode {code} (the glue and the wasm differ)")))?;
+    put(get(h)?.unary(op).map_err(js_err)?)
 }
 
-macro_rules! binary {
-    ($($name:ident => $method:ident),* $(,)?) => {$(
-        #[wasm_bindgen]
-        pub fn $name(a: u32, b: u32) -> JsResult<u32> {
-            put(get(a)?.$method(&get(b)?).map_err(js_err)?)
-        }
-    )*};
+/// The binary op of opcode `code`, with broadcasting.
+#[wasm_bindgen]
+pub fn binary(a: u32, b: u32, code: u32) -> JsResult<u32> {
+    let op = BinaryOp::from_code(code, [0.0; 2])
+        .ok_or_else(|| crate::js_error(&format!("binary: unknown opcode {code} (the glue and the wasm differ)")))?;
+    put(get(a)?.binary(&get(b)?, op).map_err(js_err)?)
 }
 
-unary!(neg => neg, exp => exp, log => log, sqrt => sqrt, abs => abs, relu => relu, sigmoid => sigmoid, tanh => tanh, contiguous => contiguous, t => t);
-binary!(add => add, sub => sub, mul => mul, div => div, pow => pow, maximum => maximum, minimum => minimum, matmul => matmul);
+#[wasm_bindgen]
+pub fn contiguous(h: u32) -> JsResult<u32> {
+    put(get(h)?.contiguous().map_err(js_err)?)
+}
+
+#[wasm_bindgen]
+pub fn t(h: u32) -> JsResult<u32> {
+    put(get(h)?.t().map_err(js_err)?)
+}
+
+#[wasm_bindgen]
+pub fn matmul(a: u32, b: u32) -> JsResult<u32> {
+    put(get(a)?.matmul(&get(b)?).map_err(js_err)?)
+}
 
 #[wasm_bindgen(js_name = mseLoss)]
 pub fn mse_loss(a: u32, b: u32) -> JsResult<u32> {
@@ -39,27 +51,6 @@ pub fn cross_entropy(logits: u32, labels: u32) -> JsResult<u32> {
 #[wasm_bindgen(js_name = gatherCols)]
 pub fn gather_cols(x: u32, idx: u32) -> JsResult<u32> {
     put(get(x)?.gather_cols(&get(idx)?).map_err(js_err)?)
-}
-
-macro_rules! compare {
-    ($($name:ident => $op:ident),* $(,)?) => {$(
-        #[wasm_bindgen]
-        pub fn $name(a: u32, b: u32) -> JsResult<u32> {
-            put(get(a)?.binary(&get(b)?, ferrograd_core::backend::BinaryOp::$op).map_err(js_err)?)
-        }
-    )*};
-}
-compare!(gt => Gt, lt => Lt, ge => Ge, le => Le, eq => Eq);
-
-/// `x * mul + add` with scalars.
-#[wasm_bindgen]
-pub fn affine(h: u32, mul: f32, add: f32) -> JsResult<u32> {
-    put(get(h)?.affine(mul, add).map_err(js_err)?)
-}
-
-#[wasm_bindgen(js_name = powScalar)]
-pub fn pow_scalar(h: u32, p: f32) -> JsResult<u32> {
-    put(get(h)?.pow_scalar(p).map_err(js_err)?)
 }
 
 /// NaN bounds mean "no bound".

@@ -3,30 +3,30 @@
 //! then serves the pool's parallel regions. `setNumThreads(n)` makes regions use the caller and
 //! up to n - 1 registered workers. In the single-threaded build these exist too (one thread).
 
-use ferrograd_core::backend::cpu::parallel;
+use ferrograd_core::runtime::threads;
 use wasm_bindgen::prelude::*;
 
 /// Threads (the calling one included) that parallel regions use from now on.
 #[wasm_bindgen(js_name = setNumThreads)]
 pub fn set_num_threads(n: u32) {
-    parallel::set_num_threads(n as usize);
+    threads::set_num_threads(n as usize);
 }
 
 #[wasm_bindgen(js_name = getNumThreads)]
 pub fn get_num_threads() -> u32 {
-    parallel::num_threads() as u32
+    threads::num_threads() as u32
 }
 
 /// Workers that called `poolWorker()` so far.
 #[wasm_bindgen(js_name = poolWorkers)]
 pub fn pool_workers() -> u32 {
-    parallel::workers() as u32
+    threads::workers() as u32
 }
 
 /// Tasks that workers (not the calling thread) have run so far.
 #[wasm_bindgen(js_name = poolWorkerTasks)]
 pub fn pool_worker_tasks() -> f64 {
-    parallel::worker_tasks() as f64
+    threads::worker_tasks() as f64
 }
 
 /// Whether this build has threads (atomics and a shared memory).
@@ -39,7 +39,7 @@ pub fn threads_compiled() -> bool {
 /// (an i32: `Atomics.store(view, addr / 4, 1)`), so a caller waiting on it fails instead of hanging.
 #[wasm_bindgen(js_name = poolDeathFlag)]
 pub fn pool_death_flag() -> u32 {
-    parallel::worker_died_flag() as usize as u32
+    threads::worker_died_flag() as usize as u32
 }
 
 /// Entry of a pool worker: registers and serves the pool forever. Only for the threaded build,
@@ -49,7 +49,7 @@ pub fn pool_worker() -> JsResult<()> {
     if !cfg!(target_feature = "atomics") {
         return Err(crate::js_error("poolWorker: this build has no threads"));
     }
-    parallel::worker_main()
+    threads::worker_main()
 }
 
 use crate::JsResult;

@@ -140,11 +140,13 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 UnaryOp::Relu => activation_grad(x, g, Activation::Relu)?,
                 UnaryOp::Sigmoid => activation_grad(out, g, Activation::Sigmoid)?,
                 UnaryOp::Tanh => activation_grad(out, g, Activation::Tanh)?,
-                UnaryOp::Affine { mul, .. } => g.affine(mul, 0.0)?,
+                UnaryOp::Affine(mul, _) => g.affine(mul, 0.0)?,
                 UnaryOp::PowScalar(p) => g.mul(&x.unary(UnaryOp::PowScalar(p - 1.0))?.affine(p, 0.0)?)?,
                 // clamp passes the gradient where the bound is not active (x >= min / x <= max)
                 UnaryOp::MaxScalar(v) => g.mul(&x.unary(UnaryOp::LtScalar(v))?.affine(-1.0, 1.0)?)?,
                 UnaryOp::MinScalar(v) => g.mul(&x.unary(UnaryOp::GtScalar(v))?.affine(-1.0, 1.0)?)?,
+                // g where x > 0, else g · slope
+                UnaryOp::LeakyRelu(slope) => g.mul(&x.unary(UnaryOp::GtScalar(0.0))?.affine(1.0 - slope, slope)?)?,
                 UnaryOp::Step | UnaryOp::Sign | UnaryOp::GtScalar(_) | UnaryOp::LtScalar(_) | UnaryOp::EqScalar(_) => {
                     g.zeros_like()?
                 }
@@ -176,7 +178,8 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 let mb = a.binary(b, lose)?.add(&tie)?;
                 vec![(a, g.mul(&ma)?), (b, g.mul(&mb)?)]
             }
-            _ => vec![],
+            // not differentiable: never recorded
+            BinaryOp::Gt | BinaryOp::Lt | BinaryOp::Ge | BinaryOp::Le | BinaryOp::Eq => vec![],
         },
         Op::Reduce(x, dims, rop) => {
             // back to the keepdim shape, then broadcast over the reduced dims

@@ -108,36 +108,8 @@ impl Op {
     /// `x.sum()` can be backpropagated twice and accumulates, as in PyTorch) and frees the rest.
     pub fn saves_values(&self) -> bool {
         match self {
-            Op::Unary(_, u) => match u {
-                UnaryOp::Neg
-                | UnaryOp::Affine { .. }
-                | UnaryOp::Step
-                | UnaryOp::Sign
-                | UnaryOp::GtScalar(_)
-                | UnaryOp::LtScalar(_)
-                | UnaryOp::EqScalar(_) => false,
-                UnaryOp::Exp
-                | UnaryOp::Log
-                | UnaryOp::Sqrt
-                | UnaryOp::Abs
-                | UnaryOp::Recip
-                | UnaryOp::Relu
-                | UnaryOp::Sigmoid
-                | UnaryOp::Tanh
-                | UnaryOp::PowScalar(_)
-                | UnaryOp::MaxScalar(_)
-                | UnaryOp::MinScalar(_) => true,
-            },
-            Op::Binary(_, _, b) => match b {
-                BinaryOp::Add
-                | BinaryOp::Sub
-                | BinaryOp::Gt
-                | BinaryOp::Lt
-                | BinaryOp::Ge
-                | BinaryOp::Le
-                | BinaryOp::Eq => false,
-                BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow | BinaryOp::Maximum | BinaryOp::Minimum => true,
-            },
+            Op::Unary(_, u) => u.saves_values(),
+            Op::Binary(_, _, b) => b.saves_values(),
             Op::Reduce(_, _, r) => *r != ReduceOp::Sum,
             Op::Reshape(_)
             | Op::Permute(..)
@@ -158,32 +130,9 @@ impl Op {
     /// PyTorch's `grad_fn` name, for printing.
     pub fn name(&self) -> &'static str {
         match self {
-            Op::Unary(_, u) => match u {
-                UnaryOp::Neg => "NegBackward0",
-                UnaryOp::Exp => "ExpBackward0",
-                UnaryOp::Log => "LogBackward0",
-                UnaryOp::Sqrt => "SqrtBackward0",
-                UnaryOp::Abs => "AbsBackward0",
-                UnaryOp::Recip => "ReciprocalBackward0",
-                UnaryOp::Relu => "ReluBackward0",
-                UnaryOp::Sigmoid => "SigmoidBackward0",
-                UnaryOp::Tanh => "TanhBackward0",
-                UnaryOp::Affine { add, .. } if *add != 0.0 => "AddBackward0",
-                UnaryOp::Affine { .. } => "MulBackward0",
-                UnaryOp::PowScalar(_) => "PowBackward0",
-                UnaryOp::MaxScalar(_) | UnaryOp::MinScalar(_) => "ClampBackward1",
-                _ => "NotImplemented",
-            },
-            Op::Binary(_, _, b) => match b {
-                BinaryOp::Add => "AddBackward0",
-                BinaryOp::Sub => "SubBackward0",
-                BinaryOp::Mul => "MulBackward0",
-                BinaryOp::Div => "DivBackward0",
-                BinaryOp::Pow => "PowBackward1",
-                BinaryOp::Maximum => "MaximumBackward0",
-                BinaryOp::Minimum => "MinimumBackward0",
-                _ => "NotImplemented",
-            },
+            // Only differentiable ops are recorded (ops/elementwise.rs), so these are set.
+            Op::Unary(_, u) => u.grad_fn().unwrap_or("NotDifferentiable"),
+            Op::Binary(_, _, b) => b.grad_fn().unwrap_or("NotDifferentiable"),
             Op::Reduce(x, d, ReduceOp::Sum) if d.len() == x.rank() => "SumBackward0",
             Op::Reduce(_, _, ReduceOp::Sum) => "SumBackward1",
             Op::Reduce(_, _, ReduceOp::Max) => "AmaxBackward0",

@@ -5,9 +5,9 @@
 //! The defaults perform the primitives autograd used before these ops existed, in the same
 //! order, so a backend that keeps them computes exactly what it computed then.
 
-use super::{Activation, BackendStorage, BatchNormParams, BinaryOp, ReduceOp, Storage, UnaryOp};
+use super::{on_storage, one, three, two, Activation, BackendStorage, BatchNormParams, BinaryOp, ReduceOp, Storage, UnaryOp};
 use crate::shape::Layout;
-use crate::{bail, Result};
+use crate::Result;
 
 /// `grad · act'` composed of unary and binary ops (see [`BackendStorage::activation_backward`]).
 pub fn activation_backward<S: BackendStorage>(s: &S, l: &Layout, g: &S, gl: &Layout, act: Activation) -> Result<S> {
@@ -15,10 +15,10 @@ pub fn activation_backward<S: BackendStorage>(s: &S, l: &Layout, g: &S, gl: &Lay
     let d = match act {
         // y(1 - y): (1 - y) as y·(-1) + 1, then y times it
         Activation::Sigmoid => {
-            s.binary(l, &s.unary(l, UnaryOp::Affine { mul: -1.0, add: 1.0 })?, &cl, BinaryOp::Mul)?
+            s.binary(l, &s.unary(l, UnaryOp::Affine(-1.0, 1.0))?, &cl, BinaryOp::Mul)?
         }
         // 1 - y², as (y·y)·(-1) + 1
-        Activation::Tanh => s.binary(l, s, l, BinaryOp::Mul)?.unary(&cl, UnaryOp::Affine { mul: -1.0, add: 1.0 })?,
+        Activation::Tanh => s.binary(l, s, l, BinaryOp::Mul)?.unary(&cl, UnaryOp::Affine(-1.0, 1.0))?,
         Activation::Relu => s.unary(l, UnaryOp::Step)?,
     };
     g.binary(gl, &d, &cl, BinaryOp::Mul)
@@ -32,7 +32,7 @@ fn layouts(p: &BatchNormParams) -> Result<(Layout, Layout, Layout)> {
 }
 
 fn mean_of<S: BackendStorage>(sum: &S, p: &BatchNormParams) -> Result<S> {
-    sum.unary(&Layout::contiguous(&[p.c]), UnaryOp::Affine { mul: 1.0 / p.count() as f32, add: 0.0 })
+    sum.unary(&Layout::contiguous(&[p.c]), UnaryOp::Affine(1.0 / p.count() as f32, 0.0))
 }
 
 pub fn batch_norm_stats<S: BackendStorage>(x: &S, p: &BatchNormParams) -> Result<(S, S)> {
@@ -94,46 +94,14 @@ pub fn batch_norm_backward<S: BackendStorage>(
     Ok((dx, dweight, dbias))
 }
 
-/// Runs `$body` with the storages bound to one backend's type, wrapping the returned storages
-/// back; operands on different devices are an error.
-macro_rules! same_device {
-    ($op:literal, ($($s:ident),+), [$($o:ident),*], $body:expr, $wrap:expr) => {
-        match ($($s,)+) {
-            ($(Storage::Cpu($s),)+) => {
-                $(let $o = match $o { None => None, Some(Storage::Cpu(v)) => Some(v), #[allow(unreachable_patterns)] _ => bail!($op, "operands live on different devices") };)*
-                #[allow(clippy::redundant_closure_call)]
-                ($wrap)($body, Storage::Cpu)
-            }
-            #[cfg(feature = "gpu")]
-            ($(Storage::Gpu($s),)+) => {
-                $(let $o = match $o { None => None, Some(Storage::Gpu(v)) => Some(v), _ => bail!($op, "operands live on different devices") };)*
-                #[allow(clippy::redundant_closure_call)]
-                ($wrap)($body, Storage::Gpu)
-            }
-            #[allow(unreachable_patterns)]
-            _ => bail!($op, "operands live on different devices"),
-        }
-    };
-}
-
-fn one<S, F: Fn(S) -> Storage>(r: Result<S>, f: F) -> Result<Storage> {
-    r.map(f)
-}
-fn two<S, F: Fn(S) -> Storage>(r: Result<(S, S)>, f: F) -> Result<(Storage, Storage)> {
-    r.map(|(a, b)| (f(a), f(b)))
-}
-fn three<S, F: Fn(S) -> Storage>(r: Result<(S, S, S)>, f: F) -> Result<(Storage, Storage, Storage)> {
-    r.map(|(a, b, c)| (f(a), f(b), f(c)))
-}
-
 impl Storage {
     pub fn activation_backward(&self, l: &Layout, grad: &Storage, gl: &Layout, act: Activation) -> Result<Storage> {
         let (y, g) = (self, grad);
-        same_device!("activation_backward", (y, g), [], y.activation_backward(l, g, gl, act), one)
+        on_storage!("activation_backward", (y, g), [], y.activation_backward(l, g, gl, act), one)
     }
     pub fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Storage, Storage)> {
         let x = self;
-        same_device!("batch_norm", (x), [], x.batch_norm_stats(p), two)
+        on_storage!((x), x.batch_norm_stats(p), two)
     }
     pub fn batch_norm_apply(
         &self,
@@ -144,7 +112,7 @@ impl Storage {
         p: &BatchNormParams,
     ) -> Result<Storage> {
         let x = self;
-        same_device!(
+        on_storage!(
             "batch_norm",
             (x, mean, inv_std),
             [weight, bias],
@@ -162,7 +130,7 @@ impl Storage {
         batch_stats: bool,
     ) -> Result<(Storage, Storage, Storage)> {
         let x = self;
-        same_device!(
+        on_storage!(
             "batch_norm_backward",
             (x, grad, mean, inv_std),
             [weight],

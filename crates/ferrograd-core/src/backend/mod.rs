@@ -7,10 +7,12 @@
 
 pub mod cpu;
 pub mod fused;
+pub mod optable;
 pub mod params;
 #[cfg(feature = "gpu")]
 pub mod wgpu;
 
+pub use optable::{BinaryOp, UnaryOp};
 pub use params::*;
 
 use crate::shape::Layout;
@@ -122,44 +124,66 @@ pub enum Storage {
     Gpu(wgpu::GpuStorage),
 }
 
-/// Runs `$body` with `$s` bound to the backend storage; `wrap` puts a returned storage back
-/// into the same variant. Without the `gpu` feature each match has one arm (zero cost).
-macro_rules! dispatch {
-    ($self:expr, $s:ident => $body:expr) => {
-        match $self {
-            Storage::Cpu($s) => $body,
+/// The one way to reach a backend from [`Storage`]: runs `$body` with each named storage bound
+/// to the same backend's type and hands its result to `$wrap` (with the variant's constructor,
+/// to put returned storages back: [`same`], [`one`], [`two`], [`three`]). With several operands
+/// (and optional ones in `[...]`), operands on different devices are an error naming `$op`.
+/// Without the `gpu` feature each match has one arm (zero cost).
+macro_rules! on_storage {
+    (($s:ident), $body:expr, $wrap:expr) => {
+        match $s {
+            Storage::Cpu($s) => {
+                #[allow(clippy::redundant_closure_call)]
+                ($wrap)($body, Storage::Cpu)
+            }
             #[cfg(feature = "gpu")]
-            Storage::Gpu($s) => $body,
+            Storage::Gpu($s) => {
+                #[allow(clippy::redundant_closure_call)]
+                ($wrap)($body, Storage::Gpu)
+            }
         }
     };
-    (wrap $self:expr, $s:ident => $body:expr) => {
-        match $self {
-            Storage::Cpu($s) => ($body).map(Storage::Cpu),
+    ($op:literal, ($($s:ident),+), [$($o:ident),*], $body:expr, $wrap:expr) => {
+        match ($($s,)+) {
+            ($(Storage::Cpu($s),)+) => {
+                $(let $o = match $o {
+                    None => None,
+                    Some(Storage::Cpu(v)) => Some(v),
+                    #[allow(unreachable_patterns)]
+                    _ => $crate::bail!($op, "operands live on different devices"),
+                };)*
+                #[allow(clippy::redundant_closure_call)]
+                ($wrap)($body, Storage::Cpu)
+            }
             #[cfg(feature = "gpu")]
-            Storage::Gpu($s) => ($body).map(Storage::Gpu),
+            ($(Storage::Gpu($s),)+) => {
+                $(let $o = match $o {
+                    None => None,
+                    Some(Storage::Gpu(v)) => Some(v),
+                    _ => $crate::bail!($op, "operands live on different devices"),
+                };)*
+                #[allow(clippy::redundant_closure_call)]
+                ($wrap)($body, Storage::Gpu)
+            }
+            #[allow(unreachable_patterns)]
+            _ => $crate::bail!($op, "operands live on different devices"),
         }
     };
 }
+pub(crate) use on_storage;
 
-macro_rules! dispatch2 {
-    ($op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr) => {
-        match ($a, $b) {
-            (Storage::Cpu($x), Storage::Cpu($y)) => $body,
-            #[cfg(feature = "gpu")]
-            (Storage::Gpu($x), Storage::Gpu($y)) => $body,
-            #[allow(unreachable_patterns)]
-            _ => $crate::bail!($op, "operands live on different devices"),
-        }
-    };
-    (wrap $op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr) => {
-        match ($a, $b) {
-            (Storage::Cpu($x), Storage::Cpu($y)) => ($body).map(Storage::Cpu),
-            #[cfg(feature = "gpu")]
-            (Storage::Gpu($x), Storage::Gpu($y)) => ($body).map(Storage::Gpu),
-            #[allow(unreachable_patterns)]
-            _ => $crate::bail!($op, "operands live on different devices"),
-        }
-    };
+/// [`on_storage`] wrappers: a result that holds no storage, one, two or three storages.
+pub(crate) fn same<T, S, F: Fn(S) -> Storage>(r: T, _: F) -> T {
+    r
+}
+pub(crate) fn one<S, F: Fn(S) -> Storage>(r: Result<S>, f: F) -> Result<Storage> {
+    r.map(f)
+}
+pub(crate) fn two<S, F: Fn(S) -> Storage>(r: Result<(S, S)>, f: F) -> Result<(Storage, Storage)> {
+    r.map(|(a, b)| (f(a), f(b)))
+}
+pub(crate) fn three<S, F: Fn(S) -> Storage>(r: Result<(S, S, S)>, f: F) -> Result<(Storage, Storage, Storage)> {
+    r.map(|(a, b, c)| (f(a), f(b), f(c)))
 }
 
 impl Storage {
@@ -171,28 +195,35 @@ impl Storage {
         }
     }
     pub fn len(&self) -> usize {
-        dispatch!(self, s => s.len())
+        let s = self;
+        on_storage!((s), s.len(), same)
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     pub fn to_vec(&self, l: &Layout) -> Result<Vec<f32>> {
-        dispatch!(self, s => s.to_vec(l))
+        let s = self;
+        on_storage!((s), s.to_vec(l), same)
     }
     pub fn contiguous(&self, l: &Layout) -> Result<Storage> {
-        dispatch!(wrap self, s => s.contiguous(l))
+        let s = self;
+        on_storage!((s), s.contiguous(l), one)
     }
     pub fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Storage> {
-        dispatch!(wrap self, s => s.unary(l, op))
+        let s = self;
+        on_storage!((s), s.unary(l, op), one)
     }
     pub fn binary(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: BinaryOp) -> Result<Storage> {
-        dispatch2!(wrap "binary", self, rhs, (a, b) => a.binary(l, b, rl, op))
+        let (a, b) = (self, rhs);
+        on_storage!("binary", (a, b), [], a.binary(l, b, rl, op), one)
     }
     pub fn reduce(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<Storage> {
-        dispatch!(wrap self, s => s.reduce(l, dims, op))
+        let s = self;
+        on_storage!((s), s.reduce(l, dims, op), one)
     }
     pub fn matmul(&self, rhs: &Storage, p: &MatmulParams) -> Result<Storage> {
-        dispatch2!(wrap "matmul", self, rhs, (a, b) => a.matmul(b, p))
+        let (a, b) = (self, rhs);
+        on_storage!("matmul", (a, b), [], a.matmul(b, p), one)
     }
     /// Same device: the backend's copy. Across devices (loading CPU weights into a GPU model,
     /// `init` sampling on the CPU) the source is transferred first, as PyTorch's `copy_` does.
@@ -202,52 +233,56 @@ impl Storage {
             let moved = src.to_device(&self.device(), sl)?;
             return self.copy_into(dl, &moved, &Layout::contiguous(&sl.shape));
         }
-        dispatch2!("copy", self, src, (a, b) => a.copy_into(dl, b, sl))
+        let (a, b) = (self, src);
+        on_storage!("copy", (a, b), [], a.copy_into(dl, b, sl), same)
     }
     pub fn axpby_inplace(&mut self, alpha: f32, src: &Storage, beta: f32) -> Result<()> {
-        dispatch2!("axpby", self, src, (a, b) => a.axpby_inplace(alpha, b, beta))
+        let (a, b) = (self, src);
+        on_storage!("axpby", (a, b), [], a.axpby_inplace(alpha, b, beta), same)
     }
     pub fn conv2d(&self, w: &Storage, bias: Option<&Storage>, p: &Conv2dParams) -> Result<Storage> {
-        match (self, w, bias) {
-            (Storage::Cpu(x), Storage::Cpu(w), None) => x.conv2d(w, None, p).map(Storage::Cpu),
-            (Storage::Cpu(x), Storage::Cpu(w), Some(Storage::Cpu(b))) => x.conv2d(w, Some(b), p).map(Storage::Cpu),
-            #[cfg(feature = "gpu")]
-            (Storage::Gpu(x), Storage::Gpu(w), None) => x.conv2d(w, None, p).map(Storage::Gpu),
-            #[cfg(feature = "gpu")]
-            (Storage::Gpu(x), Storage::Gpu(w), Some(Storage::Gpu(b))) => x.conv2d(w, Some(b), p).map(Storage::Gpu),
-            #[allow(unreachable_patterns)]
-            _ => crate::bail!("conv2d", "operands live on different devices"),
-        }
+        let x = self;
+        on_storage!("conv2d", (x, w), [bias], x.conv2d(w, bias, p), one)
     }
     pub fn conv2d_backward_input(&self, w: &Storage, p: &Conv2dParams) -> Result<Storage> {
-        dispatch2!(wrap "conv2d_backward", self, w, (g, w) => g.conv2d_backward_input(w, p))
+        let g = self;
+        on_storage!("conv2d_backward", (g, w), [], g.conv2d_backward_input(w, p), one)
     }
     pub fn conv2d_backward_weight(&self, g: &Storage, p: &Conv2dParams) -> Result<Storage> {
-        dispatch2!(wrap "conv2d_backward", self, g, (x, g) => x.conv2d_backward_weight(g, p))
+        let x = self;
+        on_storage!("conv2d_backward", (x, g), [], x.conv2d_backward_weight(g, p), one)
     }
     pub fn pool2d(&self, p: &Pool2dParams) -> Result<Storage> {
-        dispatch!(wrap self, s => s.pool2d(p))
+        let s = self;
+        on_storage!((s), s.pool2d(p), one)
     }
     pub fn pool2d_backward(&self, g: &Storage, p: &Pool2dParams) -> Result<Storage> {
-        dispatch2!(wrap "pool2d_backward", self, g, (x, g) => x.pool2d_backward(g, p))
+        let x = self;
+        on_storage!("pool2d_backward", (x, g), [], x.pool2d_backward(g, p), one)
     }
     pub fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Storage> {
-        dispatch!(wrap self, s => s.adaptive_avg_pool2d(p))
+        let s = self;
+        on_storage!((s), s.adaptive_avg_pool2d(p), one)
     }
     pub fn adaptive_avg_pool2d_backward(&self, p: &AdaptivePoolParams) -> Result<Storage> {
-        dispatch!(wrap self, s => s.adaptive_avg_pool2d_backward(p))
+        let s = self;
+        on_storage!((s), s.adaptive_avg_pool2d_backward(p), one)
     }
     pub fn resize_bilinear(&self, p: &ResizeParams) -> Result<Storage> {
-        dispatch!(wrap self, s => s.resize_bilinear(p))
+        let s = self;
+        on_storage!((s), s.resize_bilinear(p), one)
     }
     pub fn resize_bilinear_backward(&self, p: &ResizeParams) -> Result<Storage> {
-        dispatch!(wrap self, s => s.resize_bilinear_backward(p))
+        let s = self;
+        on_storage!((s), s.resize_bilinear_backward(p), one)
     }
     pub fn gather_cols(&self, idx: &Storage, rows: usize, cols: usize) -> Result<Storage> {
-        dispatch2!(wrap "gather", self, idx, (x, i) => x.gather_cols(i, rows, cols))
+        let x = self;
+        on_storage!("gather", (x, idx), [], x.gather_cols(idx, rows, cols), one)
     }
     pub fn scatter_cols(&self, idx: &Storage, rows: usize, cols: usize) -> Result<Storage> {
-        dispatch2!(wrap "scatter", self, idx, (x, i) => x.scatter_cols(i, rows, cols))
+        let x = self;
+        on_storage!("scatter", (x, idx), [], x.scatter_cols(idx, rows, cols), one)
     }
 }
 

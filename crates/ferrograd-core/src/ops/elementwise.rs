@@ -3,14 +3,10 @@ use crate::backend::{BinaryOp, UnaryOp};
 use crate::shape::broadcast_shapes;
 use crate::{Result, Tensor};
 
-fn differentiable(op: &UnaryOp) -> bool {
-    !matches!(op, UnaryOp::Step | UnaryOp::Sign | UnaryOp::GtScalar(_) | UnaryOp::LtScalar(_) | UnaryOp::EqScalar(_))
-}
-
 impl Tensor {
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         let s = self.storage().unary(self.layout(), op)?;
-        let rec = differentiable(&op).then(|| Op::Unary(self.clone(), op));
+        let rec = op.differentiable().then(|| Op::Unary(self.clone(), op));
         Ok(Tensor::from_op(s, self.shape(), rec))
     }
 
@@ -23,16 +19,7 @@ impl Tensor {
         let a = self.expand(&shape)?;
         let b = rhs.expand(&shape)?;
         let s = a.storage().binary(a.layout(), &b.storage(), b.layout(), op)?;
-        let grads = matches!(
-            op,
-            BinaryOp::Add
-                | BinaryOp::Sub
-                | BinaryOp::Mul
-                | BinaryOp::Div
-                | BinaryOp::Pow
-                | BinaryOp::Maximum
-                | BinaryOp::Minimum
-        );
+        let grads = op.differentiable();
         Ok(Tensor::from_op(s, &shape, grads.then(|| Op::Binary(a.clone(), b.clone(), op))))
     }
 
@@ -60,7 +47,7 @@ impl Tensor {
 
     /// `self * mul + add`.
     pub fn affine(&self, mul: f32, add: f32) -> Result<Tensor> {
-        self.unary(UnaryOp::Affine { mul, add })
+        self.unary(UnaryOp::Affine(mul, add))
     }
     pub fn add_scalar(&self, v: f32) -> Result<Tensor> {
         self.affine(1.0, v)
@@ -94,6 +81,10 @@ impl Tensor {
     }
     pub fn tanh(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Tanh)
+    }
+    /// PyTorch's `leaky_relu(x, negative_slope)`.
+    pub fn leaky_relu(&self, negative_slope: f32) -> Result<Tensor> {
+        self.unary(UnaryOp::LeakyRelu(negative_slope))
     }
     pub fn clamp(&self, min: Option<f32>, max: Option<f32>) -> Result<Tensor> {
         let mut t = self.clone();

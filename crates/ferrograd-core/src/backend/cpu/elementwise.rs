@@ -2,10 +2,10 @@
 //! four lanes at a time through [`F32x4`]; the vector and scalar forms of each op perform the
 //! same IEEE operations, so the split into vector body and scalar tail never shows in results.
 
-use super::math;
 use super::parallel::{for_each_chunk_mut, SendPtr};
 use super::simd::F32x4;
 use super::strided::Rows;
+use crate::backend::optable::{BinaryMap, UnaryMap};
 use crate::backend::{BinaryOp, UnaryOp};
 use crate::shape::{contiguous_strides, Layout};
 
@@ -13,11 +13,11 @@ use crate::shape::{contiguous_strides, Layout};
 const TASK: usize = 1 << 15;
 
 #[inline(always)]
-fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl Fn(F32x4) -> F32x4>) {
+fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: impl Fn(F32x4) -> F32x4) {
     let n = dst.len().min(src.len());
     let (src, dst) = (&src[..n], &mut dst[..n]);
     let mut i = 0;
-    if let Some(fv) = fv {
+    {
         let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
         // SAFETY: every access is below `i + 16 <= n` (or `i + 4 <= n`), and both slices hold
         // n floats. Raw pointers keep per-vector bounds checks out of the loop, which V8 would
@@ -45,12 +45,7 @@ fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: Option<impl
 
 /// Applies `f` (or its vector form `fv`) elementwise; the output is contiguous. Generic over
 /// the op so each gets its own monomorphised loop.
-fn map<V: Fn(F32x4) -> F32x4 + Copy + Sync>(
-    data: &[f32],
-    l: &Layout,
-    f: impl Fn(f32) -> f32 + Copy + Sync,
-    fv: Option<V>,
-) -> Vec<f32> {
+fn map(data: &[f32], l: &Layout, f: impl Fn(f32) -> f32 + Copy + Sync, fv: impl Fn(F32x4) -> F32x4 + Copy + Sync) -> Vec<f32> {
     let n = l.numel();
     // Every element is written below.
     let mut out = super::alloc::scratch(n);
@@ -106,77 +101,18 @@ fn for_each_row<const K: usize>(
     });
 }
 
-/// Marks an op without a vector form.
-const NO_LANES: Option<fn(F32x4) -> F32x4> = None;
+/// The unary loop, run with an op's math from the table (`optable.rs`).
+struct UnaryLoop<'a>(&'a [f32], &'a Layout);
 
-/// 1.0 where `mask` is set, else 0.0.
-#[inline(always)]
-fn ones_where(mask: F32x4) -> F32x4 {
-    mask.and(F32x4::splat(1.0))
+impl UnaryMap for UnaryLoop<'_> {
+    type Out = Vec<f32>;
+    fn run(self, f: impl Fn(f32) -> f32 + Copy + Sync, v: impl Fn(F32x4) -> F32x4 + Copy + Sync) -> Vec<f32> {
+        map(self.0, self.1, f, v)
+    }
 }
 
 pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
-    use UnaryOp::*;
-    let zero = F32x4::zero();
-    match op {
-        Neg => map(data, l, |x| -x, Some(F32x4::neg)),
-        Exp => map(data, l, math::exp, Some(math::exp_v)),
-        Log => map(data, l, f32::ln, NO_LANES),
-        Sqrt => map(data, l, f32::sqrt, Some(F32x4::sqrt)),
-        Abs => map(data, l, f32::abs, Some(F32x4::abs)),
-        Recip => map(data, l, |x| 1.0 / x, Some(|x| F32x4::splat(1.0).div(x))),
-        // As PyTorch: `x < 0 ? 0 : x`, so NaN and -0.0 pass through. Bitwise (clear the lanes
-        // below zero), not pmax: relaxed-SIMD builds let LLVM turn pmax into relaxed_max, whose
-        // NaN result is up to the host.
-        Relu => map(data, l, |x| if x < 0.0 { 0.0 } else { x }, Some(move |x: F32x4| x.andnot(x.lt(zero)))),
-        Sigmoid => map(data, l, math::sigmoid, Some(math::sigmoid_v)),
-        Tanh => map(data, l, math::tanh, Some(math::tanh_v)),
-        Step => map(data, l, |x| if x > 0.0 { 1.0 } else { 0.0 }, Some(move |x: F32x4| ones_where(x.gt(zero)))),
-        Sign => map(
-            data,
-            l,
-            |x| {
-                if x > 0.0 {
-                    1.0
-                } else if x < 0.0 {
-                    -1.0
-                } else {
-                    0.0
-                }
-            },
-            NO_LANES,
-        ),
-        Affine { mul, add } => {
-            let (m, a) = (F32x4::splat(mul), F32x4::splat(add));
-            map(data, l, move |x| x * mul + add, Some(move |x: F32x4| x.mul(m).add(a)))
-        }
-        PowScalar(p) => {
-            if p == 2.0 {
-                map(data, l, |x| x * x, Some(|x: F32x4| x.mul(x)))
-            } else {
-                map(data, l, move |x| x.powf(p), NO_LANES)
-            }
-        }
-        // `std::max(x, v)` / `std::min(x, v)` as PyTorch's clamp: NaN passes, a tie keeps x (so
-        // -0 stays -0). Written out: `f32::max` leaves the sign of a zero tie to the compiler.
-        MaxScalar(v) => {
-            let vv = F32x4::splat(v);
-            map(data, l, move |x| if x < v { v } else { x }, Some(move |x: F32x4| x.max_keep(vv)))
-        }
-        MinScalar(v) => {
-            let vv = F32x4::splat(v);
-            map(data, l, move |x| if v < x { v } else { x }, Some(move |x: F32x4| x.min_keep(vv)))
-        }
-        GtScalar(v) => {
-            let vv = F32x4::splat(v);
-            map(data, l, move |x| (x > v) as u8 as f32, Some(move |x: F32x4| ones_where(x.gt(vv))))
-        }
-        LtScalar(v) => {
-            let vv = F32x4::splat(v);
-            map(data, l, move |x| (x < v) as u8 as f32, Some(move |x: F32x4| ones_where(x.lt(vv))))
-        }
-        EqScalar(v) => map(data, l, move |x| (x == v) as u8 as f32, NO_LANES),
-    }
+    op.cpu(UnaryLoop(data, l))
 }
 
 /// `dst[i] = f(a[i], b[i])` with `a`/`b` stepping by 0 or 1 (`STEP_A`, `STEP_B`).
@@ -186,7 +122,7 @@ fn zip_row<const STEP_A: usize, const STEP_B: usize>(
     b: &[f32],
     dst: &mut [f32],
     f: impl Fn(f32, f32) -> f32,
-    fv: Option<impl Fn(F32x4, F32x4) -> F32x4>,
+    fv: impl Fn(F32x4, F32x4) -> F32x4,
 ) {
     let n = dst.len();
     if n == 0 {
@@ -194,7 +130,7 @@ fn zip_row<const STEP_A: usize, const STEP_B: usize>(
     }
     assert!(a.len() > (n - 1) * STEP_A && b.len() > (n - 1) * STEP_B);
     let mut i = 0;
-    if let Some(fv) = fv {
+    {
         let (pa, pb, d) = (a.as_ptr(), b.as_ptr(), dst.as_mut_ptr());
         // A stride-0 operand is one value for the whole row.
         let (sa, sb) = (F32x4::splat(a[0]), F32x4::splat(b[0]));
@@ -221,13 +157,13 @@ fn zip_row<const STEP_A: usize, const STEP_B: usize>(
     }
 }
 
-fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy + Sync>(
+fn zip(
     a: &[f32],
     al: &Layout,
     b: &[f32],
     bl: &Layout,
     f: impl Fn(f32, f32) -> f32 + Copy + Sync,
-    fv: Option<V>,
+    fv: impl Fn(F32x4, F32x4) -> F32x4 + Copy + Sync,
 ) -> Vec<f32> {
     let n = al.numel();
     // Every element is written below.
@@ -256,58 +192,22 @@ fn zip<V: Fn(F32x4, F32x4) -> F32x4 + Copy + Sync>(
     out
 }
 
-/// NaN (all ones) if either is NaN, else `x < y ? y : x`: a tie keeps x, so the sign of a zero
-/// tie is fixed (`f32::max` leaves it to the compiler).
-#[inline(always)]
-fn maximum(x: f32, y: f32) -> f32 {
-    if x.is_nan() || y.is_nan() {
-        f32::from_bits(u32::MAX)
-    } else if x < y {
-        y
-    } else {
-        x
+/// The binary loop, run with an op's math from the table (`optable.rs`).
+struct BinaryLoop<'a>(&'a [f32], &'a Layout, &'a [f32], &'a Layout);
+
+impl BinaryMap for BinaryLoop<'_> {
+    type Out = Vec<f32>;
+    fn run(
+        self,
+        f: impl Fn(f32, f32) -> f32 + Copy + Sync,
+        v: impl Fn(F32x4, F32x4) -> F32x4 + Copy + Sync,
+    ) -> Vec<f32> {
+        zip(self.0, self.1, self.2, self.3, f, v)
     }
 }
-
-/// As [`maximum`], with `y < x ? y : x`.
-#[inline(always)]
-fn minimum(x: f32, y: f32) -> f32 {
-    if x.is_nan() || y.is_nan() {
-        f32::from_bits(u32::MAX)
-    } else if y < x {
-        y
-    } else {
-        x
-    }
-}
-
-/// All-ones (a NaN) in the lanes where `x` or `y` is NaN.
-#[inline(always)]
-fn nans(x: F32x4, y: F32x4) -> F32x4 {
-    x.nan_mask().or(y.nan_mask())
-}
-
-/// Marks a binary op without a vector form.
-const NO_LANES2: Option<fn(F32x4, F32x4) -> F32x4> = None;
 
 pub fn binary(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, op: BinaryOp) -> Vec<f32> {
-    use BinaryOp::*;
-    match op {
-        Add => zip(a, al, b, bl, |x, y| x + y, Some(F32x4::add)),
-        Sub => zip(a, al, b, bl, |x, y| x - y, Some(F32x4::sub)),
-        Mul => zip(a, al, b, bl, |x, y| x * y, Some(F32x4::mul)),
-        Div => zip(a, al, b, bl, |x, y| x / y, Some(F32x4::div)),
-        Pow => zip(a, al, b, bl, f32::powf, NO_LANES2),
-        // NaN-propagating, like torch.maximum / torch.minimum; a tie keeps x (std::max/min), so
-        // signed zeros do not depend on how the compiler lowers f32::max.
-        Maximum => zip(a, al, b, bl, maximum, Some(|x: F32x4, y: F32x4| x.max_keep(y).or(nans(x, y)))),
-        Minimum => zip(a, al, b, bl, minimum, Some(|x: F32x4, y: F32x4| x.min_keep(y).or(nans(x, y)))),
-        Gt => zip(a, al, b, bl, |x, y| (x > y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.gt(y)))),
-        Lt => zip(a, al, b, bl, |x, y| (x < y) as u8 as f32, Some(|x: F32x4, y| ones_where(x.lt(y)))),
-        Ge => zip(a, al, b, bl, |x, y| (x >= y) as u8 as f32, NO_LANES2),
-        Le => zip(a, al, b, bl, |x, y| (x <= y) as u8 as f32, NO_LANES2),
-        Eq => zip(a, al, b, bl, |x, y| (x == y) as u8 as f32, NO_LANES2),
-    }
+    op.cpu(BinaryLoop(a, al, b, bl))
 }
 
 /// `dst[dl] = src[sl]`; both layouts have the same shape.
@@ -333,7 +233,7 @@ pub fn contiguous(src: &[f32], l: &Layout) -> Vec<f32> {
     if let Some(r) = l.contiguous_range() {
         return super::alloc::copied(&src[r]);
     }
-    map(src, l, |x| x, NO_LANES)
+    map(src, l, |x| x, |x| x)
 }
 
 #[cfg(test)]
@@ -367,7 +267,7 @@ mod tests {
                 UnaryOp::Neg,
                 UnaryOp::Sqrt,
                 UnaryOp::Recip,
-                UnaryOp::Affine { mul: -1.5, add: 0.25 },
+                UnaryOp::Affine(-1.5, 0.25),
                 UnaryOp::PowScalar(2.0),
                 UnaryOp::GtScalar(0.5),
                 UnaryOp::LtScalar(0.5),

@@ -1,6 +1,6 @@
 //! The CPU backend: plain `Vec<f32>` storage and cache-blocked, SIMD-friendly kernels.
 
-pub mod alloc;
+pub(crate) mod alloc;
 mod cascade;
 pub mod conv;
 mod conv_direct;
@@ -10,13 +10,14 @@ mod conv_wgrad;
 mod elementwise;
 mod fused;
 pub mod gemm;
+pub(crate) mod lanes;
 pub(crate) mod math;
-pub mod parallel;
+pub(crate) mod parallel;
 mod pool;
 mod pool_fast;
 mod reduce;
 mod resize;
-mod simd;
+pub(crate) mod simd;
 mod strided;
 
 use super::*;

@@ -267,6 +267,28 @@ mod imp {
 
 pub use imp::F32x4;
 
+// Operators, so the op table's math reads the same on `f32` and `F32x4` (see `lanes.rs`).
+macro_rules! vector_operators {
+    ($($tr:ident :: $f:ident),*) => {$(
+        impl std::ops::$tr for F32x4 {
+            type Output = F32x4;
+            #[inline(always)]
+            fn $f(self, o: F32x4) -> F32x4 {
+                F32x4::$f(self, o)
+            }
+        }
+    )*};
+}
+vector_operators!(Add::add, Sub::sub, Mul::mul, Div::div);
+
+impl std::ops::Neg for F32x4 {
+    type Output = F32x4;
+    #[inline(always)]
+    fn neg(self) -> F32x4 {
+        F32x4::neg(self)
+    }
+}
+
 // Relaxed-SIMD builds (`--cfg ferrograd_relaxed`) enable the `relaxed-simd` feature on the
 // register-tile kernels alone (`#[cfg_attr(.., target_feature(enable = "relaxed-simd"))]` on
 // GEMM's macro tile and the convolution tiles' drivers), so `madd` becomes an FMA there. Not for

@@ -56,7 +56,7 @@ pub(crate) struct Ctx {
     layouts: [::wgpu::PipelineLayout; 2],
     bind_layouts: [::wgpu::BindGroupLayout; 2],
     pipelines: Mutex<HashMap<Kernel, ::wgpu::ComputePipeline>>,
-    modules: Mutex<HashMap<&'static str, ::wgpu::ShaderModule>>,
+    modules: Mutex<HashMap<String, ::wgpu::ShaderModule>>,
     state: Mutex<State>,
     /// Buffers of dropped storages, waiting for the next submit before they can be reused.
     freed: Mutex<Vec<(u64, ::wgpu::Buffer)>>,
@@ -268,11 +268,11 @@ impl Ctx {
         let (name, source) = k.module();
         let module = {
             let mut mods = lock(&self.modules);
-            mods.entry(name)
+            mods.entry(name.clone().into_owned())
                 .or_insert_with(|| {
                     self.device.create_shader_module(::wgpu::ShaderModuleDescriptor {
-                        label: Some(name),
-                        source: ::wgpu::ShaderSource::Wgsl(source.into()),
+                        label: Some(&name),
+                        source: ::wgpu::ShaderSource::Wgsl(source),
                     })
                 })
                 .clone()

@@ -1,6 +1,10 @@
 //! The compute kernels: which WGSL module and entry point each one is. Modules are assembled
 //! from `shaders/*.wgsl` at compile time (WGSL has no includes); the GEMM variants share one
-//! tiled body and differ only in how they load operands and store results.
+//! tiled body and differ only in how they load operands and store results. The elementwise
+//! ops get one module each: the shared loop plus the function their op-table row generates.
+
+use crate::backend::{BinaryOp, UnaryOp};
+use std::borrow::Cow;
 
 macro_rules! wgsl {
     ($($file:literal),*) => {
@@ -9,6 +13,8 @@ macro_rules! wgsl {
 }
 
 const ELEMENTWISE: &str = wgsl!("elementwise.wgsl");
+const UNARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "unary.wgsl");
+const BINARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "binary.wgsl");
 const REDUCE: &str = wgsl!("reduce.wgsl");
 const POOL: &str = wgsl!("pool.wgsl");
 const INDEX: &str = wgsl!("index.wgsl");
@@ -20,8 +26,10 @@ const CONV_DIRECT: &str = wgsl!("conv_common.wgsl", "conv_direct.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Kernel {
-    Unary,
-    Binary,
+    /// The unary op of this opcode ([`UnaryOp::code`]).
+    Unary(u32),
+    /// The binary op of this opcode ([`BinaryOp::code`]).
+    Binary(u32),
     Copy,
     Fill,
     Axpby,
@@ -47,10 +55,18 @@ pub(crate) enum Kernel {
 
 impl Kernel {
     /// (module name, WGSL source).
-    pub fn module(self) -> (&'static str, &'static str) {
+    pub fn module(self) -> (Cow<'static, str>, Cow<'static, str>) {
         use Kernel::*;
-        match self {
-            Unary | Binary | Copy | Fill | Axpby => ("elementwise", ELEMENTWISE),
+        let op = |kind: &str, base: &str, code: u32, wgsl: Option<String>| match wgsl {
+            Some(f) => (Cow::Owned(format!("{kind}_{code}")), Cow::Owned(format!("{base}\n{f}"))),
+            // from_code(k.code()) of a valid op always exists; an invalid opcode compiles to a
+            // module without the function, which pipeline creation rejects by name.
+            None => (Cow::Owned(format!("{kind}_invalid_{code}")), Cow::Owned(base.to_owned())),
+        };
+        let (name, source): (&'static str, &'static str) = match self {
+            Unary(c) => return op("unary", UNARY, c, UnaryOp::from_code(c, [0.0; 2]).map(UnaryOp::wgsl)),
+            Binary(c) => return op("binary", BINARY, c, BinaryOp::from_code(c, [0.0; 2]).map(BinaryOp::wgsl)),
+            Copy | Fill | Axpby => ("elementwise", ELEMENTWISE),
             ReduceWg | ReduceThread | ArgMax => ("reduce", REDUCE),
             Matmul => ("matmul", MATMUL),
             ConvFwd => ("conv_fwd", CONV_FWD),
@@ -59,14 +75,15 @@ impl Kernel {
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
             PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => ("pool", POOL),
             Gather | Scatter => ("index", INDEX),
-        }
+        };
+        (Cow::Borrowed(name), Cow::Borrowed(source))
     }
 
     pub fn entry(self) -> &'static str {
         use Kernel::*;
         match self {
-            Unary => "unary",
-            Binary => "binary",
+            Unary(_) => "unary",
+            Binary(_) => "binary",
             Copy => "copy",
             Fill => "fill",
             Axpby => "axpby",
@@ -93,29 +110,33 @@ impl Kernel {
         matches!(self, Kernel::Gather | Kernel::Scatter)
     }
 
-    pub const ALL: [Kernel; 23] = [
-        Kernel::Unary,
-        Kernel::Binary,
-        Kernel::Copy,
-        Kernel::Fill,
-        Kernel::Axpby,
-        Kernel::ReduceWg,
-        Kernel::ReduceThread,
-        Kernel::ArgMax,
-        Kernel::Matmul,
-        Kernel::ConvFwd,
-        Kernel::ConvBwdInput,
-        Kernel::ConvBwdWeight,
-        Kernel::DirectFwd,
-        Kernel::DirectBwdInput,
-        Kernel::DirectBwdWeight,
-        Kernel::PoolFwd,
-        Kernel::PoolBwd,
-        Kernel::AdaptiveFwd,
-        Kernel::AdaptiveBwd,
-        Kernel::ResizeFwd,
-        Kernel::ResizeBwd,
-        Kernel::Gather,
-        Kernel::Scatter,
-    ];
+    /// Every kernel: one per elementwise op of the table, then the fixed ones.
+    pub fn all() -> Vec<Kernel> {
+        let mut v: Vec<Kernel> = (0..UnaryOp::VARIANTS.len() as u32).map(Kernel::Unary).collect();
+        v.extend((0..BinaryOp::VARIANTS.len() as u32).map(Kernel::Binary));
+        v.extend([
+            Kernel::Copy,
+            Kernel::Fill,
+            Kernel::Axpby,
+            Kernel::ReduceWg,
+            Kernel::ReduceThread,
+            Kernel::ArgMax,
+            Kernel::Matmul,
+            Kernel::ConvFwd,
+            Kernel::ConvBwdInput,
+            Kernel::ConvBwdWeight,
+            Kernel::DirectFwd,
+            Kernel::DirectBwdInput,
+            Kernel::DirectBwdWeight,
+            Kernel::PoolFwd,
+            Kernel::PoolBwd,
+            Kernel::AdaptiveFwd,
+            Kernel::AdaptiveBwd,
+            Kernel::ResizeFwd,
+            Kernel::ResizeBwd,
+            Kernel::Gather,
+            Kernel::Scatter,
+        ]);
+        v
+    }
 }

@@ -5,7 +5,6 @@
 mod context;
 mod kernels;
 mod ops;
-mod transfer;
 
 use super::*;
 use crate::{bail, rng, Error};
@@ -102,7 +101,7 @@ impl GpuDevice {
     }
     /// Compiles every kernel now (so a broken shader or driver shows up at init, not mid-way).
     pub fn warm_up(&self) -> Result<()> {
-        for k in kernels::Kernel::ALL {
+        for k in kernels::Kernel::all() {
             self.ctx.pipeline(k)?;
         }
         self.ctx.check("gpu")

@@ -60,7 +60,6 @@ fn groups_for(threads: usize) -> [u32; 3] {
 fn ew_meta(
     op_name: &'static str,
     n: usize,
-    op: u32,
     f: [f32; 2],
     o: [usize; 2],
     sizes: &[usize],
@@ -70,7 +69,6 @@ fn ew_meta(
     let mut m = vec![0u32; 32];
     m[0] = u32_of(op_name, n)?;
     m[1] = sizes.len() as u32;
-    m[2] = op;
     m[3] = f[0].to_bits();
     m[4] = f[1].to_bits();
     m[5] = u32_of(op_name, o[0])?;
@@ -81,53 +79,11 @@ fn ew_meta(
     Ok(m)
 }
 
-fn unary_code(op: UnaryOp) -> (u32, [f32; 2]) {
-    use UnaryOp::*;
-    match op {
-        Neg => (0, [0.0; 2]),
-        Exp => (1, [0.0; 2]),
-        Log => (2, [0.0; 2]),
-        Sqrt => (3, [0.0; 2]),
-        Abs => (4, [0.0; 2]),
-        Recip => (5, [0.0; 2]),
-        Relu => (6, [0.0; 2]),
-        Sigmoid => (7, [0.0; 2]),
-        Tanh => (8, [0.0; 2]),
-        Step => (9, [0.0; 2]),
-        Sign => (10, [0.0; 2]),
-        Affine { mul, add } => (11, [mul, add]),
-        PowScalar(p) => (12, [p, 0.0]),
-        MaxScalar(v) => (13, [v, 0.0]),
-        MinScalar(v) => (14, [v, 0.0]),
-        GtScalar(v) => (15, [v, 0.0]),
-        LtScalar(v) => (16, [v, 0.0]),
-        EqScalar(v) => (17, [v, 0.0]),
-    }
-}
-
-fn binary_code(op: BinaryOp) -> u32 {
-    use BinaryOp::*;
-    match op {
-        Add => 0,
-        Sub => 1,
-        Mul => 2,
-        Div => 3,
-        Pow => 4,
-        Maximum => 5,
-        Minimum => 6,
-        Gt => 7,
-        Lt => 8,
-        Ge => 9,
-        Le => 10,
-        Eq => 11,
-    }
-}
-
 pub(super) fn fill(s: &GpuStorage, v: f32) -> Result<()> {
     if s.len == 0 {
         return Ok(());
     }
-    let m = ew_meta("full", s.len, 0, [v, 0.0], [0, 0], &[], &[], &[])?;
+    let m = ew_meta("full", s.len, [v, 0.0], [0, 0], &[], &[], &[])?;
     s.dev.ctx.dispatch(Kernel::Fill, &m, &[], &s.buf, groups_for(s.len))
 }
 
@@ -139,6 +95,17 @@ fn direct(p: &Conv2dParams) -> bool {
 impl GpuStorage {
     fn ctx(&self) -> &super::Ctx {
         &self.dev.ctx
+    }
+
+    /// Starts reading the elements of `l` in row-major order (see [`super::context::Ctx::read`]).
+    pub(crate) fn read(&self, l: &Layout) -> Result<super::ReadFuture> {
+        match l.contiguous_range() {
+            Some(r) => self.dev.ctx.read("read", &self.buf, r.start, r.len()),
+            None => {
+                let c = self.contiguous_impl(l)?;
+                c.dev.ctx.read("read", &c.buf, 0, c.len)
+            }
+        }
     }
 
     /// Launches `k` writing a fresh storage of `len` floats.
@@ -168,7 +135,7 @@ impl GpuStorage {
         }
         let cs = crate::shape::contiguous_strides(&l.shape);
         let (sizes, [s0, s1]) = collapse(&l.shape, [&l.strides, &cs]);
-        let m = ew_meta("contiguous", n, 0, [0.0; 2], [l.offset, 0], &sizes, &s0, &s1)?;
+        let m = ew_meta("contiguous", n, [0.0; 2], [l.offset, 0], &sizes, &s0, &s1)?;
         self.launch(Kernel::Copy, "contiguous", n, &m, &[self], n)
     }
 
@@ -176,17 +143,16 @@ impl GpuStorage {
         let n = l.numel();
         let cs = crate::shape::contiguous_strides(&l.shape);
         let (sizes, [s0, _]) = collapse(&l.shape, [&l.strides, &cs]);
-        let (code, f) = unary_code(op);
-        let m = ew_meta("unary", n, code, f, [l.offset, 0], &sizes, &s0, &[])?;
-        self.launch(Kernel::Unary, "unary", n, &m, &[self], n)
+        let m = ew_meta(op.name(), n, op.params(), [l.offset, 0], &sizes, &s0, &[])?;
+        self.launch(Kernel::Unary(op.code()), op.name(), n, &m, &[self], n)
     }
 
     pub(super) fn binary_impl(&self, l: &Layout, rhs: &GpuStorage, rl: &Layout, op: BinaryOp) -> Result<GpuStorage> {
         let n = l.numel();
         let cs = crate::shape::contiguous_strides(&l.shape);
         let (sizes, [s0, s1, _]) = collapse(&l.shape, [&l.strides, &rl.strides, &cs]);
-        let m = ew_meta("binary", n, binary_code(op), [0.0; 2], [l.offset, rl.offset], &sizes, &s0, &s1)?;
-        self.launch(Kernel::Binary, "binary", n, &m, &[self, rhs], n)
+        let m = ew_meta(op.name(), n, [0.0; 2], [l.offset, rl.offset], &sizes, &s0, &s1)?;
+        self.launch(Kernel::Binary(op.code()), op.name(), n, &m, &[self, rhs], n)
     }
 
     pub(super) fn copy_into_impl(&mut self, dl: &Layout, src: &GpuStorage, sl: &Layout) -> Result<()> {
@@ -205,7 +171,7 @@ impl GpuStorage {
             );
         }
         let (sizes, [s0, s1]) = collapse(&dl.shape, [&sl.strides, &dl.strides]);
-        let m = ew_meta("copy", n, 0, [0.0; 2], [sl.offset, dl.offset], &sizes, &s0, &s1)?;
+        let m = ew_meta("copy", n, [0.0; 2], [sl.offset, dl.offset], &sizes, &s0, &s1)?;
         self.ctx().dispatch(Kernel::Copy, &m, &[&src.buf], &self.buf, groups_for(n))
     }
 
@@ -214,7 +180,7 @@ impl GpuStorage {
         if n == 0 {
             return Ok(());
         }
-        let m = ew_meta("axpby_", n, 0, [alpha, beta], [0, 0], &[], &[], &[])?;
+        let m = ew_meta("axpby_", n, [alpha, beta], [0, 0], &[], &[], &[])?;
         self.ctx().dispatch(Kernel::Axpby, &m, &[&src.buf], &self.buf, groups_for(n))
     }
 

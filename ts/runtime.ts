@@ -1,7 +1,8 @@
 /**
- * Host detection and lazy Node builtins. Modules reachable from `ts/index.ts` must not import
- * `node:*` statically (a browser bundle would pull them in, and webpack refuses the scheme), so
- * Node-only paths load builtins through {@link nodeImport} behind {@link isNode}.
+ * Host detection and lazy Node builtins, beside the wasm loader (`wasm.ts`) that uses them
+ * first. Modules reachable from `ts/index.ts` must not import `node:*` statically (a browser
+ * bundle would pull them in, and webpack refuses the scheme), so Node-only paths load builtins
+ * through {@link nodeImport} behind {@link isNode}.
  * @module
  */
 

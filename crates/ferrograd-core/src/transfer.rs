@@ -1,36 +1,28 @@
-//! Moving data between devices and reading GPU tensors back.
+//! Moving tensors between devices and reading them back: a `Tensor` concern, whichever backends
+//! are compiled in (without the `gpu` feature every tensor is on the CPU and these are copies).
 
-use super::{GpuStorage, ReadFuture};
 use crate::backend::{BackendStorage, Device, Storage};
 use crate::shape::Layout;
 use crate::{bail, Result, Tensor};
 use std::future::Future;
 use std::pin::Pin;
 
-impl GpuStorage {
-    /// Starts reading the elements of `l` in row-major order (see [`super::context::Ctx::read`]).
-    pub(super) fn read(&self, l: &Layout) -> Result<ReadFuture> {
-        match l.contiguous_range() {
-            Some(r) => self.dev.ctx.read("read", &self.buf, r.start, r.len()),
-            None => {
-                let c = self.contiguous_impl(l)?;
-                c.dev.ctx.read("read", &c.buf, 0, c.len)
-            }
-        }
-    }
-}
-
 /// The elements of a tensor, possibly still on their way from the GPU.
 pub enum ReadBack {
     Ready(Option<Result<Vec<f32>>>),
-    Gpu(ReadFuture),
+    #[cfg(feature = "gpu")]
+    Gpu(crate::backend::wgpu::ReadFuture),
 }
 
 impl Future for ReadBack {
     type Output = Result<Vec<f32>>;
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         match self.get_mut() {
-            ReadBack::Ready(v) => std::task::Poll::Ready(v.take().unwrap_or_else(|| Ok(Vec::new()))),
+            ReadBack::Ready(v) => {
+                let _ = cx;
+                std::task::Poll::Ready(v.take().unwrap_or_else(|| Ok(Vec::new())))
+            }
+            #[cfg(feature = "gpu")]
             ReadBack::Gpu(f) => Pin::new(f).poll(cx),
         }
     }
@@ -40,13 +32,19 @@ impl Storage {
     /// A contiguous copy of the elements of `l` on `dev`. GPU to CPU blocks natively and is an
     /// error on the web (read with [`Tensor::read_async`] there).
     pub fn to_device(&self, dev: &Device, l: &Layout) -> Result<Storage> {
-        match (self, dev) {
-            (Storage::Gpu(g), Device::Gpu(d)) if g.device() == d => g.contiguous_impl(l).map(Storage::Gpu),
-            (Storage::Cpu(_), Device::Cpu) => self.contiguous(l),
-            _ => {
-                let v = self.to_vec(l).map_err(|e| crate::Error { op: "to", ..e })?;
-                dev.from_slice(&v)
-            }
+        if &self.device() == dev {
+            return self.contiguous(l);
+        }
+        let v = self.to_vec(l).map_err(|e| crate::Error { op: "to", ..e })?;
+        dev.from_slice(&v)
+    }
+
+    /// Starts reading the elements of `l`, row-major.
+    fn read(&self, l: &Layout) -> Result<ReadBack> {
+        match self {
+            Storage::Cpu(s) => Ok(ReadBack::Ready(Some(s.to_vec(l)))),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(l)?)),
         }
     }
 }
@@ -98,20 +96,13 @@ impl Tensor {
     /// Starts reading the elements (row-major). The returned future owns everything it needs,
     /// so callers may drop the tensor (and any lock) before awaiting it.
     pub fn read_async(&self) -> Result<ReadBack> {
-        let s = self.storage();
-        match &*s {
-            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(self.layout())?)),
-            Storage::Cpu(_) => Ok(ReadBack::Ready(Some(s.to_vec(self.layout())))),
-        }
+        self.storage().read(self.layout())
     }
 
     /// Reads a whole buffer (all views of it) asynchronously, for `replace_storage`.
     pub fn read_buffer_async(&self) -> Result<ReadBack> {
         let s = self.storage();
-        let whole = Layout::contiguous(&[s.len()]);
-        match &*s {
-            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(&whole)?)),
-            Storage::Cpu(_) => Ok(ReadBack::Ready(Some(s.to_vec(&whole)))),
-        }
+        let len = s.len();
+        s.read(&Layout::contiguous(&[len]))
     }
 }
