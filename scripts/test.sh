@@ -22,10 +22,10 @@ step "cargo test (core, natively)"
 cargo test --workspace --quiet
 
 # The wgpu backend: its own target dir (the feature changes the core's build), clippy, and the
-# parity, failure and training tests on Vulkan (Mesa's lavapipe where there is no GPU).
+# parity, failure, training and golden tests on Vulkan (Mesa's lavapipe where there is no GPU).
 step "cargo test --features gpu (wgpu on Vulkan)"
 CARGO_TARGET_DIR="$PWD/target/gpu" cargo clippy -p ferrograd-core --features gpu --all-targets --quiet -- -D warnings
-CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu --quiet --test gpu_parity --test gpu_failures --test gpu_training
+CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu --quiet --test gpu_parity --test gpu_failures --test gpu_training --test golden
 
 step "build wasm"
 bash scripts/build-wasm.sh

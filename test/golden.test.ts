@@ -1,11 +1,13 @@
 // The PyTorch golden fixtures (test/fixtures/golden, written by scripts/golden/generate.py) run
 // through the TypeScript API, so the wasm build is checked against PyTorch too: forward values
-// and the gradients of sum(out * upstream), at rtol 1e-4, atol 1e-5.
+// and the gradients of sum(out * upstream), at rtol 1e-4, atol 1e-5. One body on every device:
+// the CPU and the WebGPU backend (Dawn in Node; SwiftShader where there is no GPU).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { F, fromArray, scope, type Tensor } from 'ferrograd';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F, fromArray, releaseGpu, type Tensor } from 'ferrograd';
 import { expectClose } from './helpers/assert.js';
+import { startNodeGpu } from './helpers/gpu.js';
 
 const RTOL = 1e-4;
 const ATOL = 1e-5;
@@ -65,6 +67,8 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
       return F.sigmoid(x);
     case 'tanh':
       return F.tanh(x);
+    case 'leaky_relu':
+      return F.leakyRelu(x, c.config.negative_slope as number);
     case 'softmax':
       return F.softmax(x, int(c, 'dim'));
     case 'log_softmax':
@@ -93,33 +97,34 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
   }
 }
 
-function check(what: string, got: Tensor, want: Fixture): void {
-  expect(got.shape, `${what}: shape`).toEqual(want.shape);
+type Device = 'cpu' | 'gpu';
+
+async function check(what: string, got: Tensor, want: Fixture | number[]): Promise<void> {
+  if (!Array.isArray(want)) expect(got.shape, `${what}: shape`).toEqual(want.shape);
   try {
-    expectClose(got, want.data, RTOL, ATOL);
+    expectClose(await got.data(), Array.isArray(want) ? want : want.data, RTOL, ATOL);
   } catch (e) {
     throw new Error(`${what}: ${(e as Error).message}`);
   }
 }
 
-function run(c: Case): void {
-  scope(() => {
-    const t: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(c.inputs)) {
-      t[k] = fromArray(v.data, v.shape, { requiresGrad: c.grads?.[k] !== undefined });
-    }
-    const out = forward(c, t);
-    check('forward', out, c.output);
-    if (c.running_mean_after) check('running_mean after the step', t.running_mean!, c.running_mean_after);
-    if (c.running_var_after) check('running_var after the step', t.running_var!, c.running_var_after);
-    if (!c.grads || !c.upstream) return;
-    out.mul(fromArray(c.upstream.data, c.upstream.shape)).sum().backward();
-    for (const [k, want] of Object.entries(c.grads)) {
-      const g = t[k]!.grad;
-      expect(g, `gradient of ${k}`).not.toBeNull();
-      check(`grad of ${k}`, g!, want);
-    }
-  });
+const input = (f: Fixture, device: Device, requiresGrad = false): Tensor => fromArray(f.data, f.shape, { device, requiresGrad });
+
+async function run(c: Case, device: Device): Promise<void> {
+  const t: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(c.inputs)) t[k] = input(v, device, c.grads?.[k] !== undefined);
+  const out = forward(c, t);
+  expect(out.device).toBe(device);
+  await check('forward', out, c.output);
+  if (c.running_mean_after) await check('running_mean after the step', t.running_mean!, c.running_mean_after);
+  if (c.running_var_after) await check('running_var after the step', t.running_var!, c.running_var_after);
+  if (!c.grads || !c.upstream) return;
+  out.mul(input(c.upstream, device)).sum().backward();
+  for (const [k, want] of Object.entries(c.grads)) {
+    const g = t[k]!.grad;
+    expect(g, `gradient of ${k}`).not.toBeNull();
+    await check(`grad of ${k}`, g!, want);
+  }
 }
 
 /** Rows `[i*n/N, (i+1)*n/N)` of a fixture whose first dim is the batch N. */
@@ -132,47 +137,50 @@ function image(f: Fixture, i: number): number[] {
  * The last image of a batched case, taken as a view `x.slice(0, N-1)` (contiguous, but at an
  * offset into the batch's buffer), must give that image's fixture output and input gradient.
  */
-function runLastImage(c: Case): void {
-  scope(() => {
-    const n = c.inputs.x!.shape[0]!;
-    const t: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(c.inputs)) t[k] = fromArray(v.data, v.shape, { requiresGrad: k === 'x' });
-    const full = t.x!;
-    t.x = full.slice(0, n - 1);
-    const out = forward(c, t);
-    expectClose(out, image(c.output, n - 1), RTOL, ATOL);
-    const up = c.upstream!;
-    out.mul(fromArray(image(up, n - 1), [1, ...up.shape.slice(1)])).sum().backward();
-    const g = full.grad!.slice(0, n - 1);
-    expectClose(g, image(c.grads!.x!, n - 1), RTOL, ATOL);
-    expect(full.grad!.slice(0, 0, n - 1).abs().sum().item()).toBe(0);
-  });
+async function runLastImage(c: Case, device: Device): Promise<void> {
+  const n = c.inputs.x!.shape[0]!;
+  const t: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(c.inputs)) t[k] = input(v, device, k === 'x');
+  const full = t.x!;
+  t.x = full.slice(0, n - 1);
+  const out = forward(c, t);
+  await check('forward', out, image(c.output, n - 1));
+  const up = c.upstream!;
+  out.mul(fromArray(image(up, n - 1), [1, ...up.shape.slice(1)], { device })).sum().backward();
+  await check('grad of x', full.grad!.slice(0, n - 1), image(c.grads!.x!, n - 1));
+  expect(await full.grad!.slice(0, 0, n - 1).abs().sum().itemAsync()).toBe(0);
 }
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
 const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'batchnorm', 'losses', 'resize', 'convolve', 'activations', 'misc'];
 
-describe('golden fixtures from PyTorch through the TypeScript API', () => {
-  it('every fixture family on disk is listed here', () => {
-    const onDisk = readdirSync(DIR)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.slice(0, -5))
-      .sort();
-    expect(onDisk).toEqual([...FAMILIES].sort());
-  });
+beforeAll(async () => {
+  await startNodeGpu();
+});
+// Node does not exit while a GPU device is referenced.
+afterAll(() => releaseGpu());
 
+it('every fixture family on disk is listed here', () => {
+  const onDisk = readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+  expect(onDisk).toEqual([...FAMILIES].sort());
+});
+
+describe.each(['cpu', 'gpu'] as const)('golden fixtures from PyTorch through the TypeScript API on %s', (device) => {
   describe('batch slices (offset views) through the kernels', () => {
     for (const family of ['conv2d', 'pool', 'resize']) {
       for (const c of load(family).filter((c) => c.inputs.x !== undefined && c.inputs.x.shape[0]! > 1 && c.grads?.x)) {
-        it(`${c.op}: ${c.name}, last image only`, () => runLastImage(c));
+        it(`${c.op}: ${c.name}, last image only`, () => runLastImage(c, device));
       }
     }
   });
 
   for (const family of FAMILIES) {
     describe(family, () => {
-      for (const c of load(family)) it(`${c.op}: ${c.name}`, () => run(c));
+      for (const c of load(family)) it(`${c.op}: ${c.name}`, () => run(c, device));
     });
   }
 });

@@ -2,22 +2,15 @@
 // only). The same bodies run on the CPU and the GPU: describe.each over the devices for the
 // known answers, then the portable parity cases (test/browser/gpu.browser.ts) that Deno and
 // Chromium run too, LeNet's loss curve over 20 steps, and the Trainer on `numGpus: 1`.
-import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from 'ferrograd';
 import { d2l, DataModule, ImageLoader, F, fromArray, initGpu, releaseGpu, tensor, type DataLoader, type Tensor } from 'ferrograd';
 import { closeTo, gpuCases, lenetLosses } from './browser/gpu.browser.js';
 import { syntheticImages } from './browser/portable.js';
-
-// Dawn reads the Vulkan ICD when it loads (on the first initGpu), so this must come first. On a
-// machine without a GPU device node, SwiftShader (Debian's chromium ships it) stands in.
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasGpuNode = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD')));
-if (!process.env.VK_ICD_FILENAMES && !hasGpuNode && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+import { startNodeGpu } from './helpers/gpu.js';
 
 beforeAll(async () => {
-  const info = await initGpu();
-  console.log(`GPU adapter: ${info.adapter}`);
+  await startNodeGpu();
 });
 // Node does not exit while a GPU device is referenced.
 afterAll(() => releaseGpu());

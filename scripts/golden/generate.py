@@ -259,6 +259,10 @@ def activation_cases():
             f"F.{op}(x, dim=0)", {"dim": 0})
         act(f"{op} of large logits (stability)", op, randn(3, 5, scale=30.0, shift=100.0),
             lambda x, fn=fn: fn(x, dim=-1), f"F.{op}(x, dim=-1)", {"dim": -1})
+    act("leaky_relu, default slope", "leaky_relu", distinct(3, 7, spacing=0.13), lambda x: F.leaky_relu(x),
+        "F.leaky_relu(x)", {"negative_slope": 0.01})
+    act("leaky_relu, slope 0.2", "leaky_relu", distinct(2, 9, spacing=0.11), lambda x: F.leaky_relu(x, 0.2),
+        "F.leaky_relu(x, negative_slope=0.2)", {"negative_slope": 0.2})
     return cases
 
 

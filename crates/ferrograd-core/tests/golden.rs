@@ -1,22 +1,47 @@
 //! Forward values and gradients of the d2l chapter 7-8 ops against PyTorch fixtures
 //! (test/fixtures/golden, written by scripts/golden/generate.py), at rtol 1e-4, atol 1e-5.
 //! The gradients are those of `sum(out * upstream)` for the fixture's random `upstream`.
+//!
+//! One body, every device: each case runs on the CPU and, built with `--features gpu`, on the
+//! wgpu backend too (Vulkan: lavapipe or SwiftShader where there is no GPU).
 
 mod common;
 
 use common::{check_all, close_to_fixture, pair, tensor};
-use ferrograd_core::{BatchNormState, Tensor};
+use ferrograd_core::{BatchNormState, Device, Tensor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 type Inputs = BTreeMap<String, Tensor>;
 
-/// The case's inputs as leaves; those with a fixture gradient require grad.
-fn inputs(case: &Value) -> Result<Inputs, String> {
+/// The devices every case runs on.
+fn devices() -> Vec<Device> {
+    #[allow(unused_mut)]
+    let mut v = vec![Device::Cpu];
+    #[cfg(feature = "gpu")]
+    {
+        use ferrograd_core::backend::wgpu::GpuDevice;
+        use std::sync::OnceLock;
+        static GPU: OnceLock<Result<GpuDevice, String>> = OnceLock::new();
+        match GPU.get_or_init(|| GpuDevice::new_blocking().map_err(|e| e.to_string())) {
+            Ok(d) => v.push(Device::Gpu(d.clone())),
+            Err(e) => panic!("no GPU adapter for the golden tests ({e}); install mesa-vulkan-drivers (lavapipe)"),
+        }
+    }
+    v
+}
+
+/// A fixture tensor on `dev`.
+fn tensor_on(v: &Value, dev: &Device) -> Tensor {
+    tensor(v).to_device(dev).expect("fixture tensor on the device")
+}
+
+/// The case's inputs as leaves on `dev`; those with a fixture gradient require grad.
+fn inputs(case: &Value, dev: &Device) -> Result<Inputs, String> {
     let grads = case.get("grads").and_then(Value::as_object);
     let mut out = Inputs::new();
     for (k, v) in case["inputs"].as_object().ok_or("case has no inputs")? {
-        let t = tensor(v);
+        let t = tensor_on(v, dev);
         if grads.is_some_and(|g| g.contains_key(k)) {
             t.set_requires_grad(true).map_err(|e| e.to_string())?;
         }
@@ -78,6 +103,7 @@ fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
         "relu" => x()?.relu(),
         "sigmoid" => x()?.sigmoid(),
         "tanh" => x()?.tanh(),
+        "leaky_relu" => x()?.leaky_relu(case["config"]["negative_slope"].as_f64().unwrap() as f32),
         "softmax" => x()?.softmax(cfg_int(case, "dim")),
         "log_softmax" => x()?.log_softmax(cfg_int(case, "dim")),
         "cross_entropy" => ins["logits"].cross_entropy(&ins["labels"]),
@@ -93,7 +119,14 @@ fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
 }
 
 fn run(case: &Value) -> Result<(), String> {
-    let ins = inputs(case)?;
+    for dev in devices() {
+        run_on(case, &dev).map_err(|e| format!("on the {}: {e}", dev.name()))?;
+    }
+    Ok(())
+}
+
+fn run_on(case: &Value, dev: &Device) -> Result<(), String> {
+    let ins = inputs(case, dev)?;
     let out = forward(case, &ins).map_err(|e| format!("forward failed: {e}"))?;
     close_to_fixture("forward", &out, &case["output"])?;
     if let Some(stats) = case.get("running_mean_after") {
@@ -101,7 +134,7 @@ fn run(case: &Value) -> Result<(), String> {
         close_to_fixture("running_var after the step", &ins["running_var"], &case["running_var_after"])?;
     }
     let Some(grads) = case.get("grads").and_then(Value::as_object) else { return Ok(()) };
-    let loss = out.mul(&tensor(&case["upstream"])).and_then(|t| t.sum_all()).map_err(|e| e.to_string())?;
+    let loss = out.mul(&tensor_on(&case["upstream"], dev)).and_then(|t| t.sum_all()).map_err(|e| e.to_string())?;
     loss.backward().map_err(|e| format!("backward failed: {e}"))?;
     for (k, want) in grads {
         let got = ins[k].grad().ok_or_else(|| format!("no gradient reached input '{k}'"))?;

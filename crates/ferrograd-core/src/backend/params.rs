@@ -55,6 +55,7 @@ impl Conv2dParams {
     }
 }
 
+#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
     Max,

@@ -3,8 +3,47 @@
 //! tiled body and differ only in how they load operands and store results. The elementwise
 //! ops get one module each: the shared loop plus the function their op-table row generates.
 
-use crate::backend::{BinaryOp, UnaryOp};
+use crate::backend::{BinaryOp, PoolKind, ReduceOp, UnaryOp};
 use std::borrow::Cow;
+
+/// What a reduce kernel combines (its `prm[2]`); WGSL sees the codes as `REDUCE_*` constants.
+#[repr(u32)]
+#[derive(Clone, Copy)]
+pub(crate) enum ReduceCode {
+    Sum,
+    Max,
+    Min,
+}
+
+impl ReduceCode {
+    pub fn of(op: ReduceOp) -> Self {
+        match op {
+            ReduceOp::Sum => ReduceCode::Sum,
+            // the argmax kernel has its own loop and reads no code
+            ReduceOp::Max | ReduceOp::ArgMax => ReduceCode::Max,
+            ReduceOp::Min => ReduceCode::Min,
+        }
+    }
+}
+
+/// WGSL constants for the codes the Rust side writes into parameter blocks, so no number is
+/// written in both languages.
+fn constants(module: &str) -> String {
+    match module {
+        "reduce" => format!(
+            "const REDUCE_SUM: u32 = {}u;\nconst REDUCE_MAX: u32 = {}u;\nconst REDUCE_MIN: u32 = {}u;\n",
+            ReduceCode::Sum as u32,
+            ReduceCode::Max as u32,
+            ReduceCode::Min as u32
+        ),
+        "pool" => format!(
+            "const POOL_MAX: u32 = {}u;\nconst POOL_AVG: u32 = {}u;\n",
+            PoolKind::Max as u32,
+            PoolKind::Avg as u32
+        ),
+        _ => String::new(),
+    }
+}
 
 macro_rules! wgsl {
     ($($file:literal),*) => {
@@ -76,7 +115,10 @@ impl Kernel {
             PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => ("pool", POOL),
             Gather | Scatter => ("index", INDEX),
         };
-        (Cow::Borrowed(name), Cow::Borrowed(source))
+        match constants(name) {
+            c if c.is_empty() => (Cow::Borrowed(name), Cow::Borrowed(source)),
+            c => (Cow::Borrowed(name), Cow::Owned(c + source)),
+        }
     }
 
     pub fn entry(self) -> &'static str {

@@ -1,6 +1,6 @@
 //! Op launchers: turn layouts and op descriptors into parameter blocks and grids.
 
-use super::kernels::Kernel;
+use super::kernels::{Kernel, ReduceCode};
 use super::{u32_of, GpuStorage};
 use crate::backend::*;
 use crate::shape::Layout;
@@ -199,11 +199,7 @@ impl GpuStorage {
         let mut m = vec![0u32; 40];
         m[0] = u32_of(name, n_out)?;
         m[1] = u32_of(name, n_red)?;
-        m[2] = match op {
-            ReduceOp::Sum => 0,
-            ReduceOp::Max => 1,
-            ReduceOp::Min | ReduceOp::ArgMax => 2,
-        };
+        m[2] = ReduceCode::of(op) as u32;
         m[3] = ks.len() as u32;
         m[4] = rs.len() as u32;
         m[5] = u32_of(name, l.offset)?;
@@ -397,7 +393,7 @@ impl GpuStorage {
     }
 
     fn pool_params(p: &Pool2dParams, threads: usize) -> Result<Vec<u32>> {
-        let kind = (p.kind == PoolKind::Avg) as u32;
+        let kind = p.kind as u32;
         Self::pool_meta(
             threads,
             kind,

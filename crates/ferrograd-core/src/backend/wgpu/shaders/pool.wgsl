@@ -1,7 +1,8 @@
 // Pooling, adaptive average pooling and bilinear resize, forward and backward. Backward
 // kernels gather (one thread per input element, looping over the outputs that read it)
 // instead of scattering, so no float atomics are needed and sums keep the CPU's order.
-// prm: [0] threads, [1] kind (0 max, 1 avg), [2] planes (n*c), [3] h, [4] w, [5] out_h,
+// prm: [0] threads, [1] kind (POOL_MAX or POOL_AVG, constants generated from
+// `PoolKind` in kernels.rs), [2] planes (n*c), [3] h, [4] w, [5] out_h,
 // [6] out_w, [7] kh, [8] kw, [9] stride h, [10] stride w, [11] pad h, [12] pad w.
 
 fn p_h() -> u32 { return prm[3]; }
@@ -52,7 +53,7 @@ fn pool_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     let ox = t % p_ow();
     let base = plane * p_h() * p_w();
     let win = window(oy, ox);
-    if (prm[1] == 0u) {
+    if (prm[1] == POOL_MAX) {
         let a = window_argmax(base, win);
         dst[t] = select(x0[base + u32(max(a, 0))], special(NEG_INF_BITS), a < 0);
         return;
@@ -92,7 +93,7 @@ fn pool_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     for (var oy = oy0; oy <= oy1; oy++) {
         for (var ox = ox0; ox <= ox1; ox++) {
             let g = x1[gbase + u32(oy) * p_ow() + u32(ox)];
-            if (prm[1] == 0u) {
+            if (prm[1] == POOL_MAX) {
                 if (window_argmax(base, window(u32(oy), u32(ox))) == iy * i32(p_w()) + ix) {
                     acc += g;
                 }

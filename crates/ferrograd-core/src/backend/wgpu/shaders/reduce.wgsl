@@ -1,5 +1,6 @@
 // Reductions of a strided input. Kept and reduced dims are each collapsed to at most 8.
-// prm: [0] outputs, [1] reduced count, [2] op (0 sum, 1 max, 2 min), [3] kept rank,
+// prm: [0] outputs, [1] reduced count, [2] op (REDUCE_SUM, REDUCE_MAX or REDUCE_MIN, constants
+// generated from `ReduceCode` in kernels.rs), [3] kept rank,
 // [4] reduced rank, [5] input offset, [6] splits per output, [7] reduced elements per split,
 // [8..16] kept sizes, [16..24] kept strides, [24..32] reduced sizes, [32..40] reduced strides.
 //
@@ -32,10 +33,10 @@ fn reduced_offset(r: u32) -> u32 {
 }
 
 fn init_value(op: u32) -> f32 {
-    if (op == 1u) {
+    if (op == REDUCE_MAX) {
         return special(NEG_INF_BITS);
     }
-    if (op == 2u) {
+    if (op == REDUCE_MIN) {
         return special(POS_INF_BITS);
     }
     return 0.0;
@@ -43,7 +44,7 @@ fn init_value(op: u32) -> f32 {
 
 // NaN wins max and min, as in the CPU kernels and PyTorch.
 fn combine(op: u32, a: f32, b: f32) -> f32 {
-    if (op == 0u) {
+    if (op == REDUCE_SUM) {
         return a + b;
     }
     if (is_nan(a)) {
@@ -52,7 +53,7 @@ fn combine(op: u32, a: f32, b: f32) -> f32 {
     if (is_nan(b)) {
         return b;
     }
-    if (op == 1u) {
+    if (op == REDUCE_MAX) {
         return max(a, b);
     }
     return min(a, b);
