@@ -14,8 +14,8 @@ mod transfer;
 pub use backend::Device;
 pub use error::{Error, ErrorKind, Result};
 pub use ops::BatchNormState;
-pub use transfer::ReadBack;
 pub use tensor::{is_grad_enabled, live_buffers, live_tensors, no_grad, set_grad_enabled, Tensor, TensorId};
+pub use transfer::ReadBack;
 
 impl Tensor {
     /// Reverse-mode autodiff from this tensor (see [`autograd::backward`]).

@@ -5,7 +5,9 @@
 //! The defaults perform the primitives autograd used before these ops existed, in the same
 //! order, so a backend that keeps them computes exactly what it computed then.
 
-use super::{on_storage, one, three, two, Activation, BackendStorage, BatchNormParams, BinaryOp, ReduceOp, Storage, UnaryOp};
+use super::{
+    on_storage, one, three, two, Activation, BackendStorage, BatchNormParams, BinaryOp, ReduceOp, Storage, UnaryOp,
+};
 use crate::shape::Layout;
 use crate::Result;
 
@@ -14,9 +16,7 @@ pub fn activation_backward<S: BackendStorage>(s: &S, l: &Layout, g: &S, gl: &Lay
     let cl = Layout::contiguous(&l.shape);
     let d = match act {
         // y(1 - y): (1 - y) as y·(-1) + 1, then y times it
-        Activation::Sigmoid => {
-            s.binary(l, &s.unary(l, UnaryOp::Affine(-1.0, 1.0))?, &cl, BinaryOp::Mul)?
-        }
+        Activation::Sigmoid => s.binary(l, &s.unary(l, UnaryOp::Affine(-1.0, 1.0))?, &cl, BinaryOp::Mul)?,
         // 1 - y², as (y·y)·(-1) + 1
         Activation::Tanh => s.binary(l, s, l, BinaryOp::Mul)?.unary(&cl, UnaryOp::Affine(-1.0, 1.0))?,
         Activation::Relu => s.unary(l, UnaryOp::Step)?,

@@ -54,7 +54,7 @@ fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> bool {
         Algo::Im2col => false,
         Algo::Direct => match pass {
             Pass::BackwardInput => direct::supports_backward_input(p),
-            _ => direct::supports(p),
+            Pass::Forward | Pass::BackwardWeight => direct::supports(p),
         },
     }
 }

@@ -45,7 +45,12 @@ fn map_row(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32, fv: impl Fn(F32
 
 /// Applies `f` (or its vector form `fv`) elementwise; the output is contiguous. Generic over
 /// the op so each gets its own monomorphised loop.
-fn map(data: &[f32], l: &Layout, f: impl Fn(f32) -> f32 + Copy + Sync, fv: impl Fn(F32x4) -> F32x4 + Copy + Sync) -> Vec<f32> {
+fn map(
+    data: &[f32],
+    l: &Layout,
+    f: impl Fn(f32) -> f32 + Copy + Sync,
+    fv: impl Fn(F32x4) -> F32x4 + Copy + Sync,
+) -> Vec<f32> {
     let n = l.numel();
     // Every element is written below.
     let mut out = super::alloc::scratch(n);
@@ -258,22 +263,9 @@ mod tests {
         for &v in &vals {
             let data = [v, 1.0, 2.0, 3.0, v];
             let l = Layout::contiguous(&[5]);
-            for op in [
-                UnaryOp::Exp,
-                UnaryOp::Sigmoid,
-                UnaryOp::Tanh,
-                UnaryOp::Relu,
-                UnaryOp::Step,
-                UnaryOp::Neg,
-                UnaryOp::Sqrt,
-                UnaryOp::Recip,
-                UnaryOp::Affine(-1.5, 0.25),
-                UnaryOp::PowScalar(2.0),
-                UnaryOp::GtScalar(0.5),
-                UnaryOp::LtScalar(0.5),
-                UnaryOp::MaxScalar(0.0),
-                UnaryOp::MinScalar(-0.0),
-            ] {
+            // every row of the op table, with parameters that exercise both branches
+            let ops = (0..UnaryOp::VARIANTS.len() as u32).filter_map(|c| UnaryOp::from_code(c, [0.5, 0.25]));
+            for op in ops.chain([UnaryOp::PowScalar(2.0), UnaryOp::MinScalar(-0.0), UnaryOp::Affine(-1.5, 0.25)]) {
                 let out = unary(&data, &l, op);
                 assert_eq!(out[0].to_bits(), out[4].to_bits(), "{op:?}({v}): {} vs {}", out[0], out[4]);
             }
@@ -285,6 +277,22 @@ mod tests {
             let want: Vec<u32> = x.iter().map(|&v| if v < 0.0 { 0.0f32.to_bits() } else { v.to_bits() }).collect();
             assert_eq!(y, want);
             assert!(f32::from_bits(y[3]).is_nan() && y[4] == (-0.0f32).to_bits());
+        }
+    }
+
+    #[test]
+    fn binary_vector_body_and_scalar_tail_agree() {
+        let vals = [-3.5f32, -0.0, 0.0, 0.7, f32::NAN, 12.0, 1.0, 2.0];
+        for &x in &vals {
+            for &y in &vals {
+                let a = [x, 1.0, 2.0, 3.0, x];
+                let b = [y, 0.5, -1.0, 4.0, y];
+                let l = Layout::contiguous(&[5]);
+                for op in (0..BinaryOp::VARIANTS.len() as u32).filter_map(|c| BinaryOp::from_code(c, [0.0; 2])) {
+                    let out = binary(&a, &l, &b, &l, op);
+                    assert_eq!(out[0].to_bits(), out[4].to_bits(), "{op:?}({x}, {y}): {} vs {}", out[0], out[4]);
+                }
+            }
         }
     }
 

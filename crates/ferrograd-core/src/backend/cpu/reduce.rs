@@ -257,7 +257,8 @@ mod tests {
             shape.iter().enumerate().map(|(d, &n)| if dims.contains(&d) { 1 } else { n }).collect();
         let (mut out, pick): (Vec<f32>, fn(f32, f32) -> f32) = match op {
             ReduceOp::Max => (vec![f32::NEG_INFINITY; out_shape.iter().product()], Max::add),
-            _ => (vec![f32::INFINITY; out_shape.iter().product()], Min::add),
+            ReduceOp::Min => (vec![f32::INFINITY; out_shape.iter().product()], Min::add),
+            ReduceOp::Sum | ReduceOp::ArgMax => unreachable!("naive covers max and min"),
         };
         for (i, &v) in x.iter().enumerate() {
             let (mut rem, mut o, mut stride) = (i, 0, 1);

@@ -28,21 +28,17 @@ impl ReduceCode {
 
 /// WGSL constants for the codes the Rust side writes into parameter blocks, so no number is
 /// written in both languages.
-fn constants(module: &str) -> String {
-    match module {
-        "reduce" => format!(
-            "const REDUCE_SUM: u32 = {}u;\nconst REDUCE_MAX: u32 = {}u;\nconst REDUCE_MIN: u32 = {}u;\n",
-            ReduceCode::Sum as u32,
-            ReduceCode::Max as u32,
-            ReduceCode::Min as u32
-        ),
-        "pool" => format!(
-            "const POOL_MAX: u32 = {}u;\nconst POOL_AVG: u32 = {}u;\n",
-            PoolKind::Max as u32,
-            PoolKind::Avg as u32
-        ),
-        _ => String::new(),
-    }
+fn reduce_constants() -> String {
+    format!(
+        "const REDUCE_SUM: u32 = {}u;\nconst REDUCE_MAX: u32 = {}u;\nconst REDUCE_MIN: u32 = {}u;\n",
+        ReduceCode::Sum as u32,
+        ReduceCode::Max as u32,
+        ReduceCode::Min as u32
+    )
+}
+
+fn pool_constants() -> String {
+    format!("const POOL_MAX: u32 = {}u;\nconst POOL_AVG: u32 = {}u;\n", PoolKind::Max as u32, PoolKind::Avg as u32)
 }
 
 macro_rules! wgsl {
@@ -106,19 +102,20 @@ impl Kernel {
             Unary(c) => return op("unary", UNARY, c, UnaryOp::from_code(c, [0.0; 2]).map(UnaryOp::wgsl)),
             Binary(c) => return op("binary", BINARY, c, BinaryOp::from_code(c, [0.0; 2]).map(BinaryOp::wgsl)),
             Copy | Fill | Axpby => ("elementwise", ELEMENTWISE),
-            ReduceWg | ReduceThread | ArgMax => ("reduce", REDUCE),
+            ReduceWg | ReduceThread | ArgMax => {
+                return (Cow::Borrowed("reduce"), Cow::Owned(reduce_constants() + REDUCE))
+            }
             Matmul => ("matmul", MATMUL),
             ConvFwd => ("conv_fwd", CONV_FWD),
             ConvBwdInput => ("conv_bwd_input", CONV_BWD_INPUT),
             ConvBwdWeight => ("conv_bwd_weight", CONV_BWD_WEIGHT),
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
-            PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => ("pool", POOL),
+            PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
+                return (Cow::Borrowed("pool"), Cow::Owned(pool_constants() + POOL))
+            }
             Gather | Scatter => ("index", INDEX),
         };
-        match constants(name) {
-            c if c.is_empty() => (Cow::Borrowed(name), Cow::Borrowed(source)),
-            c => (Cow::Borrowed(name), Cow::Owned(c + source)),
-        }
+        (Cow::Borrowed(name), Cow::Borrowed(source))
     }
 
     pub fn entry(self) -> &'static str {
