@@ -98,6 +98,12 @@ const CASES: OpCase[] = [
   { name: 'sub', args: fc.tuple(operand), call: (_, x, [o]) => x.sub(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p - q) },
   { name: 'mul', args: fc.tuple(operand), call: (_, x, [o]) => x.mul(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p * q) },
   { name: 'maximum', args: fc.tuple(fc.oneof(fc.constant(good(Y)), fc.constantFrom<unknown>(0, 'x', null, [1]).map(bad))), call: (_, x, [o]) => x.maximum(o as Tensor), ref: (a, b) => elementwise(a, b, Math.max) },
+  {
+    name: 'leaky_relu',
+    args: fc.tuple(fc.oneof(fc.constantFrom(0.01, 0.2, -1, 0, undefined).map(good), fc.constantFrom<unknown>('0.1', null, {}, [0.1]).map(bad))),
+    call: (_, x, [s]) => x.leakyRelu(s as number),
+    ref: (a, _b, [s]) => elementwise(a, 0, (p) => (p > 0 ? p : p * ((s as number | undefined) ?? 0.01))),
+  },
   { name: 'gt', args: fc.tuple(operand), call: (_, x, [o]) => x.gt(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => (p > q ? 1 : 0)) },
   {
     name: 'matmul',

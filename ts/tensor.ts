@@ -344,7 +344,9 @@ export class Tensor {
     if (this.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
     const size = this.shape[d]!;
     const clampBound = (v: number | undefined, dflt: number): number => (v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
-    return wrap(wasm().slice(this.h, d, clampBound(s, 0), clampBound(e, size), st), this.dtype);
+    // a step past the dim's size picks the range's first element alone, as a step of the size
+    // does (and the core's step is a u32: 2**32 must not wrap to 0)
+    return wrap(wasm().slice(this.h, d, clampBound(s, 0), clampBound(e, size), Math.min(st, Math.max(size, 1))), this.dtype);
   }
   /** `torch.narrow`: `length` entries of `dim` from `start` (negative `start` counts from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
