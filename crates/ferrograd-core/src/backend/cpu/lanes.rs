@@ -7,7 +7,6 @@
 //! splat(0.0)), ...)`): plain functions rather than methods, so that `f32`'s inherent methods
 //! (`f32::exp` is libm, not [`math::exp`]) can never be picked by accident.
 
-use super::math;
 use super::simd::F32x4;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -36,9 +35,11 @@ pub trait Lane:
     /// `self < o ? o : self`, `o < self ? o : self`: a tie and a NaN `self` keep `self`.
     fn max_keep(self, o: Self) -> Self;
     fn min_keep(self, o: Self) -> Self;
-    fn exp(self) -> Self;
-    fn sigmoid(self) -> Self;
-    fn tanh(self) -> Self;
+    /// `min(max(self, lo), hi)` with NaN passing through (`f32::clamp`).
+    fn clamp(self, lo: f32, hi: f32) -> Self;
+    /// For lanes holding an integer `n` in their low mantissa bits (`bits - base`, with
+    /// |n| <= 252), the powers of two `(2^⌊n/2⌋, 2^(n-⌊n/2⌋))`, both normal.
+    fn split_pow2(self, base: i32) -> (Self, Self);
     /// A scalar function applied lane by lane (ops without a vector form: `ln`, `powf`).
     fn per_lane(self, f: impl Fn(f32) -> f32) -> Self;
     fn per_lane2(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self;
@@ -123,16 +124,15 @@ impl Lane for f32 {
         }
     }
     #[inline(always)]
-    fn exp(self) -> Self {
-        math::exp(self)
+    fn clamp(self, lo: f32, hi: f32) -> Self {
+        f32::clamp(self, lo, hi)
     }
     #[inline(always)]
-    fn sigmoid(self) -> Self {
-        math::sigmoid(self)
-    }
-    #[inline(always)]
-    fn tanh(self) -> Self {
-        math::tanh(self)
+    fn split_pow2(self, base: i32) -> (Self, Self) {
+        let n = (self.to_bits() as i32).wrapping_sub(base);
+        let half = n >> 1;
+        let pow2 = |e: i32| f32::from_bits((e.wrapping_add(127) as u32) << 23);
+        (pow2(half), pow2(n.wrapping_sub(half)))
     }
     #[inline(always)]
     fn per_lane(self, f: impl Fn(f32) -> f32) -> Self {
@@ -203,16 +203,18 @@ impl Lane for F32x4 {
         F32x4::min_keep(self, o)
     }
     #[inline(always)]
-    fn exp(self) -> Self {
-        math::exp_v(self)
+    fn clamp(self, lo: f32, hi: f32) -> Self {
+        // pmin/pmax in this order keep NaN and -0 exactly as f32::clamp does.
+        let clamped = self.pmin(F32x4::splat(hi)).pmax(F32x4::splat(lo));
+        // Relaxed-SIMD builds: LLVM may emit relaxed_min/max for pmin/pmax, which can drop a
+        // NaN; put NaN lanes back (callers' bounds are not zero, so no other input differs).
+        #[cfg(ferrograd_relaxed)]
+        let clamped = self.nan_mask().select(self, clamped);
+        clamped
     }
     #[inline(always)]
-    fn sigmoid(self) -> Self {
-        math::sigmoid_v(self)
-    }
-    #[inline(always)]
-    fn tanh(self) -> Self {
-        math::tanh_v(self)
+    fn split_pow2(self, base: i32) -> (Self, Self) {
+        F32x4::split_pow2(self, base)
     }
     #[inline(always)]
     fn per_lane(self, f: impl Fn(f32) -> f32) -> Self {
@@ -297,18 +299,7 @@ pub fn max_keep<L: Lane>(a: L, b: L) -> L {
 pub fn min_keep<L: Lane>(a: L, b: L) -> L {
     a.min_keep(b)
 }
-#[inline(always)]
-pub fn exp<L: Lane>(x: L) -> L {
-    x.exp()
-}
-#[inline(always)]
-pub fn sigmoid<L: Lane>(x: L) -> L {
-    x.sigmoid()
-}
-#[inline(always)]
-pub fn tanh<L: Lane>(x: L) -> L {
-    x.tanh()
-}
+pub use super::math::{exp, sigmoid, tanh};
 #[inline(always)]
 pub fn ln<L: Lane>(x: L) -> L {
     x.per_lane(f32::ln)
