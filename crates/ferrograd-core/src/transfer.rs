@@ -1,7 +1,7 @@
 //! Moving tensors between devices and reading them back: a `Tensor` concern, whichever backends
 //! are compiled in (without the `gpu` feature every tensor is on the CPU and these are copies).
 
-use crate::backend::{BackendStorage, Device, Storage};
+use crate::backend::{Device, Storage};
 use crate::shape::Layout;
 use crate::{bail, Result, Tensor};
 use std::future::Future;
@@ -41,11 +41,8 @@ impl Storage {
 
     /// Starts reading the elements of `l`, row-major.
     fn read(&self, l: &Layout) -> Result<ReadBack> {
-        match self {
-            Storage::Cpu(s) => Ok(ReadBack::Ready(Some(s.to_vec(l)))),
-            #[cfg(feature = "gpu")]
-            Storage::Gpu(g) => Ok(ReadBack::Gpu(g.read(l)?)),
-        }
+        let s = self;
+        crate::backend::on_storage!((s), s.read_back(l), crate::backend::same)
     }
 }
 

@@ -34,6 +34,10 @@ impl CpuStorage {
     pub fn as_slice(&self) -> &[f32] {
         &self.0
     }
+    /// The elements of `l`, at once.
+    pub(crate) fn read_back(&self, l: &Layout) -> Result<crate::ReadBack> {
+        Ok(crate::ReadBack::Ready(Some(self.to_vec(l))))
+    }
 }
 
 impl Drop for CpuStorage {

@@ -98,7 +98,7 @@ impl GpuStorage {
     }
 
     /// Starts reading the elements of `l` in row-major order (see [`super::context::Ctx::read`]).
-    pub(crate) fn read(&self, l: &Layout) -> Result<super::ReadFuture> {
+    pub(super) fn read(&self, l: &Layout) -> Result<super::ReadFuture> {
         match l.contiguous_range() {
             Some(r) => self.dev.ctx.read("read", &self.buf, r.start, r.len()),
             None => {
@@ -106,6 +106,11 @@ impl GpuStorage {
                 c.dev.ctx.read("read", &c.buf, 0, c.len)
             }
         }
+    }
+
+    /// [`Self::read`] as the backend-independent [`crate::ReadBack`].
+    pub(crate) fn read_back(&self, l: &Layout) -> Result<crate::ReadBack> {
+        self.read(l).map(crate::ReadBack::Gpu)
     }
 
     /// Launches `k` writing a fresh storage of `len` floats.
