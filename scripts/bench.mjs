@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
 //
 // CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
 // counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
@@ -24,7 +24,7 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
 const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models,gpu').split(','));
@@ -75,7 +75,8 @@ if (flag('--relaxed-simd')) (await import('node:v8')).setFlagsFromString('--expe
 const { register } = await import('tsx/esm/api');
 register();
 const fg = await import(pathToFileURL(path.join(root, 'ts/node.ts')).href);
-const { benchSgemm, benchConv, CONV_SHAPES } = await import('./bench/kernels.mjs');
+const { benchSgemm, benchConv, CONV_ALGOS, CONV_SHAPES } = await import('./bench/kernels.mjs');
+const { wasm } = await import(pathToFileURL(path.join(root, 'ts/wasm.ts')).href);
 const { benchLeNet } = await import('./bench/lenet.mjs');
 const { benchLeNetBreakdown } = await import('./bench/breakdown.mjs');
 const { benchModel, FLOP_PER_IMAGE } = await import('./bench/models.mjs');
@@ -155,6 +156,25 @@ if (only.has('conv')) {
       console.log(`${pad('R18 all 3×3 convs (×count)', 34)}${num(NaN)}${num(NaN)}${num(ms, 1)}${num(flop / (ms * 1e6))}${num(flop / (best * 1e6))}`);
     }
   }
+  // --conv-algos: every layer under each algorithm forced (what the shape rule is written from)
+  if (flag('--conv-algos')) {
+    out.convAlgos = [];
+    for (const t of threadCounts) {
+      await fg.setNumThreads(t);
+      console.log(`\n${pad(`conv2d by algorithm, ${fg.getNumThreads()} thread(s): fwd / f+b ms`, 34)}${CONV_ALGOS.map((a) => a.padStart(18)).join('')}`);
+      for (const s of CONV_SHAPES) {
+        const cells = [];
+        for (const a of CONV_ALGOS) {
+          wasm().setConvAlgorithm(a);
+          const r = benchConv(fg, s, opts);
+          out.convAlgos.push({ name: r.name, algorithm: a, threads: fg.getNumThreads(), fwdMs: r.fwdMs, ms: r.ms });
+          cells.push(`${r.fwdMs.toFixed(1)} / ${r.ms.toFixed(1)}`.padStart(18));
+        }
+        wasm().setConvAlgorithm('auto');
+        console.log(`${pad(s[0], 34)}${cells.join('')}`);
+      }
+    }
+  }
 }
 
 if (only.has('lenet')) {
@@ -211,8 +231,12 @@ if (summary.length) {
   const py = flag('--no-torch') ? null : pythonWithTorch();
   const torch = {};
   let note;
+  if (py) console.log(`\nbench: PyTorch ${py.version} calls BLAS ${py.blas} (${py.blasKind})`);
   if (!py) {
     note = flag('--no-torch') ? 'PyTorch column off (--no-torch)' : 'PyTorch is not installed for /usr/bin/python3 (or $PYTHON): no PyTorch column';
+  } else if (!py.optimisedBlas) {
+    // a ratio to the reference BLAS flatters us 1.4-4x: no anchor rather than a weak one
+    note = `no PyTorch column: its BLAS is the reference one (${py.blas}), 1.4-4x slower than an optimised BLAS; \`bash scripts/setup-torch.sh\` (root) installs and selects OpenBLAS-OpenMP`;
   } else {
     for (const t of threadCounts) {
       process.stdout.write(`\nbench: PyTorch ${py.version} on ${t} thread(s) (${py.python} scripts/bench/torch_ref.py)...`);
@@ -223,7 +247,7 @@ if (summary.length) {
     note = `PyTorch ${py.version}, torch.set_num_threads(n), same command`;
   }
   loads.push(os.loadavg()[0]);
-  out.torch = { note, runs: torch };
+  out.torch = { note, blas: py ? { path: py.blas, kind: py.blasKind, optimised: py.optimisedBlas } : null, runs: torch };
   const hasTorch = Object.keys(torch).length > 0;
   console.log(`\nsummary (${note}; 1-min load ${loads.map((l) => l.toFixed(1)).join(' → ')})`);
   const head = `${pad('work', 26)}${'thr'.padStart(4)}${'ours ms'.padStart(10)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}`;

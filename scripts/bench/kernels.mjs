@@ -22,7 +22,17 @@ export const CONV_SHAPES = [
   ['R18 256→256 6² 3×3', 32, 256, 6, 6, 256, 3, 1, 1, 3],
   ['R18 256→512 6²→3² s2', 32, 256, 6, 6, 512, 3, 2, 1, 1],
   ['R18 512→512 3² 3×3', 32, 512, 3, 3, 512, 3, 1, 1, 3],
+  // d2l's small VGG at 224² (VGG-11 with a quarter of the channels), batch 32
+  ['VGG 16→32 112² 3×3', 32, 16, 112, 112, 32, 3, 1, 1, 1],
+  ['VGG 32→64 56² 3×3', 32, 32, 56, 56, 64, 3, 1, 1, 1],
+  ['VGG 64→64 56² 3×3', 32, 64, 56, 56, 64, 3, 1, 1, 1],
+  ['VGG 64→128 28² 3×3', 32, 64, 28, 28, 128, 3, 1, 1, 1],
+  ['VGG 128→128 28² 3×3', 32, 128, 28, 28, 128, 3, 1, 1, 1],
+  ['VGG 128→128 14² 3×3', 32, 128, 14, 14, 128, 3, 1, 1, 2],
 ];
+
+/** The CPU convolution algorithms a benchmark can force (see `setConvAlgorithm`). */
+export const CONV_ALGOS = ['auto', 'im2col', 'direct', 'winograd'];
 
 export function benchConv(fg, shape, opts) {
   const { F, randn, scope, noGrad } = fg;

@@ -9,12 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/**
+ * The first Python with torch, its version and the BLAS it really calls (scripts/bench/
+ * torch_blas.py: `{ blas, kind, optimised }`), or null.
+ */
 export function pythonWithTorch() {
   const candidates = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
   for (const py of candidates) {
     if (py.startsWith('/') && !existsSync(py)) continue;
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+    const r = spawnSync(py, [path.join(here, 'torch_blas.py')], { encoding: 'utf8' });
+    const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    if (r.status === 0 && line.startsWith('{')) {
+      const info = JSON.parse(line);
+      return { python: py, version: info.torch, blas: info.blas, blasKind: info.kind, optimisedBlas: info.optimised };
+    }
   }
   return null;
 }

@@ -12,3 +12,8 @@ pub mod threads {
 pub mod memory {
     pub use crate::backend::cpu::alloc::{pooled_bytes, trim};
 }
+
+/// Convolution algorithms, for benchmarks that compare them (see `backend/cpu/conv.rs`).
+pub mod conv {
+    pub use crate::backend::cpu::conv::{set_algorithm, Algo};
+}

@@ -13,6 +13,7 @@ mod nn;
 mod ops;
 mod threads;
 mod transfer;
+mod tuning;
 
 use wasm_bindgen::prelude::*;
 

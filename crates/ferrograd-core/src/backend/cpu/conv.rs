@@ -1,5 +1,6 @@
 //! Convolution: each pass (forward, input gradient, weight gradient) picks between the direct
-//! stride-1 kernels of `conv_direct.rs` and im2col + GEMM, by shape.
+//! stride-1 kernels of `conv_direct.rs`, Winograd F(2×2, 3×3) (`conv_winograd.rs`, forward and
+//! input gradient of 3×3 stride-1 layers) and im2col + GEMM, by shape.
 //!
 //! im2col + GEMM works over chunks of the batch: one GEMM spans several images, so small
 //! layers still give the micro-kernel long rows. The chunk keeps the column buffer bounded
@@ -8,11 +9,13 @@
 
 use super::conv_direct as direct;
 use super::conv_wgrad;
+use super::conv_winograd as winograd;
 use super::gemm::{gemm, MatRef};
 use super::parallel::for_each_chunk_mut;
 use super::simd::{copy_row, fill_row, F32x4};
 use crate::backend::Conv2dParams;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Which kernel computes a convolution pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +25,17 @@ pub enum Algo {
     Im2col,
     /// The direct stride-1 kernels; passes they cannot do fall back to im2col.
     Direct,
+    /// Winograd F(2×2, 3×3) for every pass of 3×3 stride-1 layers; other shapes fall back to
+    /// im2col.
+    Winograd,
+}
+
+/// The kernel a pass runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    Im2col,
+    Direct,
+    Winograd,
 }
 
 #[derive(Clone, Copy)]
@@ -48,50 +62,90 @@ fn prefer_direct(pass: Pass, p: &Conv2dParams) -> bool {
         }
 }
 
-fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> bool {
+/// Whether Winograd beats the direct kernels and im2col, from `npm run bench -- --only conv
+/// --conv-algos` (Node 20, 1 and 2 threads; docs/benchmarks.md): forward and input gradient of
+/// layers with `cin·cout >= 8192` (ResNet-18's 128- to 512-channel convs: 27 vs 36 ms at 12²,
+/// 22 vs 43 ms at 6²; VGG's 64→128 and 128→128: 74 vs 98 ms, 146 vs 216 ms); narrower layers
+/// tie with the direct kernels or lose (64→64 at 24²: 36 vs 35 ms). The Winograd weight
+/// gradient lost on every layer measured (its second input transform and the gradient tiles
+/// cost more than the GEMM saves: 697 vs 625 ms per forward+backward at 64→64, 56²), so it
+/// runs only when forced.
+fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> bool {
+    let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
+    winograd::supports(p)
+        && match pass {
+            Pass::Forward | Pass::BackwardInput => cig * cog >= 8192,
+            Pass::BackwardWeight => false,
+        }
+}
+
+fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> Kernel {
+    let direct = |ok: bool| if ok { Kernel::Direct } else { Kernel::Im2col };
     match algo {
-        Algo::Auto => prefer_direct(pass, p),
-        Algo::Im2col => false,
-        Algo::Direct => match pass {
+        Algo::Auto if prefer_winograd(pass, p) => Kernel::Winograd,
+        Algo::Auto => direct(prefer_direct(pass, p)),
+        Algo::Im2col => Kernel::Im2col,
+        Algo::Direct => direct(match pass {
             Pass::BackwardInput => direct::supports_backward_input(p),
             Pass::Forward | Pass::BackwardWeight => direct::supports(p),
-        },
+        }),
+        Algo::Winograd if winograd::supports(p) => Kernel::Winograd,
+        Algo::Winograd => Kernel::Im2col,
     }
 }
 
+/// The algorithm `forward`, `backward_input` and `backward_weight` use: [`Algo::Auto`] unless
+/// a benchmark forces one ([`set_algorithm`]).
+static ALGO: AtomicU8 = AtomicU8::new(0);
+const ALGOS: [Algo; 4] = [Algo::Auto, Algo::Im2col, Algo::Direct, Algo::Winograd];
+
+/// Forces one algorithm for every convolution (benchmarks compare them); `Auto` restores the
+/// shape rule. Results differ between algorithms only by rounding.
+pub fn set_algorithm(a: Algo) {
+    ALGO.store(ALGOS.iter().position(|&x| x == a).unwrap_or(0) as u8, Ordering::Relaxed);
+}
+
+fn algorithm() -> Algo {
+    ALGOS[ALGO.load(Ordering::Relaxed) as usize % ALGOS.len()]
+}
+
 pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
-    forward_with(Algo::Auto, x, w, bias, p)
+    forward_with(algorithm(), x, w, bias, p)
 }
 
 pub fn forward_with(algo: Algo, x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, Pass::Forward, p) {
-        direct::forward(x, w, bias, p)
-    } else {
-        forward_im2col(x, w, bias, p)
+    match pick(algo, Pass::Forward, p) {
+        Kernel::Direct => direct::forward(x, w, bias, p),
+        Kernel::Winograd => winograd::forward(x, w, bias, p),
+        Kernel::Im2col => forward_im2col(x, w, bias, p),
     }
 }
 
 pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    backward_input_with(Algo::Auto, dy, w, p)
+    backward_input_with(algorithm(), dy, w, p)
 }
 
 pub fn backward_input_with(algo: Algo, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, Pass::BackwardInput, p) {
-        direct::backward_input(dy, w, p)
-    } else {
-        backward_input_im2col(dy, w, p)
+    match pick(algo, Pass::BackwardInput, p) {
+        Kernel::Direct => direct::backward_input(dy, w, p),
+        Kernel::Winograd => winograd::backward_input(dy, w, p),
+        Kernel::Im2col => backward_input_im2col(dy, w, p),
     }
 }
 
 pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    backward_weight_with(Algo::Auto, x, dy, p)
+    backward_weight_with(algorithm(), x, dy, p)
 }
 
 pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    if pick(algo, Pass::BackwardWeight, p) {
-        if let Some(dw) = conv_wgrad::backward_weight(x, dy, p) {
-            return dw;
+    match pick(algo, Pass::BackwardWeight, p) {
+        Kernel::Winograd => return winograd::backward_weight(x, dy, p),
+        Kernel::Direct => {
+            if let Some(dw) = conv_wgrad::backward_weight(x, dy, p) {
+                return dw;
+            }
         }
+        Kernel::Im2col => {}
     }
     backward_weight_im2col(x, dy, p)
 }

@@ -94,7 +94,7 @@ fn check_all(p: &Conv2dParams) {
     for (i, v) in y.iter_mut().enumerate() {
         *v += b[i / hw % p.c_out] as f64;
     }
-    for algo in [Algo::Im2col, Algo::Direct, Algo::Auto] {
+    for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd, Algo::Auto] {
         let what = |pass: &str| format!("{pass} {algo:?} {p:?}");
         poison(p);
         check(&what("forward"), &forward_with(algo, &x, &w, Some(&b), p), &y, &ym);
@@ -117,6 +117,21 @@ fn batches_spanning_several_reduction_tasks() {
     check_all(&params(37, 2, (5, 6), 3, (3, 3), (1, 1), (1, 1), (1, 1), 1));
     // Planes too large to sweep many images at once.
     check_all(&params(5, 2, (40, 40), 20, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+}
+
+/// Winograd's shapes: odd maps (partial tiles), padding 0 to 2, groups, and wide layers that
+/// the shape rule sends to it.
+#[test]
+fn winograd_layers() {
+    for pad in 0..=2 {
+        check_all(&params(2, 3, (7, 6), 5, (3, 3), (1, 1), (pad, 2 - pad), (1, 1), 1));
+    }
+    check_all(&params(2, 4, (5, 5), 6, (3, 3), (1, 1), (1, 1), (1, 1), 2));
+    check_all(&params(2, 32, (9, 8), 40, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    check_all(&params(1, 64, (4, 4), 32, (3, 3), (1, 1), (1, 1), (1, 1), 1));
+    // rows of four tiles inside the map (the vector transforms) beside edge tiles
+    check_all(&params(2, 3, (10, 20), 5, (3, 3), (1, 1), (0, 0), (1, 1), 1));
+    check_all(&params(1, 4, (12, 25), 3, (3, 3), (1, 1), (1, 1), (1, 1), 1));
 }
 
 #[test]
@@ -159,13 +174,16 @@ fn outputs_do_not_depend_on_the_rest_of_the_batch() {
     for p in [
         params(5, 6, (14, 14), 16, (5, 5), (1, 1), (0, 0), (1, 1), 1),
         params(5, 8, (7, 7), 12, (3, 3), (2, 2), (1, 1), (1, 1), 1),
+        params(5, 8, (7, 9), 12, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+        params(3, 40, (6, 6), 36, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+        params(3, 33, (10, 22), 32, (3, 3), (1, 1), (1, 1), (1, 1), 1),
     ] {
         let x = data(p.n * p.c_in * p.h * p.w, 1);
         let w = data(p.c_out * p.c_in / p.groups * p.kh * p.kw, 2);
         let dy = data(p.n * p.c_out * p.out_h * p.out_w, 4);
         let one = Conv2dParams { n: 1, ..p };
         let (img, out) = (p.c_in * p.h * p.w, p.c_out * p.out_h * p.out_w);
-        for algo in [Algo::Im2col, Algo::Direct] {
+        for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd] {
             let y = forward_with(algo, &x, &w, None, &p);
             let dx = backward_input_with(algo, &dy, &w, &p);
             for i in 0..p.n {
@@ -175,5 +193,31 @@ fn outputs_do_not_depend_on_the_rest_of_the_batch() {
                 assert!(dx[i * img..][..img].iter().zip(&dxi).all(|(a, b)| a.to_bits() == b.to_bits()), "{algo:?}");
             }
         }
+    }
+}
+
+/// Winograd's three passes give the same bits on one thread and on several (the transforms
+/// split by channel, the GEMMs by tile; the weight gradient sums the tile chunks in order).
+#[test]
+fn winograd_is_bitwise_identical_across_thread_counts() {
+    use super::parallel::with_threads;
+    let p = params(3, 40, (13, 22), 36, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+    let x = data(p.n * p.c_in * p.h * p.w, 1);
+    let w = data(p.c_out * p.c_in * 9, 2);
+    let dy = data(p.n * p.c_out * p.out_h * p.out_w, 4);
+    let run = || {
+        (
+            forward_with(Algo::Winograd, &x, &w, None, &p),
+            backward_input_with(Algo::Winograd, &dy, &w, &p),
+            backward_weight_with(Algo::Winograd, &x, &dy, &p),
+        )
+    };
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let one = with_threads(1, run);
+    for n in [2, 3, 4] {
+        let many = with_threads(n, run);
+        assert_eq!(bits(&one.0), bits(&many.0), "forward on {n} threads");
+        assert_eq!(bits(&one.1), bits(&many.1), "backward_input on {n} threads");
+        assert_eq!(bits(&one.2), bits(&many.2), "backward_weight on {n} threads");
     }
 }

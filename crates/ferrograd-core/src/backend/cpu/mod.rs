@@ -7,6 +7,7 @@ mod conv_direct;
 #[cfg(test)]
 mod conv_tests;
 mod conv_wgrad;
+mod conv_winograd;
 mod elementwise;
 mod fused;
 pub mod gemm;

@@ -139,6 +139,11 @@ mod imp {
         pub fn dup_lanes(self) -> (Self, Self) {
             (Self(i32x4_shuffle::<0, 0, 1, 1>(self.0, self.0)), Self(i32x4_shuffle::<2, 2, 3, 3>(self.0, self.0)))
         }
+        /// The lanes of `self` and `o` alternating: `([a0, b0, a1, b1], [a2, b2, a3, b3])`.
+        #[inline(always)]
+        pub fn interleave(self, o: Self) -> (Self, Self) {
+            (Self(i32x4_shuffle::<0, 4, 1, 5>(self.0, o.0)), Self(i32x4_shuffle::<2, 6, 3, 7>(self.0, o.0)))
+        }
     }
 }
 
@@ -261,6 +266,11 @@ mod imp {
         pub fn dup_lanes(self) -> (Self, Self) {
             let a = self.0;
             (Self([a[0], a[0], a[1], a[1]]), Self([a[2], a[2], a[3], a[3]]))
+        }
+        #[inline(always)]
+        pub fn interleave(self, o: Self) -> (Self, Self) {
+            let (a, b) = (self.0, o.0);
+            (Self([a[0], b[0], a[1], b[1]]), Self([a[2], b[2], a[3], b[3]]))
         }
     }
 }
