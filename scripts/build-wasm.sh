@@ -2,8 +2,12 @@
 # Builds the wasm variants with wasm-pack (release) and optimises them with npm binaryen's
 # wasm-opt. Output: build/wasm/<variant>/ (glue JS, .d.ts, .wasm). Incremental: cargo skips
 # unchanged crates, and wasm-opt only runs on a new .wasm.
+# Usage: build-wasm.sh [VARIANT...] (default all four: simd simd-relaxed threads threads-relaxed;
+# `npm run train` builds only those its host loads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WANT=" ${*:-simd simd-relaxed threads threads-relaxed} "
+wanted() { [[ "$WANT" == *" $1 "* ]]; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 # build_variant NAME OUT_NAME RUSTFLAGS [TOOLCHAIN [CARGO ARGS...]]: build/wasm/NAME/OUT_NAME{.js,_bg.wasm}.
@@ -31,7 +35,7 @@ build_variant() {
 
 # 1. Single-threaded, SIMD128, with the WebGPU backend: runs everywhere (Node >= 16.4, every
 #    current browser, pages without cross-origin isolation).
-build_variant simd ferrograd_wasm "-C target-feature=+simd128"
+wanted simd && build_variant simd ferrograd_wasm "-C target-feature=+simd128"
 
 # 2. The same with relaxed SIMD: the register-tile kernels (GEMM, convolution) multiply-add with
 #    f32x4.relaxed_madd (an FMA where the host has one; sgemm +25% in V8 on x86-64). The cfg
@@ -39,7 +43,7 @@ build_variant simd ferrograd_wasm "-C target-feature=+simd128"
 #    pmin/pmax elsewhere into relaxed_min/max, whose NaN results are up to the host). Node 20
 #    refuses to compile any module that contains a relaxed opcode, so this is a separate file the
 #    loader picks only where WebAssembly.validate accepts a one-instruction relaxed probe.
-build_variant simd-relaxed ferrograd_wasm "-C target-feature=+simd128 --cfg ferrograd_relaxed"
+wanted simd-relaxed && build_variant simd-relaxed ferrograd_wasm "-C target-feature=+simd128 --cfg ferrograd_relaxed"
 
 # 3. Threaded (CPU only; see crates/ferrograd-wasm/Cargo.toml): atomics and a shared, imported
 #    memory (max 4 GiB: a small VGG at 224x224 trains in ~1.5 GiB), std rebuilt with atomics
@@ -50,10 +54,10 @@ THREADS_FLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128
 -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory \
 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
-build_variant threads ferrograd_wasm_threads "$THREADS_FLAGS" nightly -Z build-std=panic_abort,std
+wanted threads && build_variant threads ferrograd_wasm_threads "$THREADS_FLAGS" nightly -Z build-std=panic_abort,std
 
 # 4. Threaded with relaxed SIMD (as 2.).
-build_variant threads-relaxed ferrograd_wasm_threads "$THREADS_FLAGS --cfg ferrograd_relaxed" nightly -Z build-std=panic_abort,std
+wanted threads-relaxed && build_variant threads-relaxed ferrograd_wasm_threads "$THREADS_FLAGS --cfg ferrograd_relaxed" nightly -Z build-std=panic_abort,std
 
 # A relaxed build differs from its SIMD128 twin only inside the kernels: it is built under the
 # twin's name, so its imports name the same glue module, and the loader instantiates it with the
@@ -66,5 +70,5 @@ relaxed_twin() {
   local from="build/wasm/$variant/${name}_bg.wasm" to="build/wasm/$variant/${name}_relaxed_bg.wasm"
   if [ ! -f "$to" ] || [ "$from" -nt "$to" ]; then cp -p "$from" "$to"; fi
 }
-relaxed_twin simd-relaxed simd ferrograd_wasm
-relaxed_twin threads-relaxed threads ferrograd_wasm_threads
+if wanted simd-relaxed; then relaxed_twin simd-relaxed simd ferrograd_wasm; fi
+if wanted threads-relaxed; then relaxed_twin threads-relaxed threads ferrograd_wasm_threads; fi

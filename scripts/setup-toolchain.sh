@@ -8,6 +8,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_PACK_VERSION=0.15.1
 say() { echo "setup: $*"; }
+# --train: only what `npm run train` uses (the build tools and Fashion-MNIST); browsers, Vulkan
+# drivers, Deno and Bun belong to `npm test`.
+TRAIN_ONLY=0
+[ "${1:-}" = "--train" ] && TRAIN_ONLY=1
 die() { echo "setup: ERROR: $*" >&2; exit 1; }
 
 is_root() { [ "$(id -u)" = 0 ]; }
@@ -88,6 +92,10 @@ fi
 # The official Fashion-MNIST files (/usr/share/datasets/fashion-mnist), for data and training tests.
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   if has_apt; then apt_install dataset-fashion-mnist; else say "warning: Fashion-MNIST not found; data tests will use FERROGRAD_DATA or skip"; fi
+fi
+if [ $TRAIN_ONLY = 1 ]; then
+  say "ok (training only): $(rustc --version | awk '{print $1, $2}'), nightly $(rustup run nightly rustc --version | awk '{print $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen)"
+  exit 0
 fi
 # Headless Chromium for the browser suites (vitest browser mode drives it through playwright-core;
 # browsers cannot be downloaded here, so it is Debian's). CHROMIUM_PATH names another Chrome.

@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Adam, d2l, manualSeed, SGD, type Optimizer } from './node.js';
+import { Adam, d2l, manualSeed, SGD, threadsInfo, type Optimizer } from './node.js';
 import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
 
 const USAGE = `usage: ferrograd train [lenet|vgg|resnet18] [options]
@@ -118,7 +118,9 @@ export async function train(argv: string[], log: (s: string) => void = console.l
   manualSeed(a.seed);
   const data = new d2l.FashionMNIST({ batchSize: a.batchSize, resize, root: a.data, trainLimit: a.trainLimit, valLimit: a.valLimit, seed: a.seed, quiet: a.quiet });
   await data.load();
-  log(`ferrograd: ${a.model}, ${a.epochs} epochs, batch ${a.batchSize}, lr ${lr} (${a.optimizer}), ${data.train!.count} train / ${data.val!.count} val images at ${resize}x${resize}, data from ${path.dirname(data.sources.trainImages ?? '?')}`);
+  const t = threadsInfo();
+  const core = `${t.variant === 'threads' ? `threaded wasm, ${t.threads} thread(s)` : `single-threaded wasm${t.reason ? ` (${t.reason})` : ''}`}, ${t.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128 (no relaxed SIMD on this host)'}`;
+  log(`ferrograd: ${a.model}, ${a.epochs} epochs, batch ${a.batchSize}, lr ${lr} (${a.optimizer}), ${data.train!.count} train / ${data.val!.count} val images at ${resize}x${resize}, data from ${path.dirname(data.sources.trainImages ?? '?')}; ${core}`);
   const model = makeModel(a.model, lr, a.optimizer);
   const svg = path.join(a.out, `${a.model}.svg`);
   model.board.svgPath = svg;
