@@ -188,13 +188,15 @@ if (only.has('lenet')) {
 }
 
 if (only.has('models')) {
-  console.log(`\n${pad('training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}`);
+  // wasm memory only grows, so its size after a row is the run's high-water mark so far
+  console.log(`\n${pad('training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}${'wasm MiB'.padStart(10)}`);
   for (const which of ['vgg', 'resnet18']) {
     for (const t of threadCounts) {
       const r = await withThreads(t, () => benchModel(fg, which, { samples: quick ? 1 : 3 }));
+      r.wasmBytesAfter = fg.memory().wasmBytes;
       out.models.push(r);
       const gflops = (r.imgs * r.flopPerImage) / 1e9;
-      console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 0)}${num(r.imgs, 2)}${num(gflops, 1)}`);
+      console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 0)}${num(r.imgs, 2)}${num(gflops, 1)}${num(r.wasmBytesAfter / 2 ** 20, 0, 10)}`);
       summary.push({ key: which, name: r.name, threads: r.threads, ms: r.ms, imgs: r.imgs, flop: 32 * r.flopPerImage });
     }
   }
@@ -202,8 +204,7 @@ if (only.has('models')) {
 
 if (flag('--breakdown')) {
   const { countCrossings } = await import('./bench/lenet.mjs');
-  const wasmMod = await import(pathToFileURL(path.join(root, 'ts/wasm.ts')).href);
-  const crossings = countCrossings(fg, wasmMod.wasm());
+  const crossings = countCrossings(fg, wasm());
   if (crossings) {
     out.crossings = crossings;
     const top = Object.entries(crossings.perStep).slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ');
