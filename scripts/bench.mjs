@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
 //
 // CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
 // counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
@@ -24,10 +24,10 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
-const only = new Set((value('--only') ?? 'sgemm,conv,lenet,models,gpu').split(','));
+const only = new Set((value('--only') ?? 'sgemm,conv,lenet,epoch,models,gpu').split(','));
 const quick = flag('--quick');
 const threadCounts = (value('--threads') ?? '1,2').split(',').map(Number);
 if (!threadCounts.every((n) => Number.isInteger(n) && n >= 1)) {
@@ -79,7 +79,7 @@ const { benchSgemm, benchConv, CONV_ALGOS, CONV_SHAPES } = await import('./bench
 const { wasm } = await import(pathToFileURL(path.join(root, 'ts/wasm.ts')).href);
 const { benchLeNet } = await import('./bench/lenet.mjs');
 const { benchLeNetBreakdown } = await import('./bench/breakdown.mjs');
-const { benchModel, FLOP_PER_IMAGE } = await import('./bench/models.mjs');
+const { benchModel, FLOP_PER_IMAGE, MODELS } = await import('./bench/models.mjs');
 const { pythonWithTorch, torchRows } = await import('./bench/torch.mjs');
 
 const cpuModel = (() => {
@@ -110,7 +110,7 @@ console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.nod
 console.log('figures: median of the timed samples; "best": the fastest sample (less sensitive to other load)');
 
 const opts = quick ? { warmup: 1, warmupMs: 200, samples: 3, sampleMs: 30 } : {};
-const out = { machine, threads: threadCounts, sgemm: [], conv: [], lenet: [], models: [], breakdown: null, torch: null, summary: [] };
+const out = { machine, threads: threadCounts, sgemm: [], conv: [], lenet: [], epoch: [], models: [], breakdown: null, torch: null, summary: [] };
 const pad = (s, n) => String(s).padEnd(n);
 const num = (x, d = 2, w = 9) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(w);
 const withThreads = async (n, f) => {
@@ -187,17 +187,43 @@ if (only.has('lenet')) {
   }
 }
 
+if (only.has('epoch')) {
+  // the main job (npm run train's CLI) against the step above: the issue's "epoch = step"
+  const { benchEpoch } = await import('./bench/epoch.mjs');
+  console.log(`\n${pad('LeNet epoch (train CLI)', 30)}${'thr'.padStart(4)}${'img/s'.padStart(9)}${'step'.padStart(9)}${'epoch/step'.padStart(11)}`);
+  for (const t of threadCounts) {
+    const r = benchEpoch(root, t, quick ? { trainLimit: 12800 } : {});
+    if (r.error) {
+      console.log(`${pad('LeNet epoch (train CLI)', 30)}${String(t).padStart(4)}  ${r.error}`);
+      continue;
+    }
+    const step = out.lenet.find((x) => x.threads === t);
+    r.stepImgs = step?.imgs ?? null;
+    r.epochPerStep = step ? r.imgs / step.imgs : null;
+    out.epoch.push(r);
+    console.log(`${pad(r.name, 30)}${String(t).padStart(4)}${num(r.imgs, 0)}${num(r.stepImgs ?? NaN, 0)}${num(r.epochPerStep ?? NaN, 2, 11)}`);
+  }
+}
+
 if (only.has('models')) {
-  // wasm memory only grows, so its size after a row is the run's high-water mark so far
-  console.log(`\n${pad('training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}${'wasm MiB'.padStart(10)}`);
-  for (const which of ['vgg', 'resnet18']) {
-    for (const t of threadCounts) {
-      const r = await withThreads(t, () => benchModel(fg, which, { samples: quick ? 1 : 3 }));
+  // peak MiB: the most tensor storage live at once during the row (buffers, from
+  // resetPeakMemory); wasm MiB: the linear memory after it, which only grows (the run's
+  // high-water mark so far, scratch and pool included)
+  console.log(`\n${pad('training step', 30)}${'thr'.padStart(4)}${'ms'.padStart(9)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}${'peak MiB'.padStart(10)}${'wasm MiB'.padStart(10)}`);
+  for (const which of ['vgg', 'vgg128', 'resnet18']) {
+    // batch 128 (a 9 s step at 2 threads): one sample, on the most threads only
+    for (const t of which === 'vgg128' ? [Math.max(...threadCounts)] : threadCounts) {
+      fg.resetPeakMemory();
+      const r = await withThreads(t, () => benchModel(fg, which, { samples: quick || which === 'vgg128' ? 1 : 3 }));
+      r.peakTensorBytes = fg.memory().peakBytes;
       r.wasmBytesAfter = fg.memory().wasmBytes;
       out.models.push(r);
       const gflops = (r.imgs * r.flopPerImage) / 1e9;
-      console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 0)}${num(r.imgs, 2)}${num(gflops, 1)}${num(r.wasmBytesAfter / 2 ** 20, 0, 10)}`);
-      summary.push({ key: which, name: r.name, threads: r.threads, ms: r.ms, imgs: r.imgs, flop: 32 * r.flopPerImage });
+      const vgg32 = out.models.find((m) => m.name === MODELS.vgg.label && m.threads === r.threads);
+      if (which === 'vgg128' && vgg32) r.perImageVsBatch32 = r.imgs / vgg32.imgs;
+      const note = r.perImageVsBatch32 ? `  img/s ×${r.perImageVsBatch32.toFixed(2)} of batch 32` : '';
+      console.log(`${pad(r.name, 30)}${String(r.threads).padStart(4)}${num(r.ms, 0)}${num(r.imgs, 2)}${num(gflops, 1)}${num(r.peakTensorBytes / 2 ** 20, 0, 10)}${num(r.wasmBytesAfter / 2 ** 20, 0, 10)}${note}`);
+      if (which !== 'vgg128') summary.push({ key: which, name: r.name, threads: r.threads, ms: r.ms, imgs: r.imgs, flop: 32 * r.flopPerImage });
     }
   }
 }
@@ -256,7 +282,7 @@ if (summary.length) {
   for (const r of summary) {
     const gf = r.flop / (r.ms * 1e6);
     const tr = torch[r.threads]?.rows?.[r.key];
-    const row = { ...r, gflops: gf, torch: tr ? { ms: tr.ms, best: tr.best, gflops: r.flop / (tr.ms * 1e6) } : null };
+    const row = { ...r, gflops: gf, torch: tr ? { ms: tr.ms, best: tr.best, gflops: r.flop / (tr.ms * 1e6) } : null, oursOverTorch: tr ? tr.ms / r.ms : null };
     out.summary.push(row);
     let line = `${pad(r.name, 26)}${String(r.threads).padStart(4)}${num(r.ms, 2, 10)}${num(r.imgs ?? NaN, r.key === 'lenet' ? 0 : 2)}${num(gf, 1)}`;
     if (hasTorch) {

@@ -14,7 +14,7 @@ export { setNumThreads, getNumThreads, threadsInfo, type ThreadsInfo } from './t
 export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName, type DeviceSpec } from './tensor.js';
 export { initGpu, gpuInfo, releaseGpu, isGpuReady, selectDevice, type GpuInfo } from './gpu/index.js';
 export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, setDefaultDevice, getDefaultDevice, withDefaultDevice, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions, type Shape } from './creation.js';
-export { scope, scopeAsync, memory, type MemoryInfo } from './memory.js';
+export { scope, scopeAsync, memory, resetPeakMemory, type MemoryInfo } from './memory.js';
 export { formatTensor, type DType, type FormatOptions } from './format.js';
 export * as F from './functional.js';
 export { cat, stack, type Pair } from './functional.js';

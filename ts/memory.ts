@@ -176,11 +176,18 @@ export interface MemoryInfo {
   pooledBytes: number;
   /** Size of the wasm linear memory (it grows but never shrinks). */
   wasmBytes: number;
+  /** The most bytes storage buffers held at once since {@link resetPeakMemory}. */
+  peakBytes: number;
 }
 
 /** Live tensors, buffers and bytes: a leak shows up here. */
 export function memory(): MemoryInfo {
   const w = wasm();
-  const [liveTensors = 0, buffers = 0, bytes = 0, handles = 0, pooledBytes = 0] = w.memoryStats();
-  return { liveTensors, buffers, bytes, handles, pooledBytes, wasmBytes: wasmMemoryBytes() };
+  const [liveTensors = 0, buffers = 0, bytes = 0, handles = 0, pooledBytes = 0, peakBytes = 0] = w.memoryStats();
+  return { liveTensors, buffers, bytes, handles, pooledBytes, wasmBytes: wasmMemoryBytes(), peakBytes };
+}
+
+/** Starts a new peak for {@link memory}'s `peakBytes` from the bytes live now (PyTorch's `torch.cuda.reset_peak_memory_stats`). */
+export function resetPeakMemory(): void {
+  wasm().resetPeakMemory();
 }

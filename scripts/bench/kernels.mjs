@@ -32,7 +32,7 @@ export const CONV_SHAPES = [
 ];
 
 /** The CPU convolution algorithms a benchmark can force (see `setConvAlgorithm`). */
-export const CONV_ALGOS = ['auto', 'im2col', 'direct', 'winograd'];
+export const CONV_ALGOS = ['auto', 'im2col', 'direct', 'winograd', 'winograd4'];
 
 export function benchConv(fg, shape, opts) {
   const { F, randn, scope, noGrad } = fg;

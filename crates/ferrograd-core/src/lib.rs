@@ -14,7 +14,9 @@ mod transfer;
 pub use backend::Device;
 pub use error::{Error, ErrorKind, Result};
 pub use ops::BatchNormState;
-pub use tensor::{is_grad_enabled, live_buffers, live_tensors, no_grad, set_grad_enabled, Tensor, TensorId};
+pub use tensor::{
+    is_grad_enabled, live_buffers, live_tensors, no_grad, peak_buffer_bytes, set_grad_enabled, Tensor, TensorId,
+};
 pub use transfer::ReadBack;
 
 impl Tensor {

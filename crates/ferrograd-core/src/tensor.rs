@@ -13,6 +13,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static LIVE_TENSORS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_BUFFERS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -26,6 +27,15 @@ pub fn live_tensors() -> usize {
 /// Number of storage buffers alive and the bytes they hold.
 pub fn live_buffers() -> (usize, usize) {
     (LIVE_BUFFERS.load(Ordering::Relaxed), LIVE_BYTES.load(Ordering::Relaxed))
+}
+
+/// The most bytes storage buffers held at once since the last reset, which `reset` sets to what
+/// they hold now (a benchmark's peak per model).
+pub fn peak_buffer_bytes(reset: bool) -> usize {
+    if reset {
+        PEAK_BYTES.store(LIVE_BYTES.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+    PEAK_BYTES.load(Ordering::Relaxed)
 }
 
 pub fn is_grad_enabled() -> bool {
@@ -55,7 +65,8 @@ impl Buffer {
     fn new(storage: Storage) -> Arc<Buffer> {
         let bytes = storage.len() * 4;
         LIVE_BUFFERS.fetch_add(1, Ordering::Relaxed);
-        LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed);
+        let now = LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
         Arc::new(Buffer { storage: RwLock::new(storage), bytes })
     }
 }

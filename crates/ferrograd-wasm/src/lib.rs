@@ -48,13 +48,22 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| console_error(&format!("ferrograd internal error (please report): {info}"))));
 }
 
-/// Live tensors (views included), live storage buffers and their bytes, slab handles, and
-/// idle bytes kept in the CPU buffer pool.
+/// Live tensors (views included), live storage buffers and their bytes, slab handles, idle
+/// bytes kept in the CPU buffer pool, and the peak of the buffers' bytes since the last
+/// [`reset_peak_memory`].
 #[wasm_bindgen(js_name = memoryStats)]
 pub fn memory_stats() -> Vec<f64> {
     let (buffers, bytes) = ferrograd_core::live_buffers();
     let pooled = ferrograd_core::runtime::memory::pooled_bytes();
-    vec![ferrograd_core::live_tensors() as f64, buffers as f64, bytes as f64, handles::count() as f64, pooled as f64]
+    let peak = ferrograd_core::peak_buffer_bytes(false);
+    vec![ferrograd_core::live_tensors() as f64, buffers as f64, bytes as f64, handles::count() as f64, pooled as f64, peak as f64]
+}
+
+/// Starts a new peak (`torch.cuda.reset_peak_memory_stats`): from now on the peak counts from the
+/// bytes live now.
+#[wasm_bindgen(js_name = resetPeakMemory)]
+pub fn reset_peak_memory() {
+    ferrograd_core::peak_buffer_bytes(true);
 }
 
 /// Returns idle pooled buffers to the allocator (the linear memory itself cannot shrink).

@@ -2,8 +2,8 @@
 
 use wasm_bindgen::prelude::*;
 
-/// Benchmarks only: forces one CPU convolution algorithm (`auto`, `im2col`, `direct` or
-/// `winograd`) for every conv; `auto` restores the shape rule.
+/// Benchmarks only: forces one CPU convolution algorithm (`auto`, `im2col`, `direct`,
+/// `winograd` F(2×2) or `winograd4` F(4×4)) for every conv; `auto` restores the shape rule.
 #[wasm_bindgen(js_name = setConvAlgorithm)]
 pub fn set_conv_algorithm(name: &str) -> Result<(), JsValue> {
     use ferrograd_core::runtime::conv::{set_algorithm, Algo};
@@ -12,9 +12,10 @@ pub fn set_conv_algorithm(name: &str) -> Result<(), JsValue> {
         "im2col" => Algo::Im2col,
         "direct" => Algo::Direct,
         "winograd" => Algo::Winograd,
+        "winograd4" => Algo::Winograd4,
         other => {
             return Err(crate::js_error(&format!(
-                "setConvAlgorithm: unknown algorithm '{other}' (auto, im2col, direct, winograd)"
+                "setConvAlgorithm: unknown algorithm '{other}' (auto, im2col, direct, winograd, winograd4)"
             )))
         }
     };

@@ -9,7 +9,7 @@
 
 use super::conv_direct as direct;
 use super::conv_wgrad;
-use super::conv_winograd as winograd;
+use super::conv_winograd::{self as winograd, Tile};
 use super::gemm::{gemm, MatRef};
 use super::parallel::for_each_chunk_mut;
 use super::simd::{copy_row, fill_row, F32x4};
@@ -28,6 +28,10 @@ pub enum Algo {
     /// Winograd F(2×2, 3×3) for every pass of 3×3 stride-1 layers; other shapes fall back to
     /// im2col.
     Winograd,
+    /// Winograd F(4×4, 3×3) for the forward pass and the input gradient of 3×3 stride-1
+    /// layers (their weight gradient as [`Algo::Auto`] picks it); other shapes fall back to
+    /// im2col.
+    Winograd4,
 }
 
 /// The kernel a pass runs.
@@ -35,7 +39,7 @@ pub enum Algo {
 enum Kernel {
     Im2col,
     Direct,
-    Winograd,
+    Winograd(Tile),
 }
 
 #[derive(Clone, Copy)]
@@ -70,34 +74,41 @@ fn prefer_direct(pass: Pass, p: &Conv2dParams) -> bool {
 /// gradient lost on every layer measured (its second input transform and the gradient tiles
 /// cost more than the GEMM saves: 697 vs 625 ms per forward+backward at 64→64, 56²), so it
 /// runs only when forced.
-fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> bool {
+fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> Option<Tile> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
-    winograd::supports(p)
+    let wide = winograd::supports(p)
         && match pass {
             Pass::Forward | Pass::BackwardInput => cig * cog >= 8192,
             Pass::BackwardWeight => false,
-        }
+        };
+    wide.then_some(Tile::F2)
 }
 
 fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> Kernel {
     let direct = |ok: bool| if ok { Kernel::Direct } else { Kernel::Im2col };
     match algo {
-        Algo::Auto if prefer_winograd(pass, p) => Kernel::Winograd,
-        Algo::Auto => direct(prefer_direct(pass, p)),
+        Algo::Auto => match prefer_winograd(pass, p) {
+            Some(tile) => Kernel::Winograd(tile),
+            None => direct(prefer_direct(pass, p)),
+        },
         Algo::Im2col => Kernel::Im2col,
         Algo::Direct => direct(match pass {
             Pass::BackwardInput => direct::supports_backward_input(p),
             Pass::Forward | Pass::BackwardWeight => direct::supports(p),
         }),
-        Algo::Winograd if winograd::supports(p) => Kernel::Winograd,
-        Algo::Winograd => Kernel::Im2col,
+        Algo::Winograd if winograd::supports(p) => Kernel::Winograd(Tile::F2),
+        Algo::Winograd4 if winograd::supports(p) => match pass {
+            Pass::Forward | Pass::BackwardInput => Kernel::Winograd(Tile::F4),
+            Pass::BackwardWeight => pick(Algo::Auto, pass, p),
+        },
+        Algo::Winograd | Algo::Winograd4 => Kernel::Im2col,
     }
 }
 
 /// The algorithm `forward`, `backward_input` and `backward_weight` use: [`Algo::Auto`] unless
 /// a benchmark forces one ([`set_algorithm`]).
 static ALGO: AtomicU8 = AtomicU8::new(0);
-const ALGOS: [Algo; 4] = [Algo::Auto, Algo::Im2col, Algo::Direct, Algo::Winograd];
+const ALGOS: [Algo; 5] = [Algo::Auto, Algo::Im2col, Algo::Direct, Algo::Winograd, Algo::Winograd4];
 
 /// Forces one algorithm for every convolution (benchmarks compare them); `Auto` restores the
 /// shape rule. Results differ between algorithms only by rounding.
@@ -116,7 +127,7 @@ pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> 
 pub fn forward_with(algo: Algo, x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
     match pick(algo, Pass::Forward, p) {
         Kernel::Direct => direct::forward(x, w, bias, p),
-        Kernel::Winograd => winograd::forward(x, w, bias, p),
+        Kernel::Winograd(tile) => winograd::forward(tile, x, w, bias, p),
         Kernel::Im2col => forward_im2col(x, w, bias, p),
     }
 }
@@ -128,7 +139,7 @@ pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
 pub fn backward_input_with(algo: Algo, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
     match pick(algo, Pass::BackwardInput, p) {
         Kernel::Direct => direct::backward_input(dy, w, p),
-        Kernel::Winograd => winograd::backward_input(dy, w, p),
+        Kernel::Winograd(tile) => winograd::backward_input(tile, dy, w, p),
         Kernel::Im2col => backward_input_im2col(dy, w, p),
     }
 }
@@ -139,7 +150,9 @@ pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
 
 pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
     match pick(algo, Pass::BackwardWeight, p) {
-        Kernel::Winograd => return winograd::backward_weight(x, dy, p),
+        Kernel::Winograd(Tile::F2) => return winograd::backward_weight(x, dy, p),
+        // no F(4×4) weight gradient: `pick` never chooses one
+        Kernel::Winograd(Tile::F4) => {}
         Kernel::Direct => {
             if let Some(dw) = conv_wgrad::backward_weight(x, dy, p) {
                 return dw;

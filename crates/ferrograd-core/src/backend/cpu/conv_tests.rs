@@ -94,7 +94,7 @@ fn check_all(p: &Conv2dParams) {
     for (i, v) in y.iter_mut().enumerate() {
         *v += b[i / hw % p.c_out] as f64;
     }
-    for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd, Algo::Auto] {
+    for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd, Algo::Winograd4, Algo::Auto] {
         let what = |pass: &str| format!("{pass} {algo:?} {p:?}");
         poison(p);
         check(&what("forward"), &forward_with(algo, &x, &w, Some(&b), p), &y, &ym);
@@ -183,7 +183,7 @@ fn outputs_do_not_depend_on_the_rest_of_the_batch() {
         let dy = data(p.n * p.c_out * p.out_h * p.out_w, 4);
         let one = Conv2dParams { n: 1, ..p };
         let (img, out) = (p.c_in * p.h * p.w, p.c_out * p.out_h * p.out_w);
-        for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd] {
+        for algo in [Algo::Im2col, Algo::Direct, Algo::Winograd, Algo::Winograd4] {
             let y = forward_with(algo, &x, &w, None, &p);
             let dx = backward_input_with(algo, &dy, &w, &p);
             for i in 0..p.n {
@@ -210,6 +210,8 @@ fn winograd_is_bitwise_identical_across_thread_counts() {
             forward_with(Algo::Winograd, &x, &w, None, &p),
             backward_input_with(Algo::Winograd, &dy, &w, &p),
             backward_weight_with(Algo::Winograd, &x, &dy, &p),
+            forward_with(Algo::Winograd4, &x, &w, None, &p),
+            backward_input_with(Algo::Winograd4, &dy, &w, &p),
         )
     };
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -219,5 +221,29 @@ fn winograd_is_bitwise_identical_across_thread_counts() {
         assert_eq!(bits(&one.0), bits(&many.0), "forward on {n} threads");
         assert_eq!(bits(&one.1), bits(&many.1), "backward_input on {n} threads");
         assert_eq!(bits(&one.2), bits(&many.2), "backward_weight on {n} threads");
+        assert_eq!(bits(&one.3), bits(&many.3), "F(4x4) forward on {n} threads");
+        assert_eq!(bits(&one.4), bits(&many.4), "F(4x4) backward_input on {n} threads");
     }
+}
+
+/// The rounding error of each algorithm on a wide VGG-like layer (128 → 128 channels, 20²),
+/// against f64 sums, relative to the summed magnitudes: F(4×4)'s larger transform coefficients
+/// cost precision, but it stays within the bound `check` applies (1e-5), as F(2×2) and im2col do.
+#[test]
+fn winograd_error_on_a_wide_layer() {
+    let p = params(2, 128, (20, 20), 128, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+    let x = data(p.n * p.c_in * p.h * p.w, 1);
+    let w = data(p.c_out * p.c_in * 9, 2);
+    let (mut y, mut ym) = (vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w], vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w]);
+    each_term(&p, |xi, wi, yi| {
+        y[yi] += x[xi] as f64 * w[wi] as f64;
+        ym[yi] += (x[xi] as f64 * w[wi] as f64).abs();
+    });
+    let worst = |algo: Algo| {
+        let got = forward_with(algo, &x, &w, None, &p);
+        got.iter().zip(&y).zip(&ym).map(|((&g, &w), &m)| (g as f64 - w).abs() / m).fold(0.0f64, f64::max)
+    };
+    let (im2col, f2, f4) = (worst(Algo::Im2col), worst(Algo::Winograd), worst(Algo::Winograd4));
+    println!("worst |error| / Σ|terms|: im2col {im2col:.2e}, F(2x2) {f2:.2e}, F(4x4) {f4:.2e}");
+    assert!(im2col < 1e-6 && f2 < 1e-6 && f4 < 5e-6, "im2col {im2col:e}, F(2x2) {f2:e}, F(4x4) {f4:e}");
 }

@@ -1,14 +1,18 @@
-//! Winograd F(2×2, 3×3) convolution for 3×3 stride-1 layers (every VGG conv, most of
-//! ResNet-18's): each 2×2 output tile costs 16 multiplies per channel pair instead of 36, so
-//! the GEMM does 2.25× less work than im2col's.
+//! Winograd convolution for 3×3 stride-1 layers (every VGG conv, most of ResNet-18's), in two
+//! tile sizes: F(2×2, 3×3) computes a 2×2 output tile from a 4×4 input tile with 16 multiplies
+//! per channel pair where im2col does 36, F(4×4, 3×3) a 4×4 tile from a 6×6 one with 36 where
+//! im2col does 144, so the GEMM does 2.25× or 4× less work. F(4×4)'s transforms have larger
+//! coefficients and so larger rounding errors (measured in `conv_tests.rs`); `conv.rs` says which
+//! layers use which.
 //!
 //! For a tile, `Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` (Lavin & Gray, 2015). Per group: the weights are
-//! transformed once into 16 matrices `U[k]` (`cout × cin`), a chunk of input tiles into 16
-//! matrices `V[k]` (`cin × tiles`), then 16 GEMMs `M[k] = U[k] · V[k]` and the output transform
-//! of `M`. Tiles run over the whole batch in chunks sized so `V` and `M` stay bounded. The input
-//! gradient of a 3×3 stride-1 conv is such a convolution too (of the output gradient with the
-//! flipped, transposed filter), so it runs here as well. The weight gradient is Winograd's
-//! adjoint: `dU[k] = Σ_tiles (A dY Aᵀ)[k] · V[k]` by 16 GEMMs over the tiles, then `Gᵀ dU G`.
+//! transformed once into `A²` matrices `U[k]` (`cout × cin`), a chunk of input tiles into `A²`
+//! matrices `V[k]` (`cin × tiles`), then `A²` GEMMs `M[k] = U[k] · V[k]` and the output
+//! transform of `M`. Tiles run over the whole batch in chunks sized so `V` and `M` stay bounded.
+//! The input gradient of a 3×3 stride-1 conv is such a convolution too (of the output gradient
+//! with the flipped, transposed filter), so it runs here as well. The weight gradient (F(2×2)
+//! only) is Winograd's adjoint: `dU[k] = Σ_tiles (A dY Aᵀ)[k] · V[k]` by 16 GEMMs over the
+//! tiles, then `Gᵀ dU G`.
 //!
 //! Every output element is computed by the same operations whatever the thread count (the
 //! transforms split by channel, the GEMM by tile), so results stay bitwise identical.
@@ -19,9 +23,19 @@ use super::lanes::Lane;
 use super::parallel::{for_each_task, SendPtr};
 use super::simd::F32x4;
 use crate::backend::Conv2dParams;
+use std::array::from_fn;
 
 /// Floats of `V` or `M` per chunk (16 MiB each).
 const BUDGET: usize = 1 << 22;
+
+/// The output tile size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tile {
+    /// F(2×2, 3×3)
+    F2,
+    /// F(4×4, 3×3)
+    F4,
+}
 
 /// 3×3, stride 1, no dilation, padding at most 2 (so every tile reads a window of the input).
 pub fn supports(p: &Conv2dParams) -> bool {
@@ -35,26 +49,112 @@ pub fn supports(p: &Conv2dParams) -> bool {
         && p.out_w > 0
 }
 
+/// One tile size F(M×M, 3×3) with `A×A` input tiles (`A = M + 2`): its 1-D transforms, which
+/// the 2-D ones apply to a tile's columns and then its rows.
+trait Variant<const M: usize, const A: usize> {
+    /// `G g`: three filter taps to `A` values.
+    fn g(g: [f32; 3]) -> [f32; A];
+    /// `Bᵀ d`.
+    fn bt<L: Lane>(d: [L; A]) -> [L; A];
+    /// `Aᵀ m`.
+    fn at<L: Lane>(m: [L; A]) -> [L; M];
+    /// Four tiles side by side in an input row (`row` holds the `3M + A` values from the first
+    /// tile's left edge): value `c` of tile `l` in lane `l`, i.e. `row[M·l + c]`.
+    fn gather(row: &[f32]) -> [F32x4; A];
+    /// Four tiles' output row (lane `l` of `y[j]` is tile `l`'s column `j`) as the `4M`
+    /// consecutive values of the map's row.
+    fn scatter(y: [F32x4; M]) -> [F32x4; M];
+}
+
+struct F2;
+struct F4;
+
+impl Variant<2, 4> for F2 {
+    #[inline(always)]
+    fn g([a, b, c]: [f32; 3]) -> [f32; 4] {
+        [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
+    }
+    #[inline(always)]
+    fn bt<L: Lane>([d0, d1, d2, d3]: [L; 4]) -> [L; 4] {
+        [d0 - d2, d1 + d2, d2 - d1, d1 - d3]
+    }
+    #[inline(always)]
+    fn at<L: Lane>([m0, m1, m2, m3]: [L; 4]) -> [L; 2] {
+        [m0 + m1 + m2, m1 - m2 - m3]
+    }
+    #[inline(always)]
+    fn gather(row: &[f32]) -> [F32x4; 4] {
+        let (e0, o0) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
+        let (e2, o2) = F32x4::from_slice(&row[2..]).deinterleave(F32x4::from_slice(&row[6..]));
+        [e0, o0, e2, o2]
+    }
+    #[inline(always)]
+    fn scatter([y0, y1]: [F32x4; 2]) -> [F32x4; 2] {
+        let (lo, hi) = y0.interleave(y1);
+        [lo, hi]
+    }
+}
+
+impl Variant<4, 6> for F4 {
+    #[inline(always)]
+    fn g([a, b, c]: [f32; 3]) -> [f32; 6] {
+        [
+            0.25 * a,
+            (a + b + c) * (-1.0 / 6.0),
+            (a - b + c) * (-1.0 / 6.0),
+            (a + 2.0 * b + 4.0 * c) * (1.0 / 24.0),
+            (a - 2.0 * b + 4.0 * c) * (1.0 / 24.0),
+            c,
+        ]
+    }
+    #[inline(always)]
+    fn bt<L: Lane>([d0, d1, d2, d3, d4, d5]: [L; 6]) -> [L; 6] {
+        let k = L::splat;
+        let (s42, s31) = (d4 - d2, d3 - d1);
+        [
+            k(4.0) * d0 - k(5.0) * d2 + d4,
+            (d3 + d4) - k(4.0) * (d1 + d2),
+            (d4 - d3) + k(4.0) * (d1 - d2),
+            s42 + k(2.0) * s31,
+            s42 - k(2.0) * s31,
+            k(4.0) * d1 - k(5.0) * d3 + d5,
+        ]
+    }
+    #[inline(always)]
+    fn at<L: Lane>([m0, m1, m2, m3, m4, m5]: [L; 6]) -> [L; 4] {
+        let k = L::splat;
+        let (s12, d12, s34, d34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4);
+        [m0 + s12 + s34, d12 + k(2.0) * d34, s12 + k(4.0) * s34, d12 + k(8.0) * d34 + m5]
+    }
+    #[inline(always)]
+    fn gather(row: &[f32]) -> [F32x4; 6] {
+        let at = |o: usize| F32x4::from_slice(&row[o..]);
+        let [c0, c1, _, _] = F32x4::transpose([at(0), at(4), at(8), at(12)]);
+        let [c2, c3, c4, c5] = F32x4::transpose([at(2), at(6), at(10), at(14)]);
+        [c0, c1, c2, c3, c4, c5]
+    }
+    #[inline(always)]
+    fn scatter(y: [F32x4; 4]) -> [F32x4; 4] {
+        F32x4::transpose(y)
+    }
+}
+
 /// `U[k][co][ci] = (G g Gᵀ)[k]` for the filters of group `grp` (`w` is `[c_out, cig, 3, 3]`).
-fn transform_weights(w: &[f32], cig: usize, cog: usize, grp: usize) -> Vec<f32> {
-    let mut u = alloc::scratch(16 * cog * cig);
+fn transform_weights<V: Variant<M, A>, const M: usize, const A: usize>(
+    w: &[f32],
+    cig: usize,
+    cog: usize,
+    grp: usize,
+) -> Vec<f32> {
+    let mut u = alloc::scratch(A * A * cog * cig);
     for co in 0..cog {
         for ci in 0..cig {
             let g = &w[((grp * cog + co) * cig + ci) * 9..][..9];
-            // t = G g (4×3), then U = t Gᵀ (4×4)
-            let mut t = [[0.0f32; 3]; 4];
-            for j in 0..3 {
-                let (a, b, c) = (g[j], g[3 + j], g[6 + j]);
-                t[0][j] = a;
-                t[1][j] = 0.5 * (a + b + c);
-                t[2][j] = 0.5 * (a - b + c);
-                t[3][j] = c;
-            }
-            for (i, row) in t.iter().enumerate() {
-                let (a, b, c) = (row[0], row[1], row[2]);
-                let r = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c];
-                for (j, &v) in r.iter().enumerate() {
-                    u[((i * 4 + j) * cog + co) * cig + ci] = v;
+            // t[j] = G (column j of g), so t[j][i] = (G g)[i][j]; then G applied to each row
+            let t: [[f32; A]; 3] = from_fn(|j| V::g([g[j], g[3 + j], g[6 + j]]));
+            for i in 0..A {
+                for (j, v) in V::g([t[0][i], t[1][i], t[2][i]]).into_iter().enumerate() {
+                    u[((i * A + j) * cog + co) * cig + ci] = v;
                 }
             }
         }
@@ -79,6 +179,10 @@ struct Tiles {
 }
 
 impl Tiles {
+    fn new(p: &Conv2dParams, m: usize) -> Tiles {
+        let tw = p.out_w.div_ceil(m);
+        Tiles { tw, per_image: p.out_h.div_ceil(m) * tw }
+    }
     /// (image, tile row, tile column) of global tile `t`.
     #[inline(always)]
     fn at(&self, t: usize) -> (usize, usize, usize) {
@@ -87,70 +191,56 @@ impl Tiles {
     }
 }
 
-/// `Bᵀ d B` of one 4×4 input tile (or four, one per lane), in `k = 4i + j` order.
+/// `Bᵀ d B` of one input tile (or four, one per lane): `v[i][j]`, `k = A·i + j`.
 #[inline(always)]
-fn input_tile<L: Lane>(d: &[[L; 4]; 4]) -> [L; 16] {
-    // t = Bᵀ d (rows), then V = t B (columns)
-    let t: [[L; 4]; 4] =
-        std::array::from_fn(|c| [d[0][c] - d[2][c], d[1][c] + d[2][c], d[2][c] - d[1][c], d[1][c] - d[3][c]]);
-    // t is transposed here: t[c][i]
-    std::array::from_fn(|k| {
-        let (i, j) = (k / 4, k % 4);
-        let r = |c: usize| t[c][i];
-        match j {
-            0 => r(0) - r(2),
-            1 => r(1) + r(2),
-            2 => r(2) - r(1),
-            _ => r(1) - r(3),
-        }
-    })
+fn input_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(d: &[[L; A]; A]) -> [[L; A]; A] {
+    // t[c] = Bᵀ (column c of d), so t[c][i] = (Bᵀ d)[i][c]; then Bᵀ applied to each row
+    let t: [[L; A]; A] = from_fn(|c| V::bt(from_fn(|r| d[r][c])));
+    from_fn(|i| V::bt(from_fn(|c| t[c][i])))
 }
 
-/// `Aᵀ M A` of one tile's 16 products (or four tiles'), plus `bias`: `y[i][j]`.
+/// `Aᵀ m A` of one tile's products (or four tiles'), plus `bias`: `y[i][j]`.
 #[inline(always)]
-fn output_tile<L: Lane>(m: &[L; 16], bias: L) -> [[L; 2]; 2] {
-    // s = Aᵀ M (rows), then Y = s A (columns)
-    let s: [[L; 4]; 2] =
-        [std::array::from_fn(|c| m[c] + m[4 + c] + m[8 + c]), std::array::from_fn(|c| m[4 + c] - m[8 + c] - m[12 + c])];
-    s.map(|r| [r[0] + r[1] + r[2] + bias, r[1] - r[2] - r[3] + bias])
+fn output_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(m: &[[L; A]; A], bias: L) -> [[L; M]; M] {
+    // s[c] = Aᵀ (column c of m), so s[c][i] = (Aᵀ m)[i][c]; then Aᵀ applied to each row
+    let s: [[L; M]; A] = from_fn(|c| V::at(from_fn(|r| m[r][c])));
+    from_fn(|i| V::at(from_fn(|c| s[c][i])).map(|y| y + bias))
 }
 
 /// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`. Four tiles of
-/// one row at a time where their 4×10 window lies inside the image (one vector lane per tile),
-/// one at a time elsewhere: the same operations either way.
-fn transform_input(x: &[f32], c: &Chunk, cig: usize, v: &mut [f32]) {
+/// one row at a time where their window lies inside the image (one vector lane per tile), one
+/// at a time elsewhere: the same operations either way.
+fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(x: &[f32], c: &Chunk, cig: usize, v: &mut [f32]) {
     let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
     let hw = p.h * p.w;
     let (ph, pw) = (p.padding.0 as isize, p.padding.1 as isize);
     let vp = SendPtr(v.as_mut_ptr());
-    assert!(v.len() >= 16 * cig * nt);
-    let inside =
-        |y0: isize, x0: isize, cols: isize| y0 >= 0 && x0 >= 0 && y0 + 4 <= p.h as isize && x0 + cols <= p.w as isize;
-    for_each_task(cig, cig * nt * 48, |ci| {
+    assert!(v.len() >= A * A * cig * nt);
+    let span = 3 * M + A;
+    let inside = |y0: isize, x0: isize, cols: usize| {
+        y0 >= 0 && x0 >= 0 && y0 as usize + A <= p.h && x0 as usize + cols <= p.w
+    };
+    for_each_task(cig, cig * nt * 3 * A * A, |ci| {
         let mut t = 0;
         while t < nt {
             let (n, ty, tx) = tiles.at(t0 + t);
             let plane = &x[(n * p.c_in + grp * cig + ci) * hw..][..hw];
-            let (y0, x0) = (2 * ty as isize - ph, 2 * tx as isize - pw);
-            if t + 4 <= nt && tx + 4 <= tiles.tw && inside(y0, x0, 10) {
-                let d: [[F32x4; 4]; 4] = std::array::from_fn(|r| {
-                    let row = &plane[(y0 as usize + r) * p.w + x0 as usize..][..10];
-                    let (e0, o0) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
-                    let (e2, o2) = F32x4::from_slice(&row[2..]).deinterleave(F32x4::from_slice(&row[6..]));
-                    [e0, o0, e2, o2]
-                });
-                for (k, val) in input_tile(&d).iter().enumerate() {
-                    // SAFETY: (k·cig + ci)·nt + t + 4 <= 16·cig·nt <= v.len() (asserted); task ci
+            let (y0, x0) = ((M * ty) as isize - ph, (M * tx) as isize - pw);
+            if t + 4 <= nt && tx + 4 <= tiles.tw && inside(y0, x0, span) {
+                let d: [[F32x4; A]; A] =
+                    from_fn(|r| V::gather(&plane[(y0 as usize + r) * p.w + x0 as usize..][..span]));
+                for (k, val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
+                    // SAFETY: (k·cig + ci)·nt + t + 4 <= A²·cig·nt <= v.len() (asserted); task ci
                     // alone writes channel ci's elements, and `v` is borrowed mutably throughout.
                     unsafe { val.store(vp.get().add((k * cig + ci) * nt + t)) };
                 }
                 t += 4;
                 continue;
             }
-            let mut d = [[0.0f32; 4]; 4];
-            if inside(y0, x0, 4) {
+            let mut d = [[0.0f32; A]; A];
+            if inside(y0, x0, A) {
                 for (r, row) in d.iter_mut().enumerate() {
-                    row.copy_from_slice(&plane[(y0 as usize + r) * p.w + x0 as usize..][..4]);
+                    row.copy_from_slice(&plane[(y0 as usize + r) * p.w + x0 as usize..][..A]);
                 }
             } else {
                 for (r, row) in d.iter_mut().enumerate() {
@@ -166,7 +256,7 @@ fn transform_input(x: &[f32], c: &Chunk, cig: usize, v: &mut [f32]) {
                     }
                 }
             }
-            for (k, &val) in input_tile(&d).iter().enumerate() {
+            for (k, &val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
                 // SAFETY: as above, one element.
                 unsafe { *vp.get().add((k * cig + ci) * nt + t) = val };
             }
@@ -176,37 +266,41 @@ fn transform_input(x: &[f32], c: &Chunk, cig: usize, v: &mut [f32]) {
 }
 
 /// `out[n, grp·cog + co] = Aᵀ M A (+ bias)` for the tiles `t0..t0 + nt`: four tiles of a row at
-/// a time where their 2×8 outputs lie inside the map, else one at a time.
-fn transform_output(m: &[f32], c: &Chunk, cog: usize, bias: Option<&[f32]>, out: &mut [f32]) {
+/// a time where their outputs lie inside the map, else one at a time.
+fn transform_output<V: Variant<M, A>, const M: usize, const A: usize>(
+    m: &[f32],
+    c: &Chunk,
+    cog: usize,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
     let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
     let ohow = p.out_h * p.out_w;
     let op = SendPtr(out.as_mut_ptr());
-    assert!(out.len() >= p.n * p.c_out * ohow && m.len() >= 16 * cog * nt);
-    for_each_task(cog, cog * nt * 40, |co| {
+    assert!(out.len() >= p.n * p.c_out * ohow && m.len() >= A * A * cog * nt);
+    for_each_task(cog, cog * nt * 5 * A * A / 2, |co| {
         let oc = grp * cog + co;
         let b = bias.map_or(0.0, |b| b[oc]);
         let mut t = 0;
         while t < nt {
             let (n, ty, tx) = tiles.at(t0 + t);
             let base = (n * p.c_out + oc) * ohow;
-            let (oy, ox) = (2 * ty, 2 * tx);
-            if t + 4 <= nt && tx + 4 <= tiles.tw && oy + 2 <= p.out_h && ox + 8 <= p.out_w {
-                let mm: [F32x4; 16] = std::array::from_fn(|k| F32x4::from_slice(&m[(k * cog + co) * nt + t..]));
-                for (i, y) in output_tile(&mm, F32x4::splat(b)).iter().enumerate() {
-                    let (lo, hi) = y[0].interleave(y[1]);
-                    // SAFETY: base + (oy + i)·ow + ox + 8 <= n·c_out·ohow (checked above and
-                    // asserted); task co alone writes channel oc, and `out` is borrowed mutably.
-                    unsafe {
-                        let d = op.get().add(base + (oy + i) * p.out_w + ox);
-                        lo.store(d);
-                        hi.store(d.add(4));
+            let (oy, ox) = (M * ty, M * tx);
+            if t + 4 <= nt && tx + 4 <= tiles.tw && oy + M <= p.out_h && ox + 4 * M <= p.out_w {
+                let mm: [[F32x4; A]; A] =
+                    from_fn(|r| from_fn(|c| F32x4::from_slice(&m[((r * A + c) * cog + co) * nt + t..])));
+                for (i, y) in output_tile::<V, _, M, A>(&mm, F32x4::splat(b)).into_iter().enumerate() {
+                    for (l, val) in V::scatter(y).into_iter().enumerate() {
+                        // SAFETY: base + (oy + i)·ow + ox + 4M <= n·c_out·ohow (checked above and
+                        // asserted); task co alone writes channel oc, and `out` is borrowed mutably.
+                        unsafe { val.store(op.get().add(base + (oy + i) * p.out_w + ox + 4 * l)) };
                     }
                 }
                 t += 4;
                 continue;
             }
-            let mm: [f32; 16] = std::array::from_fn(|k| m[(k * cog + co) * nt + t]);
-            for (i, y) in output_tile(&mm, b).iter().enumerate() {
+            let mm: [[f32; A]; A] = from_fn(|r| from_fn(|c| m[((r * A + c) * cog + co) * nt + t]));
+            for (i, y) in output_tile::<V, _, M, A>(&mm, b).iter().enumerate() {
                 if oy + i >= p.out_h {
                     break;
                 }
@@ -223,11 +317,22 @@ fn transform_output(m: &[f32], c: &Chunk, cog: usize, bias: Option<&[f32]>, out:
 }
 
 /// The forward convolution (`p` must satisfy [`supports`]).
-pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+pub fn forward(tile: Tile, x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> Vec<f32> {
+    match tile {
+        Tile::F2 => forward_with::<F2, 2, 4>(x, w, bias, p),
+        Tile::F4 => forward_with::<F4, 4, 6>(x, w, bias, p),
+    }
+}
+
+fn forward_with<V: Variant<M, A>, const M: usize, const A: usize>(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    p: &Conv2dParams,
+) -> Vec<f32> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
-    let (th, tw) = (p.out_h.div_ceil(2), p.out_w.div_ceil(2));
-    let tiles = Tiles { tw, per_image: th * tw };
-    let total = p.n * th * tw;
+    let tiles = Tiles::new(p, M);
+    let total = p.n * tiles.per_image;
     // Every element of `out` is written by the output transform.
     let mut out = alloc::scratch(p.n * p.c_out * p.out_h * p.out_w);
     if total == 0 || cig == 0 || cog == 0 {
@@ -239,21 +344,21 @@ pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> 
         }
         return out;
     }
-    let chunk = (BUDGET / (16 * cig.max(cog))).max(16).min(total);
-    let mut v = alloc::scratch(16 * cig * chunk);
-    let mut m = alloc::scratch(16 * cog * chunk);
+    let chunk = (BUDGET / (A * A * cig.max(cog))).max(16).min(total);
+    let mut v = alloc::scratch(A * A * cig * chunk);
+    let mut m = alloc::scratch(A * A * cog * chunk);
     for grp in 0..p.groups {
-        let u = transform_weights(w, cig, cog, grp);
+        let u = transform_weights::<V, M, A>(w, cig, cog, grp);
         for t0 in (0..total).step_by(chunk) {
             let nt = chunk.min(total - t0);
             let c = Chunk { p, tiles: &tiles, grp, t0, nt };
-            transform_input(x, &c, cig, &mut v);
-            for k in 0..16 {
+            transform_input::<V, M, A>(x, &c, cig, &mut v);
+            for k in 0..A * A {
                 let a = MatRef { data: &u, offset: k * cog * cig, rs: cig, cs: 1 };
                 let b = MatRef { data: &v, offset: k * cig * nt, rs: nt, cs: 1 };
                 gemm(cog, nt, cig, a, b, &mut m, k * cog * nt, nt, false);
             }
-            transform_output(&m, &c, cog, bias, &mut out);
+            transform_output::<V, M, A>(&m, &c, cog, bias, &mut out);
         }
         alloc::recycle(u);
     }
@@ -264,7 +369,7 @@ pub fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, p: &Conv2dParams) -> 
 
 /// The input gradient: the convolution of `dy` with the flipped filter, its channels swapped,
 /// padded by `2 - padding` (so it has the input's size).
-pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
+pub fn backward_input(tile: Tile, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
     let mut wt = alloc::scratch(w.len());
     for grp in 0..p.groups {
@@ -293,7 +398,7 @@ pub fn backward_input(dy: &[f32], w: &[f32], p: &Conv2dParams) -> Vec<f32> {
         out_h: p.h,
         out_w: p.w,
     };
-    let dx = forward(dy, &wt, None, &q);
+    let dx = forward(tile, dy, &wt, None, &q);
     alloc::recycle(wt);
     dx
 }
@@ -337,12 +442,11 @@ fn transform_grad(dy: &[f32], c: &Chunk, cog: usize, out: &mut [f32]) {
     });
 }
 
-/// The weight gradient `[c_out, cig, 3, 3]` (`p` must satisfy [`supports`]).
+/// The weight gradient `[c_out, cig, 3, 3]` by F(2×2, 3×3) (`p` must satisfy [`supports`]).
 pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
-    let (th, tw) = (p.out_h.div_ceil(2), p.out_w.div_ceil(2));
-    let tiles = Tiles { tw, per_image: th * tw };
-    let total = p.n * th * tw;
+    let tiles = Tiles::new(p, 2);
+    let total = p.n * tiles.per_image;
     let mut dw = alloc::zeroed(p.c_out * cig * 9);
     if total == 0 || cig == 0 || cog == 0 {
         return dw;
@@ -356,7 +460,7 @@ pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
         for t0 in (0..total).step_by(chunk) {
             let nt = chunk.min(total - t0);
             let c = Chunk { p, tiles: &tiles, grp, t0, nt };
-            transform_input(x, &c, cig, &mut v);
+            transform_input::<F2, 2, 4>(x, &c, cig, &mut v);
             transform_grad(dy, &c, cog, &mut g);
             for k in 0..16 {
                 let a = MatRef { data: &v, offset: k * cig * nt, rs: nt, cs: 1 };

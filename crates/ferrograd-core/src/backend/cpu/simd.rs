@@ -144,6 +144,19 @@ mod imp {
         pub fn interleave(self, o: Self) -> (Self, Self) {
             (Self(i32x4_shuffle::<0, 4, 1, 5>(self.0, o.0)), Self(i32x4_shuffle::<2, 6, 3, 7>(self.0, o.0)))
         }
+        /// The 4×4 transpose: lane `j` of result `i` is lane `i` of `r[j]`.
+        #[inline(always)]
+        pub fn transpose(r: [Self; 4]) -> [Self; 4] {
+            let [a, b, c, d] = r.map(|v| v.0);
+            let (ab0, ab1) = (i32x4_shuffle::<0, 4, 1, 5>(a, b), i32x4_shuffle::<2, 6, 3, 7>(a, b));
+            let (cd0, cd1) = (i32x4_shuffle::<0, 4, 1, 5>(c, d), i32x4_shuffle::<2, 6, 3, 7>(c, d));
+            [
+                Self(i32x4_shuffle::<0, 1, 4, 5>(ab0, cd0)),
+                Self(i32x4_shuffle::<2, 3, 6, 7>(ab0, cd0)),
+                Self(i32x4_shuffle::<0, 1, 4, 5>(ab1, cd1)),
+                Self(i32x4_shuffle::<2, 3, 6, 7>(ab1, cd1)),
+            ]
+        }
     }
 }
 
@@ -271,6 +284,10 @@ mod imp {
         pub fn interleave(self, o: Self) -> (Self, Self) {
             let (a, b) = (self.0, o.0);
             (Self([a[0], b[0], a[1], b[1]]), Self([a[2], b[2], a[3], b[3]]))
+        }
+        #[inline(always)]
+        pub fn transpose(r: [Self; 4]) -> [Self; 4] {
+            std::array::from_fn(|i| Self(std::array::from_fn(|j| r[j].0[i])))
         }
     }
 }
