@@ -73,14 +73,18 @@ fi
 
 # ---- 2. wasm-pack and wasm-bindgen-cli (exact versions) -----------------------------------
 version_of() { "$1" --version 2>/dev/null | awk '{print $2}'; }
-if [ "$(version_of wasm-pack || true)" != "$WASM_PACK_VERSION" ]; then
-  say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~90 s)"
+# (training installs neither: scripts/build-wasm.sh then runs cargo and tools/bindgen, the
+# wasm-bindgen CLI's library at the same version, which it builds beside the wasm)
+if [ $TRAIN_ONLY = 0 ] && [ "$(version_of wasm-pack || true)" != "$WASM_PACK_VERSION" ]; then
+  say "installing wasm-pack $WASM_PACK_VERSION (cargo install, ~150 s on 2 cores)"
   cargo install wasm-pack --locked --version "$WASM_PACK_VERSION" --quiet
 fi
 BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
 [ -n "$BINDGEN_VERSION" ] || die "could not read the wasm-bindgen version from Cargo.lock"
-if [ "$(version_of wasm-bindgen || true)" != "$BINDGEN_VERSION" ]; then
-  say "installing wasm-bindgen-cli $BINDGEN_VERSION (cargo install, ~110 s)"
+grep -q "wasm-bindgen-cli-support = \"=$BINDGEN_VERSION\"" tools/bindgen/Cargo.toml \
+  || die "tools/bindgen/Cargo.toml must pin wasm-bindgen-cli-support = \"=$BINDGEN_VERSION\" (Cargo.lock's wasm-bindgen)"
+if [ $TRAIN_ONLY = 0 ] && [ "$(version_of wasm-bindgen || true)" != "$BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $BINDGEN_VERSION (cargo install, ~180 s on 2 cores)"
   # No --locked: its lockfile pins a webpki-roots release the registry here does not serve.
   cargo install wasm-bindgen-cli --version "$BINDGEN_VERSION" --quiet
 fi
@@ -94,7 +98,7 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   if has_apt; then apt_install dataset-fashion-mnist; else say "warning: Fashion-MNIST not found; data tests will use FERROGRAD_DATA or skip"; fi
 fi
 if [ $TRAIN_ONLY = 1 ]; then
-  say "ok (training only): $(rustc --version | awk '{print $1, $2}'), nightly $(rustup run nightly rustc --version | awk '{print $2}'), wasm-pack $(version_of wasm-pack), wasm-bindgen $(version_of wasm-bindgen)"
+  say "ok (training only): $(rustc --version | awk '{print $1, $2}'), nightly $(rustup run nightly rustc --version | awk '{print $2}'), wasm-bindgen $BINDGEN_VERSION (tools/bindgen)"
   exit 0
 fi
 # Headless Chromium for the browser suites (vitest browser mode drives it through playwright-core;
