@@ -205,6 +205,16 @@ if (only.has('epoch')) {
   }
 }
 
+/** The previous rows' tensors, dropped but not yet collected, out of the next row's peak: a full
+ * GC (the core's Node entry exposes it) and a turn of the event loop for the finalizers. */
+async function collectGarbage() {
+  const gc = (await import('node:vm')).runInNewContext('gc');
+  for (let i = 0; i < 3; i++) {
+    if (typeof gc === 'function') gc();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
 if (only.has('models')) {
   // peak MiB: the most tensor storage live at once during the row (buffers, from
   // resetPeakMemory); wasm MiB: the linear memory after it, which only grows (the run's
@@ -213,6 +223,7 @@ if (only.has('models')) {
   for (const which of ['vgg', 'vgg128', 'resnet18']) {
     // batch 128 (a 9 s step at 2 threads): one sample, on the most threads only
     for (const t of which === 'vgg128' ? [Math.max(...threadCounts)] : threadCounts) {
+      await collectGarbage();
       fg.resetPeakMemory();
       const r = await withThreads(t, () => benchModel(fg, which, { samples: quick || which === 'vgg128' ? 1 : 3 }));
       r.peakTensorBytes = fg.memory().peakBytes;

@@ -53,6 +53,9 @@ export function benchConv(fg, shape, opts) {
       }),
     opts,
   );
+  // kept tensors wait for the GC otherwise: free them now (the --conv-algos table makes 150 of
+  // these, up to 77 MB each)
+  for (const t of [x.grad, wt.grad, x, wt, dy]) t?._free('the benchmark is done with it');
   const flop = 2 * n * cout * oh * ow * cin * k * k;
   return {
     name,

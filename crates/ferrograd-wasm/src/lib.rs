@@ -56,7 +56,14 @@ pub fn memory_stats() -> Vec<f64> {
     let (buffers, bytes) = ferrograd_core::live_buffers();
     let pooled = ferrograd_core::runtime::memory::pooled_bytes();
     let peak = ferrograd_core::peak_buffer_bytes(false);
-    vec![ferrograd_core::live_tensors() as f64, buffers as f64, bytes as f64, handles::count() as f64, pooled as f64, peak as f64]
+    vec![
+        ferrograd_core::live_tensors() as f64,
+        buffers as f64,
+        bytes as f64,
+        handles::count() as f64,
+        pooled as f64,
+        peak as f64,
+    ]
 }
 
 /// Starts a new peak (`torch.cuda.reset_peak_memory_stats`): from now on the peak counts from the

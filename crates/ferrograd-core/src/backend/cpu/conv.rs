@@ -43,7 +43,7 @@ enum Kernel {
 }
 
 #[derive(Clone, Copy)]
-enum Pass {
+pub(super) enum Pass {
     Forward,
     BackwardInput,
     BackwardWeight,
@@ -66,22 +66,39 @@ fn prefer_direct(pass: Pass, p: &Conv2dParams) -> bool {
         }
 }
 
-/// Whether Winograd beats the direct kernels and im2col, from `npm run bench -- --only conv
-/// --conv-algos` (Node 20, 1 and 2 threads; docs/benchmarks.md): forward and input gradient of
-/// layers with `cin·cout >= 8192` (ResNet-18's 128- to 512-channel convs: 27 vs 36 ms at 12²,
-/// 22 vs 43 ms at 6²; VGG's 64→128 and 128→128: 74 vs 98 ms, 146 vs 216 ms); narrower layers
-/// tie with the direct kernels or lose (64→64 at 24²: 36 vs 35 ms). The Winograd weight
-/// gradient lost on every layer measured (its second input transform and the gradient tiles
-/// cost more than the GEMM saves: 697 vs 625 ms per forward+backward at 64→64, 56²), so it
-/// runs only when forced.
-fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> Option<Tile> {
+/// Which Winograd tile beats the direct kernels and im2col, from `npm run bench -- --only conv
+/// --conv-algos` (Node 20, 1 and 2 threads, forward ms; docs/benchmarks.md), for the forward
+/// pass and the input gradient (the map a pass writes: the output, or the input):
+/// - F(4×4, 3×3) where its 4×4 tiles cover that map with at most 35% waste and the layer is not
+///   tiny (`cin·cout >= 512`): every VGG conv (16→32 at 112²: 77 vs 100 ms direct; 64→64 at 56²:
+///   115 vs 183 ms; 128→128 at 14², 31% waste: 38 vs 40 ms F(2×2)) and ResNet-18's 24² and 12²
+///   convs (64→64 at 24²: 21.5 vs 31 ms direct, 35.5 F(2×2));
+/// - else F(2×2, 3×3) on wide layers, `cin·cout >= 8192` (ResNet-18's 256→256 at 6², where 4×4
+///   tiles waste 78%: 23 vs 31 ms F(4×4), 41 ms im2col); narrower layers on small maps tie with
+///   the direct kernels or lose.
+///
+/// The Winograd weight gradient (F(2×2) only) lost on every layer measured (its second input
+/// transform and the gradient tiles cost more than the GEMM saves: 697 vs 625 ms per
+/// forward+backward at 64→64, 56²), so it runs only when forced.
+pub(super) fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> Option<Tile> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
-    let wide = winograd::supports(p)
-        && match pass {
-            Pass::Forward | Pass::BackwardInput => cig * cog >= 8192,
-            Pass::BackwardWeight => false,
-        };
-    wide.then_some(Tile::F2)
+    let (mh, mw) = match pass {
+        Pass::Forward => (p.out_h, p.out_w),
+        Pass::BackwardInput => (p.h, p.w),
+        Pass::BackwardWeight => return None,
+    };
+    if !winograd::supports(p) {
+        return None;
+    }
+    // 4×4 tiles over an mh×mw map: covered area / map area <= 1.35
+    let covered = mh.div_ceil(4) * 4 * mw.div_ceil(4) * 4;
+    if cig * cog >= 512 && covered * 100 <= mh * mw * 135 {
+        Some(Tile::F4)
+    } else if cig * cog >= 8192 {
+        Some(Tile::F2)
+    } else {
+        None
+    }
 }
 
 fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> Kernel {

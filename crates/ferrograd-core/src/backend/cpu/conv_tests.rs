@@ -3,7 +3,8 @@
 //! that do not fill a register tile.
 
 use super::alloc;
-use super::conv::{backward_input_with, backward_weight_with, forward_with, Algo};
+use super::conv::{backward_input_with, backward_weight_with, forward_with, prefer_winograd, Algo, Pass};
+use super::conv_winograd::Tile;
 use crate::backend::Conv2dParams;
 
 #[allow(clippy::too_many_arguments)]
@@ -234,7 +235,8 @@ fn winograd_error_on_a_wide_layer() {
     let p = params(2, 128, (20, 20), 128, (3, 3), (1, 1), (1, 1), (1, 1), 1);
     let x = data(p.n * p.c_in * p.h * p.w, 1);
     let w = data(p.c_out * p.c_in * 9, 2);
-    let (mut y, mut ym) = (vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w], vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w]);
+    let (mut y, mut ym) =
+        (vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w], vec![0.0f64; p.n * p.c_out * p.out_h * p.out_w]);
     each_term(&p, |xi, wi, yi| {
         y[yi] += x[xi] as f64 * w[wi] as f64;
         ym[yi] += (x[xi] as f64 * w[wi] as f64).abs();
@@ -246,4 +248,30 @@ fn winograd_error_on_a_wide_layer() {
     let (im2col, f2, f4) = (worst(Algo::Im2col), worst(Algo::Winograd), worst(Algo::Winograd4));
     println!("worst |error| / Σ|terms|: im2col {im2col:.2e}, F(2x2) {f2:.2e}, F(4x4) {f4:.2e}");
     assert!(im2col < 1e-6 && f2 < 1e-6 && f4 < 5e-6, "im2col {im2col:e}, F(2x2) {f2:e}, F(4x4) {f4:e}");
+}
+
+/// The measured rule (conv.rs, `prefer_winograd`) on the book's layers: F(4×4) where 4×4 tiles
+/// fit the map, F(2×2) on wide layers with small maps, neither on narrow ones or other filters.
+#[test]
+fn winograd_tile_rule_on_the_books_layers() {
+    let c3 = |cin, hw, cout| params(32, cin, (hw, hw), cout, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+    let fwd = |p: &Conv2dParams| prefer_winograd(Pass::Forward, p);
+    // VGG at 224²: every conv after the first
+    for (cin, hw, cout) in [(16, 112, 32), (32, 56, 64), (64, 56, 64), (64, 28, 128), (128, 28, 128), (128, 14, 128)] {
+        assert_eq!(fwd(&c3(cin, hw, cout)), Some(Tile::F4), "VGG {cin}→{cout} at {hw}²");
+    }
+    assert_eq!(fwd(&c3(1, 224, 16)), None, "VGG's first conv, one input channel");
+    // ResNet-18 at 96²
+    assert_eq!(fwd(&c3(64, 24, 64)), Some(Tile::F4));
+    assert_eq!(fwd(&c3(128, 12, 128)), Some(Tile::F4));
+    assert_eq!(fwd(&c3(256, 6, 256)), Some(Tile::F2), "6² maps: 4×4 tiles waste 78%");
+    assert_eq!(fwd(&c3(512, 3, 512)), Some(Tile::F2));
+    assert_eq!(fwd(&c3(32, 6, 32)), None, "narrow and small");
+    // the input gradient goes by the map it writes; the weight gradient never picks Winograd
+    let valid = params(32, 64, (26, 26), 64, (3, 3), (1, 1), (0, 0), (1, 1), 1);
+    assert_eq!(prefer_winograd(Pass::BackwardInput, &valid), Some(Tile::F4), "26² input: 28² of tiles, 16% waste");
+    assert_eq!(prefer_winograd(Pass::BackwardWeight, &c3(64, 56, 64)), None);
+    // not 3×3 stride 1
+    assert_eq!(fwd(&params(128, 6, (14, 14), 16, (5, 5), (1, 1), (0, 0), (1, 1), 1)), None);
+    assert_eq!(fwd(&params(32, 64, (24, 24), 128, (3, 3), (2, 2), (1, 1), (1, 1), 1)), None);
 }

@@ -217,9 +217,8 @@ fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(x: &[f32], 
     let vp = SendPtr(v.as_mut_ptr());
     assert!(v.len() >= A * A * cig * nt);
     let span = 3 * M + A;
-    let inside = |y0: isize, x0: isize, cols: usize| {
-        y0 >= 0 && x0 >= 0 && y0 as usize + A <= p.h && x0 as usize + cols <= p.w
-    };
+    let inside =
+        |y0: isize, x0: isize, cols: usize| y0 >= 0 && x0 >= 0 && y0 as usize + A <= p.h && x0 as usize + cols <= p.w;
     for_each_task(cig, cig * nt * 3 * A * A, |ci| {
         let mut t = 0;
         while t < nt {
