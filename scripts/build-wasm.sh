@@ -102,13 +102,24 @@ wanted threads && compile threads ferrograd_wasm_threads "$THREADS_FLAGS" nightl
 # 4. Threaded with relaxed SIMD (as 2.).
 wanted threads-relaxed && compile threads-relaxed ferrograd_wasm_threads "$THREADS_FLAGS --cfg ferrograd_relaxed" nightly -Z build-std=panic_abort,std
 
-failed=()
-for i in "${!PIDS[@]}"; do wait "${PIDS[$i]}" || failed+=("${NAMES[$i]}"); done
-[ ${#failed[@]} -eq 0 ] || { echo "build-wasm: the build of ${failed[*]} failed" >&2; exit 1; }
-wanted simd && finish simd ferrograd_wasm
-wanted simd-relaxed && finish simd-relaxed ferrograd_wasm
-wanted threads && finish threads ferrograd_wasm_threads
-wanted threads-relaxed && finish threads-relaxed ferrograd_wasm_threads
+# wait_all WHAT: waits for every started job; fails naming those that failed.
+wait_all() {
+  local failed=() i
+  for i in "${!PIDS[@]}"; do wait "${PIDS[$i]}" || failed+=("${NAMES[$i]}"); done
+  PIDS=()
+  NAMES=()
+  [ ${#failed[@]} -eq 0 ] || { echo "build-wasm: $1 of ${failed[*]} failed" >&2; exit 1; }
+}
+wait_all "the build"
+# glue and wasm-opt (single-threaded), also side by side
+for v in simd simd-relaxed threads threads-relaxed; do
+  if wanted "$v"; then
+    finish "$v" "$([[ $v == threads* ]] && echo ferrograd_wasm_threads || echo ferrograd_wasm)" &
+    PIDS+=($!)
+    NAMES+=("$v")
+  fi
+done
+wait_all "the glue or wasm-opt step"
 
 # A relaxed build differs from its SIMD128 twin only inside the kernels: it is built under the
 # twin's name, so its imports name the same glue module, and the loader instantiates it with the

@@ -29,6 +29,8 @@ CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu -
 
 step "build wasm"
 bash scripts/build-wasm.sh
+# the glue `npm run train` makes without wasm-pack is the same
+bash scripts/check-bindgen.sh
 
 step "typecheck (tsc strict)"
 tsc -p tsconfig.json --noEmit
