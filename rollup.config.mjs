@@ -92,7 +92,8 @@ function pruneStale(keep) {
 
 export default [
   {
-    input: { index: 'ts/index.ts', node: 'ts/node.ts', cli: 'ts/cli.ts' },
+    // cli-engine: its own file, so dist/cli.js imports it before ./node.js compiles the core
+    input: { index: 'ts/index.ts', node: 'ts/node.ts', cli: 'ts/cli.ts', 'cli-engine': 'ts/cli-engine.ts' },
     output: {
       dir: 'dist',
       format: 'es',

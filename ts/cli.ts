@@ -5,17 +5,20 @@
  * names) and the per-epoch metrics (JSON).
  * @module
  */
+// first: sets V8's wasm flags before ./node.js compiles the core
+import './cli-engine.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Adam, d2l, manualSeed, SGD, threadsInfo, type Optimizer } from './node.js';
+import { Adam, d2l, manualSeed, releaseGpu, selectDevice, SGD, threadsInfo, type Optimizer } from './node.js';
 import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
 
-const USAGE = `usage: ferrograd train [lenet|vgg|resnet18] [options]
+const USAGE = `usage: ferrograd train [lenet|vgg|resnet18] [options]   (or --model NAME)
 
 Trains a d2l.ai model on Fashion-MNIST and writes <out>/<model>.svg (plot), <out>/<model>.safetensors
 (weights) and <out>/<model>.json (metrics).
 
 options:
+  --model NAME        lenet (the default), vgg or resnet18
   --epochs N          epochs (10)
   --batch-size N      batch size (128)
   --lr X              learning rate (lenet 0.1, vgg 0.01, resnet18 0.01: the book's values)
@@ -27,6 +30,8 @@ options:
   --val-limit N       use the first N validation images
   --resize N          image size (lenet 28, vgg 224, resnet18 96)
   --seed N            seed for init, dropout and shuffling (0)
+  --device D          cpu, gpu (WebGPU: any adapter, an error if there is none) or auto (the
+                      default, d2l's num_gpus=1: a hardware GPU if there is one, else the CPU)
   --init-from FILE    start from these weights (safetensors with d2l names, e.g. written by
                       scripts/reference/lenet_torch.py same) instead of the seeded Xavier init
   --quiet             no progress bar
@@ -47,21 +52,27 @@ interface Args {
   resize?: number;
   seed: number;
   initFrom?: string;
+  device: 'cpu' | 'gpu' | 'auto';
   quiet: boolean;
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { model: 'lenet', epochs: 10, batchSize: 128, optimizer: 'sgd', out: 'out', seed: 0, quiet: false };
+  const args: Args = { model: 'lenet', epochs: 10, batchSize: 128, optimizer: 'sgd', out: 'out', seed: 0, device: 'auto', quiet: false };
   const rest = [...argv];
   if (rest[0] === 'train') rest.shift();
-  if (rest[0] && !rest[0].startsWith('--')) {
-    const m = rest.shift()!;
-    if (m !== 'lenet' && m !== 'vgg' && m !== 'resnet18') throw new Error(`unknown model '${m}' (expected lenet, vgg or resnet18)`);
-    args.model = m;
-  }
+  const model = (m: string | undefined): ModelName => {
+    if (m !== 'lenet' && m !== 'vgg' && m !== 'resnet18') throw new Error(`unknown model '${m ?? ''}' (expected lenet, vgg or resnet18)`);
+    return m;
+  };
+  if (rest[0] && !rest[0].startsWith('--')) args.model = model(rest.shift());
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n)) throw new Error(`${flag} needs a number, got ${v ?? 'nothing'}`);
+    return n;
+  };
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    const n = num(flag, v);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${v}`);
     return n;
   };
   while (rest.length) {
@@ -69,8 +80,8 @@ function parse(argv: string[]): Args {
     const [flag, inline] = raw.includes('=') ? (raw.split(/=(.*)/s) as [string, string]) : [raw, undefined];
     const value = () => inline ?? rest.shift();
     switch (flag) {
-      case '--epochs': args.epochs = num(flag, value()); break;
-      case '--batch-size': args.batchSize = num(flag, value()); break;
+      case '--epochs': args.epochs = int(flag, value(), 0); break;
+      case '--batch-size': args.batchSize = int(flag, value(), 1); break;
       case '--lr': args.lr = num(flag, value()); break;
       case '--optimizer': {
         const o = value();
@@ -78,12 +89,19 @@ function parse(argv: string[]): Args {
         args.optimizer = o;
         break;
       }
+      case '--model': args.model = model(value()); break;
+      case '--device': {
+        const d = value();
+        if (d !== 'cpu' && d !== 'gpu' && d !== 'auto') throw new Error(`--device must be cpu, gpu or auto, got ${d ?? 'nothing'}`);
+        args.device = d;
+        break;
+      }
       case '--data': args.data = value(); break;
       case '--out': args.out = value() ?? 'out'; break;
-      case '--train-limit': args.trainLimit = num(flag, value()); break;
-      case '--val-limit': args.valLimit = num(flag, value()); break;
-      case '--resize': args.resize = num(flag, value()); break;
-      case '--seed': args.seed = num(flag, value()); break;
+      case '--train-limit': args.trainLimit = int(flag, value(), 1); break;
+      case '--val-limit': args.valLimit = int(flag, value(), 1); break;
+      case '--resize': args.resize = int(flag, value(), 1); break;
+      case '--seed': args.seed = int(flag, value(), 0); break;
       case '--init-from': args.initFrom = value(); break;
       case '--quiet': args.quiet = true; break;
       case '--help': case '-h': process.stdout.write(USAGE); process.exit(0); break;
@@ -116,11 +134,15 @@ export async function train(argv: string[], log: (s: string) => void = console.l
   const lr = a.lr ?? DEFAULTS[a.model].lr;
   const resize = a.resize ?? DEFAULTS[a.model].resize;
   manualSeed(a.seed);
+  // before any tensor exists: WebGPU needs the single-threaded build, which initGpu loads then
+  let why = '';
+  const { device, adapter } = await selectDevice(a.device, (line) => (why = line.replace(/^ferrograd: /, '').replace(/; using the CPU$/, '')));
   const data = new d2l.FashionMNIST({ batchSize: a.batchSize, resize, root: a.data, trainLimit: a.trainLimit, valLimit: a.valLimit, seed: a.seed, quiet: a.quiet });
   await data.load();
   const t = threadsInfo();
-  const core = `${t.variant === 'threads' ? `threaded wasm, ${t.threads} thread(s)` : `single-threaded wasm${t.reason ? ` (${t.reason})` : ''}`}, ${t.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128 (no relaxed SIMD on this host)'}`;
-  log(`ferrograd: ${a.model}, ${a.epochs} epochs, batch ${a.batchSize}, lr ${lr} (${a.optimizer}), ${data.train!.count} train / ${data.val!.count} val images at ${resize}x${resize}, data from ${path.dirname(data.sources.trainImages ?? '?')}; ${core}`);
+  const cpu = `${t.variant === 'threads' ? `threaded wasm, ${t.threads} thread(s)` : `single-threaded wasm${t.reason ? ` (${t.reason})` : ''}`}, ${t.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128 (no relaxed SIMD on this host)'}`;
+  const where = device === 'gpu' ? `GPU (WebGPU: ${adapter}, --device ${a.device})` : `CPU (${a.device === 'cpu' ? '--device cpu' : `--device auto: ${why || 'no GPU'}`}): ${cpu}`;
+  log(`ferrograd: ${a.model}, ${a.epochs} epochs, batch ${a.batchSize}, lr ${lr} (${a.optimizer}), ${data.train!.count} train / ${data.val!.count} val images at ${resize}x${resize}, data from ${path.dirname(data.sources.trainImages ?? '?')}; ${where}`);
   const model = makeModel(a.model, lr, a.optimizer);
   const svg = path.join(a.out, `${a.model}.svg`);
   model.board.svgPath = svg;
@@ -132,6 +154,7 @@ export async function train(argv: string[], log: (s: string) => void = console.l
   let bar: d2l.ProgressBar | null = null;
   const trainer = new d2l.Trainer({
     maxEpochs: a.epochs,
+    device,
     log,
     onBatch: (p) => {
       if (a.quiet) return;
@@ -144,7 +167,14 @@ export async function train(argv: string[], log: (s: string) => void = console.l
     },
   });
   const started = performance.now();
-  const history = await trainer.fit(model, data);
+  let history: d2l.EpochMetrics[];
+  try {
+    history = await trainer.fit(model, data);
+    if (device === 'gpu') await model.toAsync('cpu');
+  } finally {
+    // Node does not exit while a GPU device is referenced
+    if (device === 'gpu') await releaseGpu();
+  }
   const seconds = (performance.now() - started) / 1000;
   await mkdir(a.out, { recursive: true });
   await model.board.save(svg);

@@ -12,7 +12,7 @@
 export { init, isReady, type InitOptions } from './wasm.js';
 export { setNumThreads, getNumThreads, threadsInfo, type ThreadsInfo } from './threads/index.js';
 export { Tensor, type TensorOrScalar, type NestedArray, type DeviceName, type DeviceSpec } from './tensor.js';
-export { initGpu, gpuInfo, releaseGpu, isGpuReady, selectDevice, type GpuInfo } from './gpu/index.js';
+export { initGpu, gpuInfo, releaseGpu, isGpuReady, selectDevice, probeAdapter, type GpuInfo, type AdapterProbe } from './gpu/index.js';
 export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, rand, randn, arange, setDefaultDevice, getDefaultDevice, withDefaultDevice, manualSeed, rngState, setRngState, noGrad, isGradEnabled, type TensorOptions, type Shape } from './creation.js';
 export { scope, scopeAsync, memory, resetPeakMemory, type MemoryInfo } from './memory.js';
 export { formatTensor, type DType, type FormatOptions } from './format.js';

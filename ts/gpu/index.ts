@@ -25,13 +25,16 @@ export type DeviceSpec = DeviceName | 'auto';
 
 /** A host hook that makes `navigator.gpu` available (Node: Dawn from npm `webgpu`). */
 let hostSetup: (() => Promise<void>) | undefined;
+/** A host hook for `'auto'`: why there is surely no hardware GPU, or undefined. */
+let hostNoGpu: (() => string | undefined) | undefined;
 let initializing: Promise<GpuInfo> | undefined;
 let lastFailure: string | undefined;
 let autoNoticeShown = false;
 
 /** @internal Set by the Node entry. */
-export function setGpuHostSetup(setup: () => Promise<void>): void {
+export function setGpuHostSetup(setup: () => Promise<void>, noGpu?: () => string | undefined): void {
   hostSetup = setup;
+  hostNoGpu = noGpu;
 }
 
 /**
@@ -93,23 +96,82 @@ export function resolveDevice(d: DeviceSpec | undefined): DeviceName {
   throw new Error(`device: unknown device '${String(d)}' (expected 'cpu', 'gpu' or 'auto')`);
 }
 
+/** Software (CPU) implementations of WebGPU/Vulkan/D3D, by the names they report. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|\bwarp\b/i;
+
+/** What {@link probeAdapter} found: the host's default adapter, and whether it is a software one. */
+export interface AdapterProbe {
+  /** The adapter's description, vendor and architecture, as the host reports them. */
+  name: string;
+  /** A CPU implementation (SwiftShader, lavapipe, WARP, a fallback adapter): correctness only. */
+  software: boolean;
+}
+
+interface JsAdapterInfo {
+  description?: string;
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  isFallbackAdapter?: boolean;
+}
+interface JsAdapter {
+  info?: JsAdapterInfo;
+  isFallbackAdapter?: boolean;
+  requestAdapterInfo?: () => Promise<JsAdapterInfo>;
+}
+
 /**
- * Picks a device, initialising the GPU when asked: `'gpu'` rejects without an adapter;
- * `'auto'` falls back to the CPU and says so once through `log` (default `console.warn`).
+ * Asks the host for its default WebGPU adapter (high performance) without loading anything into
+ * the wasm core, and says whether it is a hardware one. Rejects with the reason when there is
+ * none. `'auto'` uses it to leave software adapters alone; the threaded CPU build stays loaded.
+ */
+export async function probeAdapter(): Promise<AdapterProbe> {
+  const gpuOf = () => (typeof navigator === 'undefined' ? undefined : (navigator as { gpu?: { requestAdapter(o?: object): Promise<JsAdapter | null> } }).gpu);
+  if (!gpuOf()) await hostSetup?.();
+  const gpu = gpuOf();
+  if (!gpu) throw new Error('this host has no WebGPU (navigator.gpu is undefined)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter: no GPU, or no driver for it');
+  const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
+  const name = [info.description, info.vendor, info.architecture, info.device].filter((v) => v).join(', ') || 'unnamed adapter';
+  const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(name);
+  return { name, software };
+}
+
+/**
+ * Picks a device, initialising the GPU when asked: `'gpu'` rejects without an adapter and takes
+ * any adapter, software ones too; `'auto'` (d2l's `num_gpus=1`) takes the GPU already
+ * initialised, else a hardware adapter, and otherwise stays on the CPU and says why, once,
+ * through `log` (default `console.warn`): a software adapter trains slower than the CPU backend.
  */
 export async function selectDevice(d: DeviceSpec = 'auto', log: (line: string) => void = console.warn): Promise<{ device: DeviceName; adapter?: string }> {
   if (d === 'cpu') return { device: 'cpu' };
   if (d !== 'gpu' && d !== 'auto') throw new Error(`device: unknown device '${String(d)}' (expected 'cpu', 'gpu' or 'auto')`);
+  const cpu = (why: string): { device: DeviceName } => {
+    if (!autoNoticeShown) {
+      autoNoticeShown = true;
+      log(`ferrograd: ${why}; using the CPU`);
+    }
+    return { device: 'cpu' };
+  };
+  if (d === 'auto' && !isGpuReady()) {
+    const none = hostNoGpu?.();
+    if (none) return cpu(`no GPU available (${none})`);
+    let probe: AdapterProbe;
+    try {
+      probe = await probeAdapter();
+    } catch (e) {
+      lastFailure = e instanceof Error ? e.message : String(e);
+      return cpu(`no GPU available (${lastFailure})`);
+    }
+    if (probe.software) return cpu(`the only GPU adapter is a software one (${probe.name}), slower than the CPU backend (device 'gpu' uses it anyway)`);
+  }
   try {
     const info = await initGpu();
     return { device: 'gpu', adapter: info.adapter };
   } catch (e) {
     if (d === 'gpu') throw e;
-    if (!autoNoticeShown) {
-      autoNoticeShown = true;
-      log(`ferrograd: no GPU available (${lastFailure ?? (e instanceof Error ? e.message : String(e))}); using the CPU`);
-    }
-    return { device: 'cpu' };
+    return cpu(`no GPU available (${lastFailure ?? (e instanceof Error ? e.message : String(e))})`);
   }
 }
 
