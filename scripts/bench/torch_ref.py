@@ -2,12 +2,18 @@
 """PyTorch figures for `npm run bench` (scripts/bench.mjs spawns this with /usr/bin/python3).
 
     /usr/bin/python3 scripts/bench/torch_ref.py --threads N [--quick] [--only lenet,sgemm,vgg,resnet]
+    python3 scripts/bench/torch_ref.py --device cuda [--quick]
 
 Times the same work as the wasm rows, on N intra-op threads: sgemm 1024³, and one training step
 (forward, cross-entropy, backward, SGD) of d2l's LeNet (batch 128, 28×28), the small VGG
 (batch 32, 224×224) and ResNet-18 (batch 32, 96×96), all on random inputs. Prints one JSON
 object: {"torch": version, "threads": N, "rows": {name: {"ms": median, "best": fastest}}}.
 Exit status 3 when torch is not importable.
+
+With --device cuda: the work of the native GPU benchmark (crates/ferrograd-core/examples/
+gpu_bench.rs) in fp32 with TF32 off (cuBLAS and cuDNN), each call followed by a synchronize:
+sgemm 1024³ and 4096³, LeNet at batch 256, the small VGG and ResNet-18 at batch 32; the JSON
+adds "device" (the card's name) and "rows" carry "gflops" or "img_s".
 """
 import json
 import sys
@@ -84,9 +90,10 @@ def timed(fn, warmup, samples, min_s):
     return {'ms': times[len(times) // 2], 'best': times[0]}
 
 
-def train_step(net, batch, size):
-    x = torch.randn(batch, 1, size, size)
-    y = torch.arange(batch) % 10
+def train_step(net, batch, size, device='cpu', sync=lambda: None):
+    net = net.to(device)
+    x = torch.randn(batch, 1, size, size, device=device)
+    y = torch.arange(batch, device=device) % 10
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
 
     def step():
@@ -94,13 +101,36 @@ def train_step(net, batch, size):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
     return step
+
+
+def cuda_main(quick):
+    if not torch.cuda.is_available():
+        print(json.dumps({'error': 'torch.cuda.is_available() is False'}))
+        sys.exit(4)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+    torch.manual_seed(0)
+    dev, sync = torch.device('cuda'), torch.cuda.synchronize
+    rows = {}
+    for n in (1024, 4096):
+        a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
+        t = timed(lambda: (torch.mm(a, b), sync()), 3, 3 if quick else 7, 0.1 if quick else 0.5)
+        rows[f'sgemm {n}'] = {**t, 'gflops': 2 * n ** 3 / (t['ms'] * 1e6)}
+    for name, net, batch, size in (('lenet', lenet(), 256, 28), ('vgg', vgg(), 32, 224), ('resnet18', resnet18(), 32, 96)):
+        t = timed(train_step(net, batch, size, dev, sync), 5, 3 if quick else 7, 0.1 if quick else 0.5)
+        rows[name] = {**t, 'batch': batch, 'img_s': batch * 1000 / t['ms']}
+    print(json.dumps({'torch': torch.__version__, 'device': torch.cuda.get_device_name(), 'tf32': False, 'rows': rows}))
 
 
 def main():
     args = sys.argv[1:]
     threads = int(args[args.index('--threads') + 1]) if '--threads' in args else 1
     quick = '--quick' in args
+    if '--device' in args and args[args.index('--device') + 1] == 'cuda':
+        return cuda_main(quick)
     only = set(args[args.index('--only') + 1].split(',')) if '--only' in args else {'sgemm', 'lenet', 'vgg', 'resnet'}
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -1,10 +1,12 @@
 //! GPU benchmarks through wgpu (Vulkan natively): sgemm GFLOP/s, conv2d forward+backward for
-//! LeNet's and ResNet-18@96's layers, and LeNet / ResNet-18@96 training images/s.
+//! LeNet's and ResNet-18@96's layers, and LeNet / small VGG@224 / ResNet-18@96 training images/s.
+//! `scripts/bench/torch_ref.py --device cuda` times the same work with PyTorch CUDA (fp32, no
+//! TF32) for the ratio; `scripts/bench/gpu-machine.sh` runs both.
 //!
 //! `cargo run --release -p ferrograd-core --features gpu --example gpu_bench [-- --quick]
 //! [--full] [--json]`. This is what to run on a machine with a real GPU and a Vulkan driver.
 //! On a CPU adapter (lavapipe, SwiftShader) the figures only show that it runs: those are
-//! software rasterisers, and the 4096³ sgemm and ResNet-18 rows are skipped unless `--full`.
+//! software rasterisers, and the 4096³ sgemm, VGG and ResNet-18 rows are skipped unless `--full`.
 
 use ferrograd_core::backend::wgpu::GpuDevice;
 use ferrograd_core::{Device, Result, Tensor};
@@ -82,6 +84,51 @@ impl LeNet {
     }
 }
 
+/// d2l's small VGG (§8.2: VGG-11's blocks with a quarter of the channels) for 224×224 inputs.
+struct Vgg(Vec<Tensor>);
+
+const VGG_ARCH: [(usize, usize); 5] = [(1, 16), (1, 32), (2, 64), (2, 128), (2, 128)];
+
+impl Vgg {
+    fn new(dev: &Device) -> Result<Vgg> {
+        let mut p = Vec::new();
+        let mut cin = 1;
+        for (convs, cout) in VGG_ARCH {
+            for _ in 0..convs {
+                p.push(param(&[cout, cin, 3, 3], cin * 9, dev)?);
+                p.push(param(&[cout], cin * 9, dev)?);
+                cin = cout;
+            }
+        }
+        for (fin, fout) in [(cin * 7 * 7, 4096), (4096, 4096), (4096, 10)] {
+            p.push(param(&[fout, fin], fin, dev)?);
+            p.push(param(&[fout], fin, dev)?);
+        }
+        Ok(Vgg(p))
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let p = &self.0;
+        let mut x = x.clone();
+        let mut i = 0;
+        for (convs, _) in VGG_ARCH {
+            for _ in 0..convs {
+                x = x.conv2d(&p[i], Some(&p[i + 1]), (1, 1), (1, 1), (1, 1), 1)?.relu()?;
+                i += 2;
+            }
+            x = x.max_pool2d((2, 2), (2, 2), (0, 0))?;
+        }
+        let mut x = x.flatten(1, -1)?;
+        for layer in 0..3 {
+            x = x.matmul(&p[i].t()?)?.add(&p[i + 1])?;
+            if layer < 2 {
+                x = x.relu()?.dropout(0.5, true)?;
+            }
+            i += 2;
+        }
+        Ok(x)
+    }
+}
+
 /// d2l's ResNet-18 for 96×96 Fashion-MNIST: convolutions, batch-norm, residual additions.
 struct ResNet18 {
     params: Vec<Tensor>,
@@ -151,6 +198,27 @@ fn labels(n: usize, dev: &Device) -> Result<Tensor> {
     Tensor::from_vec((0..n).map(|i| ((i * 7) % 10) as f32).collect(), &[n], dev)
 }
 
+/// Training images/s of one SGD step (forward, cross-entropy, backward, update) on a random
+/// `[batch, 1, size, size]` batch.
+fn images_per_s(
+    iters: usize,
+    [batch, size]: [usize; 2],
+    params: &[Tensor],
+    lr: f32,
+    dev: &Device,
+    forward: impl Fn(&Tensor) -> Result<Tensor>,
+) -> Result<f64> {
+    let x = Tensor::rand(&[batch, 1, size, size], 0.0, 1.0, dev)?;
+    let y = labels(batch, dev)?;
+    let step = time(iters, || {
+        let loss = forward(&x)?.cross_entropy(&y)?;
+        loss.backward()?;
+        sgd(params, lr)?;
+        Ok(loss)
+    })?;
+    Ok(batch as f64 / step)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let o = Opts {
@@ -214,28 +282,17 @@ fn main() -> Result<()> {
 
     let batch = if cpu_adapter { 64 } else { 256 };
     let net = LeNet::new(&dev)?;
-    let x = Tensor::rand(&[batch, 1, 28, 28], 0.0, 1.0, &dev)?;
-    let y = labels(batch, &dev)?;
-    let step = time(iters(20), || {
-        let loss = net.forward(&x)?.cross_entropy(&y)?;
-        loss.backward()?;
-        sgd(&net.0, 0.1)?;
-        Ok(loss)
-    })?;
-    row(format!("LeNet training, batch {batch}"), "img/s", batch as f64 / step);
+    let rate = images_per_s(iters(20), [batch, 28], &net.0, 0.1, &dev, |x| net.forward(x))?;
+    row(format!("LeNet training, batch {batch}"), "img/s", rate);
 
     if big {
         let batch = 32;
+        let net = Vgg::new(&dev)?;
+        let rate = images_per_s(iters(10), [batch, 224], &net.0, 0.01, &dev, |x| net.forward(x))?;
+        row(format!("small VGG@224 training, batch {batch}"), "img/s", rate);
         let net = ResNet18::new(&dev)?;
-        let x = Tensor::rand(&[batch, 1, 96, 96], 0.0, 1.0, &dev)?;
-        let y = labels(batch, &dev)?;
-        let step = time(iters(10), || {
-            let loss = net.forward(&x)?.cross_entropy(&y)?;
-            loss.backward()?;
-            sgd(&net.params, 0.05)?;
-            Ok(loss)
-        })?;
-        row(format!("ResNet-18@96 training, batch {batch}"), "img/s", batch as f64 / step);
+        let rate = images_per_s(iters(10), [batch, 96], &net.params, 0.05, &dev, |x| net.forward(x))?;
+        row(format!("ResNet-18@96 training, batch {batch}"), "img/s", rate);
     }
 
     if o.json {
