@@ -1,8 +1,9 @@
-//! 20 LeNet training steps (d2l §7.6: sigmoid, average pooling) on the GPU track the CPU run
-//! from the same initial weights on the same batches. Tolerance: each step's loss within
-//! 1e-3 relative of the CPU's. The two devices sum in different orders (tiled GEMM, tree
-//! reductions), so float rounding differs by ~1e-6 per op and compounds through 20 SGD steps;
-//! 1e-3 is far below the loss change of one step (~1e-2) yet far above that drift.
+//! 200 LeNet training steps (d2l §7.6: sigmoid, average pooling; batch 16, SGD lr 0.9) on the
+//! GPU track the CPU run from the same initial weights on the same batches. Tolerance: each
+//! step's loss within 1e-4 relative of the CPU's. The two devices sum in different orders
+//! (tiled GEMM, tree reductions), so float rounding differs by ~1e-7 per op and could compound
+//! through the SGD steps; measured on lavapipe, the worst step differs by 2.1e-7 relative over
+//! the 200 steps, while one step changes the loss by ~1e-2.
 #![cfg(feature = "gpu")]
 
 mod common;
@@ -55,10 +56,12 @@ fn batch(step: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
     Ok((Tensor::from_vec(x, &[n, 1, 28, 28], dev)?, Tensor::from_vec(y, &[n], dev)?))
 }
 
+const STEPS: usize = 200;
+
 fn train(dev: &Device) -> Result<Vec<f32>> {
     let net = LeNet::new(dev)?;
     let mut losses = Vec::new();
-    for step in 0..20 {
+    for step in 0..STEPS {
         let (x, y) = batch(step, dev)?;
         let loss = net.forward(&x)?.cross_entropy(&y)?;
         nets::sgd_step(&net.params, &loss, 0.9)?;
@@ -68,13 +71,15 @@ fn train(dev: &Device) -> Result<Vec<f32>> {
 }
 
 #[test]
-fn lenet_20_steps_on_gpu_track_the_cpu() {
+fn lenet_200_steps_on_gpu_track_the_cpu() {
     let gpu = Device::Gpu(GpuDevice::new_blocking().expect("a GPU adapter (lavapipe or SwiftShader)"));
     let cpu_losses = train(&Device::Cpu).unwrap();
     let gpu_losses = train(&gpu).unwrap();
     eprintln!("cpu {cpu_losses:?}\ngpu {gpu_losses:?}");
+    let worst = gpu_losses.iter().zip(&cpu_losses).map(|(g, c)| ((g - c) / c).abs()).fold(0.0f32, f32::max);
+    eprintln!("worst relative loss difference over {STEPS} steps: {worst:e}");
     for (i, (g, c)) in gpu_losses.iter().zip(&cpu_losses).enumerate() {
-        assert!((g - c).abs() <= 1e-3 * c.abs(), "step {i}: gpu loss {g} vs cpu {c}");
+        assert!((g - c).abs() <= 1e-4 * c.abs(), "step {i}: gpu loss {g} vs cpu {c}");
     }
-    assert!(cpu_losses[19] < cpu_losses[0], "the loss should fall: {cpu_losses:?}");
+    assert!(cpu_losses[STEPS - 1] < cpu_losses[0], "the loss should fall: {cpu_losses:?}");
 }
