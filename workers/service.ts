@@ -8,7 +8,7 @@
 import { fromArray, noGrad, rngState, setRngState } from '../ts/creation.js';
 import type { Classifier } from '../ts/d2l/module.js';
 import { Trainer } from '../ts/d2l/trainer.js';
-import { selectDevice } from '../ts/gpu/index.js';
+import { hardwareAdapter, isGpuReady, selectDevice } from '../ts/gpu/index.js';
 import { threadsInfo } from '../ts/threads/index.js';
 import { useSingleThreadedBuild } from '../ts/wasm.js';
 import { isNode } from '../ts/runtime.js';
@@ -100,7 +100,9 @@ export class TrainerService implements TrainerApi {
   async createModel(spec: ModelSpec): Promise<ModelInfo> {
     this.#idle('createModel');
     const inputShape = spec?.inputShape ?? this.#data?.inputShape ?? [1, 28, 28];
-    if ((spec?.device ?? 'cpu') !== 'cpu') await this.#singleThreadedForGpu();
+    // 'auto' without a hardware adapter stays on the CPU: keep the threaded build then
+    const want = spec?.device ?? 'cpu';
+    if (want === 'gpu' || (want === 'auto' && (isGpuReady() || !('none' in (await hardwareAdapter()))))) await this.#singleThreadedForGpu();
     const { device, adapter } = await selectDevice(spec?.device ?? 'cpu', (line) => console.warn(line));
     const model = buildModel(spec, inputShape);
     // the weights are drawn on the CPU (same seed, same weights on both devices), then moved

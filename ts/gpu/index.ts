@@ -139,6 +139,22 @@ export async function probeAdapter(): Promise<AdapterProbe> {
 }
 
 /**
+ * What `'auto'` looks for: a hardware adapter (without loading anything into wasm), or why
+ * there is none: no adapter, or only a software one.
+ */
+export async function hardwareAdapter(): Promise<AdapterProbe | { none: string }> {
+  const none = hostNoGpu?.();
+  if (none) return { none: `no GPU available (${none})` };
+  try {
+    const probe = await probeAdapter();
+    return probe.software ? { none: `the only GPU adapter is a software one (${probe.name}), slower than the CPU backend (device 'gpu' uses it anyway)` } : probe;
+  } catch (e) {
+    lastFailure = e instanceof Error ? e.message : String(e);
+    return { none: `no GPU available (${lastFailure})` };
+  }
+}
+
+/**
  * Picks a device, initialising the GPU when asked: `'gpu'` rejects without an adapter and takes
  * any adapter, software ones too; `'auto'` (d2l's `num_gpus=1`) takes the GPU already
  * initialised, else a hardware adapter, and otherwise stays on the CPU and says why, once,
@@ -155,16 +171,8 @@ export async function selectDevice(d: DeviceSpec = 'auto', log: (line: string) =
     return { device: 'cpu' };
   };
   if (d === 'auto' && !isGpuReady()) {
-    const none = hostNoGpu?.();
-    if (none) return cpu(`no GPU available (${none})`);
-    let probe: AdapterProbe;
-    try {
-      probe = await probeAdapter();
-    } catch (e) {
-      lastFailure = e instanceof Error ? e.message : String(e);
-      return cpu(`no GPU available (${lastFailure})`);
-    }
-    if (probe.software) return cpu(`the only GPU adapter is a software one (${probe.name}), slower than the CPU backend (device 'gpu' uses it anyway)`);
+    const found = await hardwareAdapter();
+    if ('none' in found) return cpu(found.none);
   }
   try {
     const info = await initGpu();

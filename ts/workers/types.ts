@@ -40,7 +40,8 @@ export type ModelSpec = (
   inputShape?: [number, number, number];
   /**
    * Where the worker trains: `'gpu'` (WebGPU inside the worker; an error when there is none),
-   * `'auto'` (the GPU when there is one, else the CPU with one notice), or `'cpu'` (default).
+   * `'auto'` (a hardware GPU when there is one, else the CPU with one notice, on the threaded
+   * build), or `'cpu'` (default).
    */
   device?: 'cpu' | 'gpu' | 'auto';
 };

@@ -38,14 +38,26 @@ export const DEFAULTS: Record<Kind, { size: number; batchSize: number; lr: Recor
   resnet18: { size: 64, batchSize: 64, lr: { adam: 0.001, sgd: 0.05 } },
 };
 
-/**
- * The worker's model spec. With WebGPU chosen the worker trains on it ('auto': the CPU when the
- * worker finds no adapter, and {@link trainedOn} says so).
- */
-export function modelSpec(c: RunConfig, inputShape?: [number, number, number]): ModelSpec {
+/** The worker's model spec on `device` (the CPU when not given). */
+export function modelSpec(c: RunConfig, inputShape?: [number, number, number], device: Device = 'cpu'): ModelSpec {
   const base: ModelSpec = c.kind === 'vgg' ? { kind: 'vgg', arch: SMALL_VGG } : { kind: c.kind };
   const optimizer = c.optimizer === 'adam' ? { type: 'adam' as const, lr: c.lr } : { type: 'sgd' as const, lr: c.lr };
-  return Object.assign(base, { lr: c.lr, optimizer, seed: 0, ...(inputShape ? { inputShape } : {}), ...(c.device === 'gpu' ? { device: 'auto' as const } : {}) });
+  return Object.assign(base, { lr: c.lr, optimizer, seed: 0, ...(inputShape ? { inputShape } : {}), ...(device === 'gpu' ? { device: 'gpu' as const } : {}) });
+}
+
+/**
+ * A model in `worker`. With WebGPU chosen, on any adapter the worker finds (a software one too:
+ * the user asked for WebGPU, where 'auto' would keep the CPU), else on the CPU, which
+ * {@link trainedOn} then reports.
+ */
+async function createModel(worker: TrainerClient, c: RunConfig, inputShape?: [number, number, number]): Promise<ModelInfo> {
+  if (c.device !== 'gpu') return worker.createModel(modelSpec(c, inputShape));
+  try {
+    return await worker.createModel(modelSpec(c, inputShape, 'gpu'));
+  } catch (e) {
+    if (!/no GPU available/.test(e instanceof Error ? e.message : String(e))) throw e;
+    return worker.createModel(modelSpec(c, inputShape));
+  }
 }
 
 /** The device a worker reports for its model. */
@@ -101,8 +113,8 @@ export class Session {
       valLimit: Math.min(config.valLimit, dataset.val.count),
       ...(config.size !== 28 ? { resize: config.size } : {}),
     });
-    this.model = await trainer.createModel(modelSpec(config));
-    await predictor.createModel(modelSpec(config, this.model.inputShape));
+    this.model = await createModel(trainer, config);
+    await predictor.createModel(modelSpec(config, this.model.inputShape, this.model.device));
     this.config = config;
     await this.syncWeights();
     return this.model;
@@ -113,8 +125,8 @@ export class Session {
     const { trainer, predictor } = this.#need();
     if (this.model && this.config && sameNet(this.config, config)) return this.model;
     const inputShape: [number, number, number] = [1, config.size, config.size];
-    this.model = await trainer.createModel(modelSpec(config, inputShape));
-    await predictor.createModel(modelSpec(config, inputShape));
+    this.model = await createModel(trainer, config, inputShape);
+    await predictor.createModel(modelSpec(config, inputShape, this.model.device));
     this.config = config;
     return this.model;
   }
