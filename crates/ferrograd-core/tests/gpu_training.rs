@@ -83,3 +83,55 @@ fn lenet_200_steps_on_gpu_track_the_cpu() {
     }
     assert!(cpu_losses[STEPS - 1] < cpu_losses[0], "the loss should fall: {cpu_losses:?}");
 }
+
+/// No CPU round trip inside a step: after warm-up, LeNet steps and a ResNet block's steps
+/// (batch norm with running statistics, strided and 1×1 convolutions) map no buffer for reading
+/// until the loss is read, and take every buffer from the pool.
+#[test]
+fn training_steps_read_nothing_back_until_the_loss_and_reuse_buffers() {
+    let d = GpuDevice::new_blocking().expect("a GPU adapter (lavapipe or SwiftShader)");
+    let gpu = Device::Gpu(d.clone());
+    let lenet = LeNet::new(&gpu).unwrap();
+    let (x, y) = batch(0, &gpu).unwrap();
+    let lenet_step = || -> Result<Tensor> {
+        let loss = lenet.forward(&x)?.cross_entropy(&y)?;
+        nets::sgd_step(&lenet.params, &loss, 0.1)?;
+        Ok(loss)
+    };
+    let rx = Tensor::rand(&[8, 16, 24, 24], -1.0, 1.0, &gpu).unwrap();
+    let rp: Vec<Tensor> = nets::residual_shapes(16)
+        .iter()
+        .map(|s| {
+            let p = Tensor::rand(s, -0.2, 0.2, &gpu)?;
+            p.set_requires_grad(true)?;
+            Ok(p)
+        })
+        .collect::<Result<_>>()
+        .unwrap();
+    let (rm, rv) = (Tensor::zeros(&[32], &gpu).unwrap(), Tensor::ones(&[32], &gpu).unwrap());
+    let rl = Tensor::from_vec((0..8).map(|i| i as f32).collect(), &[8], &gpu).unwrap();
+    let residual_step = || -> Result<Tensor> {
+        let loss = nets::residual_block(&rx, &rp, &rm, &rv)?.cross_entropy(&rl)?;
+        nets::sgd_step(&rp, &loss, 0.1)?;
+        Ok(loss)
+    };
+    for (name, step) in [("LeNet", &lenet_step as &dyn Fn() -> Result<Tensor>), ("residual block", &residual_step)] {
+        // warm-up as the counted steps run (no read in between), so the pool sees every phase
+        // of the 32-dispatch submit batches against the step boundaries
+        for _ in 0..12 {
+            step().unwrap();
+        }
+        step().unwrap().to_vec().unwrap();
+        let before = d.stats();
+        let mut last = None;
+        for _ in 0..5 {
+            last = Some(step().unwrap());
+        }
+        let mid = d.stats();
+        assert_eq!(mid.reads - before.reads, 0, "{name}: buffer maps in 5 steps before reading the loss");
+        assert_eq!(mid.buffers_created - before.buffers_created, 0, "{name}: buffers created in 5 warm steps");
+        let loss = last.unwrap().to_vec().unwrap()[0];
+        assert!(loss.is_finite() && loss > 0.0, "{name}: loss {loss}");
+        assert_eq!(d.stats().reads - mid.reads, 1, "{name}: reading the loss maps one buffer");
+    }
+}

@@ -68,6 +68,8 @@ pub(crate) struct Ctx {
     /// Queue submissions and buffers created so far (batching and pooling at work).
     pub submits: AtomicU64,
     pub created: AtomicU64,
+    /// Readbacks to the host (buffer maps) so far.
+    pub reads: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -172,6 +174,7 @@ impl Ctx {
             flags,
             submits: AtomicU64::new(0),
             created: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
             device,
             queue,
         }
@@ -439,6 +442,7 @@ impl Ctx {
         len: usize,
     ) -> Result<ReadFuture> {
         self.check(op)?;
+        self.reads.fetch_add(1, Ordering::Relaxed);
         let bytes = (len * 4) as u64;
         let staging = self.device.create_buffer(&::wgpu::BufferDescriptor {
             label: Some("readback"),

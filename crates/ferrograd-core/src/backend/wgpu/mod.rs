@@ -96,6 +96,7 @@ impl GpuDevice {
         GpuStats {
             submits: self.ctx.submits.load(Relaxed),
             buffers_created: self.ctx.created.load(Relaxed),
+            reads: self.ctx.reads.load(Relaxed),
             pooled_bytes: self.ctx.pooled_bytes(),
         }
     }
@@ -121,6 +122,8 @@ pub struct GpuStats {
     pub buffers_created: u64,
     /// Idle bytes held for reuse.
     pub pooled_bytes: u64,
+    /// Readbacks to the host (buffer maps): a training step needs none until its loss is read.
+    pub reads: u64,
 }
 
 /// `len` f32 in a pooled device buffer (which may be larger).
