@@ -66,6 +66,8 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
       return F.logSoftmax(x, int(c, 'dim'));
     case 'cross_entropy':
       return F.crossEntropy(t.logits!, t.labels!);
+    case 'cross_entropy_options':
+      return F.crossEntropy(t.logits!, t.target!, { ...(t.weight ? { weight: t.weight } : {}), ...(c.config as F.CrossEntropyOptions) });
     case 'mse_loss':
       return F.mseLoss(t.input!, t.target!);
     case 'convolve_same':
@@ -144,7 +146,7 @@ export async function runLastImage(c: Case, device: Device): Promise<void> {
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
-export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'batchnorm', 'losses', 'resize', 'convolve', 'activations', 'misc'];
+export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'convolve', 'activations', 'misc'];
 
 
 /** Every case of every family on `device`, as vitest tests; `load` reads a family's file. */

@@ -115,11 +115,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return wrap(wasm().dropout(h, prob, boolArg(op, 'training', training)));
 }
 
-/** Mean cross-entropy of `[N, C]` logits against `N` integer labels. */
-export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  const op = 'cross_entropy';
-  return wrap(wasm().crossEntropy(tensorArg(op, 'input', logits), tensorArg(op, 'target', labels)));
-}
+export { crossEntropy, type CrossEntropyOptions } from './loss.js';
 
 export function mseLoss(input: Tensor, target: Tensor): Tensor {
   const op = 'mse_loss';

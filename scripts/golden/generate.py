@@ -294,6 +294,57 @@ def loss_cases():
 
 
 # ---------------------------------------------------------------------------------------------
+def cross_entropy_option_cases():
+    """F.cross_entropy's keyword arguments. ferrograd composes these in TypeScript (ts/loss.ts)
+    from primitives the other families test, so only the TS suites (CPU and GPU) run them."""
+    cases = []
+    keys = {"ignore_index": "ignoreIndex", "reduction": "reduction", "label_smoothing": "labelSmoothing"}
+
+    def ce(name, logits, target, weight=None, **kw):
+        inputs = {"logits": logits, "target": target}
+        if weight is not None:
+            inputs["weight"] = weight
+        args = ", ".join(["logits", "target"] + (["weight=weight"] if weight is not None else []) + [f"{k}={v!r}" for k, v in kw.items()])
+        config = {keys[k]: v for k, v in kw.items()}
+
+        def fn(logits, target, weight=None):
+            return F.cross_entropy(logits, target, weight=weight, **kw)
+
+        cases.append(run_case(name, "cross_entropy_options", f"F.cross_entropy({args})", config, inputs, fn, ["logits"]))
+
+    def labels(n, c, ignored=(), ignore_index=-100):
+        y = RNG.integers(0, c, size=n).astype(np.int64)
+        for i in ignored:
+            y[i] = ignore_index
+        return torch.from_numpy(y)
+
+    def probs(*shape):
+        return torch.softmax(randn(*shape, scale=2.0), dim=1)
+
+    w5 = torch.tensor([0.5, 2.0, 1.0, 0.25, 1.5])
+    ce("reduction none", randn(6, 5), labels(6, 5), reduction="none")
+    ce("reduction sum", randn(6, 5), labels(6, 5), reduction="sum")
+    ce("class weights, mean over the targets' weights", randn(7, 5), labels(7, 5), weight=w5)
+    ce("class weights, sum", randn(7, 5), labels(7, 5), weight=w5, reduction="sum")
+    ce("class weights, none", randn(7, 5), labels(7, 5), weight=w5, reduction="none")
+    ce("ignore_index -100 (the default) on two targets", randn(6, 5), labels(6, 5, ignored=(1, 4)), ignore_index=-100)
+    ce("ignore_index 2 (a real class)", randn(8, 5), torch.tensor([2, 0, 2, 1, 4, 2, 3, 0]), ignore_index=2)
+    ce("ignore_index with weights, mean", randn(8, 5), labels(8, 5, ignored=(0, 3, 5)), weight=w5, ignore_index=-100)
+    ce("ignore_index, reduction none", randn(5, 5), labels(5, 5, ignored=(2,)), reduction="none")
+    ce("label smoothing 0.1", randn(6, 5), labels(6, 5), label_smoothing=0.1)
+    ce("label smoothing 0.25, class weights", randn(6, 5), labels(6, 5), weight=w5, label_smoothing=0.25)
+    ce("label smoothing 0.2, ignore_index, sum", randn(6, 5), labels(6, 5, ignored=(0,)), label_smoothing=0.2, reduction="sum")
+    ce("label smoothing 1.0 (uniform targets)", randn(4, 5), labels(4, 5), label_smoothing=1.0)
+    ce("probability targets", randn(6, 5), probs(6, 5))
+    ce("probability targets, class weights, sum", randn(6, 5), probs(6, 5), weight=w5, reduction="sum")
+    ce("probability targets, label smoothing 0.1, none", randn(6, 5), probs(6, 5), label_smoothing=0.1, reduction="none")
+    ce("[N, C, H, W] logits, [N, H, W] indices", randn(2, 4, 3, 3), torch.from_numpy(RNG.integers(0, 4, size=(2, 3, 3)).astype(np.int64)))
+    ce("[N, C, H, W] logits, none", randn(2, 4, 2, 3), torch.from_numpy(RNG.integers(0, 4, size=(2, 2, 3)).astype(np.int64)), reduction="none")
+    ce("[N, C, L] logits, probability targets, weights", randn(2, 5, 4), probs(2, 5, 4), weight=w5)
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
 def resize_cases():
     cases = []
 
@@ -410,6 +461,7 @@ FAMILIES = {
     "batchnorm": batchnorm_cases,
     "activations": activation_cases,
     "losses": loss_cases,
+    "cross_entropy_options": cross_entropy_option_cases,
     "resize": resize_cases,
     "convolve": convolve_cases,
     "misc": misc_cases,

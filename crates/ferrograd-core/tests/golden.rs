@@ -192,7 +192,20 @@ fn argmax_cat_stack_flatten_matmul_match_pytorch() {
 /// Every fixture file is exercised by a test above (a new family must get its own test).
 #[test]
 fn every_fixture_family_is_tested() {
-    let tested = ["activations", "batchnorm", "conv2d", "conv2d_edge", "convolve", "losses", "misc", "pool", "resize"];
+    // cross_entropy_options: F.cross_entropy's keyword arguments, composed in TypeScript
+    // (ts/loss.ts) from primitives tested here; test/golden.test.ts runs them on every device
+    let tested = [
+        "activations",
+        "batchnorm",
+        "conv2d",
+        "conv2d_edge",
+        "convolve",
+        "cross_entropy_options",
+        "losses",
+        "misc",
+        "pool",
+        "resize",
+    ];
     let mut found: Vec<String> = std::fs::read_dir(common::fixture_dir())
         .expect("fixture dir")
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))

@@ -1,0 +1,43 @@
+// F.crossEntropy's options: values and gradients are golden cases (cross_entropy_options, on
+// every device); here the argument checks, each a TypeError/RangeError naming the op, the
+// argument and the value, and the fast path against the composed one.
+import { describe, expect, it } from 'vitest';
+import { F, tensor } from 'ferrograd';
+
+const x = () => tensor([[1, 2, 0.5], [0.1, -1, 3]], { requiresGrad: true });
+const y = () => tensor([2, 0]);
+
+describe('F.crossEntropy options', () => {
+  it('bad options are clear errors', () => {
+    expect(() => F.crossEntropy(x(), y(), { reduce: 'mean' } as never)).toThrow(new TypeError("cross_entropy: got an unexpected option 'reduce' (expected 'weight', 'ignoreIndex', 'reduction', 'labelSmoothing')"));
+    expect(() => F.crossEntropy(x(), y(), { reduction: 'avg' as never })).toThrow(RangeError);
+    expect(() => F.crossEntropy(x(), y(), { reduction: 'avg' as never })).toThrow(/^cross_entropy: argument 'reduction' must be one of 'mean', 'sum', 'none', got "avg"$/);
+    expect(() => F.crossEntropy(x(), y(), { labelSmoothing: 1.5 })).toThrow(/^cross_entropy: argument 'labelSmoothing'.*1\.5/);
+    expect(() => F.crossEntropy(x(), y(), { ignoreIndex: 1.5 })).toThrow(/^cross_entropy: argument 'ignoreIndex'.*1\.5/);
+    expect(() => F.crossEntropy(x(), y(), { weight: tensor([1, 2]) })).toThrow(/^cross_entropy: weight must have shape \[3\] \(one per class\), got \[2\]$/);
+    expect(() => F.crossEntropy(x(), y(), { weight: [1, 2, 3] as never })).toThrow(TypeError);
+    expect(() => F.crossEntropy(x(), tensor([0, 3]), { reduction: 'sum' })).toThrow(/^cross_entropy: target 3 at index 1 is out of bounds for 3 classes/);
+    expect(() => F.crossEntropy(x(), tensor([0.5, 1]), { reduction: 'sum' })).toThrow(/target 0\.5 at index 0 is out of bounds/);
+    expect(() => F.crossEntropy(x(), tensor([0, 1, 2]), { reduction: 'sum' })).toThrow(/^cross_entropy: target of shape \[3\] does not fit input \[2, 3\]/);
+    // the library still works
+    expect(F.crossEntropy(x(), y(), { reduction: 'none' }).shape).toEqual([2]);
+  });
+
+  it('explicit defaults give the fused path\'s value and gradient', () => {
+    const a = x();
+    const b = x();
+    const fast = F.crossEntropy(a, y());
+    const composed = F.crossEntropy(b, y(), { reduction: 'mean', ignoreIndex: -100, labelSmoothing: 0 });
+    expect(composed.item()).toBeCloseTo(fast.item(), 6);
+    fast.backward();
+    composed.backward();
+    const ga = a.grad!.dataSync();
+    const gb = b.grad!.dataSync();
+    ga.forEach((v, i) => expect(gb[i]!).toBeCloseTo(v, 6));
+  });
+
+  it('every target ignored: the mean is NaN, the sum 0 (as PyTorch)', () => {
+    expect(F.crossEntropy(x(), tensor([-100, -100])).item()).toBeNaN();
+    expect(F.crossEntropy(x(), tensor([-100, -100]), { reduction: 'sum' }).item()).toBe(0);
+  });
+});
