@@ -5,12 +5,12 @@
  *      [--train-limit N] [--val-limit N] [--resize 224] [--skip-summary 1]
  */
 import { d2l, manualSeed } from 'ferrograd';
-import { isMain, option } from './util.js';
+import { isMain, exampleOptions, type ExampleOptions } from './util.js';
 
 export const VGG11: d2l.VGGArch = [[1, 64], [1, 128], [2, 256], [2, 512], [2, 512]];
 export const SMALL_VGG: d2l.VGGArch = [[1, 16], [1, 32], [2, 64], [2, 128], [2, 128]];
 
-export async function main(opts: { epochs?: number; batchSize?: number; lr?: number; trainLimit?: number; valLimit?: number; resize?: number; summary?: boolean; log?: (s: string) => void } = {}): Promise<{ summary: string[]; history: d2l.EpochMetrics[] }> {
+export async function main(opts: ExampleOptions = {}): Promise<{ summary: string[]; history: d2l.EpochMetrics[] }> {
   const log = opts.log ?? console.log;
   const summary = opts.summary === false ? [] : new d2l.VGG(VGG11).layerSummary([1, 1, 224, 224], log);
 
@@ -24,10 +24,4 @@ export async function main(opts: { epochs?: number; batchSize?: number; lr?: num
   return { summary, history };
 }
 
-if (isMain(import.meta.url)) {
-  const n = (name: string) => {
-    const v = option(name, NaN);
-    return Number.isNaN(v) ? undefined : v;
-  };
-  await main({ epochs: n('epochs'), batchSize: n('batch-size'), lr: n('lr'), trainLimit: n('train-limit'), valLimit: n('val-limit'), resize: n('resize'), summary: n('skip-summary') !== 1 });
-}
+if (isMain(import.meta.url)) await main(exampleOptions());

@@ -4,8 +4,8 @@
  * Run: npx tsx examples/ch08_6_resnet.ts [--epochs 10] [--batch-size 128] [--lr 0.01]
  *      [--train-limit N] [--val-limit N] [--resize 96]
  */
-import { d2l, manualSeed, randn } from 'ferrograd';
-import { isMain, option, size } from './util.js';
+import { d2l, randn } from 'ferrograd';
+import { isMain, option, size, trainSection } from './util.js';
 
 export async function main(opts: { epochs?: number; batchSize?: number; lr?: number; trainLimit?: number; valLimit?: number; resize?: number; log?: (s: string) => void } = {}): Promise<{ shapes: string[]; summary: string[]; history: d2l.EpochMetrics[] }> {
   const log = opts.log ?? console.log;
@@ -18,13 +18,7 @@ export async function main(opts: { epochs?: number; batchSize?: number; lr?: num
   }
   const summary = new d2l.ResNet18().layerSummary([1, 1, 96, 96], log);
 
-  manualSeed(0);
-  const model = new d2l.ResNet18({ lr: opts.lr ?? 0.01 });
-  const trainer = new d2l.Trainer({ maxEpochs: opts.epochs ?? 10, numGpus: 1, log });
-  const data = new d2l.FashionMNIST({ batchSize: opts.batchSize ?? 128, resize: opts.resize ?? 96, trainLimit: opts.trainLimit, valLimit: opts.valLimit, seed: 0, quiet: true });
-  await data.load();
-  model.applyInit([d2l.first(data.getDataloader(true))[0]], d2l.initCnn);
-  const history = await trainer.fit(model, data);
+  const history = await trainSection((lr) => new d2l.ResNet18({ lr: lr }), opts, { lr: 0.01, resize: 96 });
   return { shapes, summary, history };
 }
 

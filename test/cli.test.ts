@@ -38,7 +38,7 @@ describe('ferrograd train', () => {
     await expect(run(['--optimizer', 'rmsprop'])).rejects.toThrow(/^--optimizer must be sgd or adam, got rmsprop$/);
     await expect(run(['--epochs', 'x'])).rejects.toThrow(/^--epochs needs a number, got x$/);
     await expect(run(['--bogus'])).rejects.toThrow(/^unknown option --bogus$/);
-    await expect(run(['--model', 'alexnet'])).rejects.toThrow(/^unknown model 'alexnet' \(expected lenet, vgg or resnet18\)$/);
+    await expect(run(['--model', 'mobilenet'])).rejects.toThrow(/^unknown model 'mobilenet' \(expected lenet, vgg, resnet18, alexnet, nin, googlenet, bnlenet-scratch, bnlenet, densenet or regnetx32\)$/);
     await expect(run(['--batch-size', '1.5'])).rejects.toThrow(/^--batch-size needs an integer >= 1, got 1\.5$/);
     await expect(run(['--train-limit', '0'])).rejects.toThrow(/^--train-limit needs an integer >= 1, got 0$/);
     await expect(run(['--seed', '1e300'])).rejects.toThrow(/^--seed needs an integer >= 0, got 1e300$/);

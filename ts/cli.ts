@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `ferrograd train [lenet|vgg|resnet18] [options]`: trains a d2l model on Fashion-MNIST with a
+ * `ferrograd train [MODEL] [options]`: trains a d2l model on Fashion-MNIST with a
  * progress bar, then writes the loss/accuracy plot (SVG), the weights (safetensors, PyTorch
  * names) and the per-epoch metrics (JSON).
  * @module
@@ -12,23 +12,27 @@ import path from 'node:path';
 import { Adam, d2l, manualSeed, releaseGpu, selectDevice, SGD, threadsInfo, type Optimizer } from './node.js';
 import { loadSafetensors, saveSafetensors } from './io/safetensors.js';
 
-const USAGE = `usage: ferrograd train [lenet|vgg|resnet18] [options]   (or --model NAME)
+const USAGE = `usage: ferrograd train [MODEL] [options]   (or --model NAME)
 
 Trains a d2l.ai model on Fashion-MNIST and writes <out>/<model>.svg (plot), <out>/<model>.safetensors
 (weights) and <out>/<model>.json (metrics).
 
 options:
-  --model NAME        lenet (the default), vgg or resnet18
+  --model NAME        lenet (the default), vgg, resnet18, alexnet, nin, googlenet,
+                      bnlenet-scratch, bnlenet, densenet or regnetx32 (d2l.ai chapters 7-8)
   --epochs N          epochs (10)
   --batch-size N      batch size (128)
-  --lr X              learning rate (lenet 0.1, vgg 0.01, resnet18 0.01: the book's values)
+  --lr X              learning rate (the book's values: lenet 0.1, vgg 0.01, resnet18 0.01,
+                      alexnet 0.01, nin 0.05, googlenet 0.01, bnlenet(-scratch) 0.1,
+                      densenet 0.01, regnetx32 0.05)
   --optimizer NAME    sgd (the book's) or adam
   --data DIR          directory with the Fashion-MNIST IDX files (.gz or raw); default: cache, then
                       /usr/share/datasets/fashion-mnist, then download
   --out DIR           output directory (out)
   --train-limit N     use the first N training images
   --val-limit N       use the first N validation images
-  --resize N          image size (lenet 28, vgg 224, resnet18 96)
+  --resize N          image size (the book's: lenet and bnlenet(-scratch) 28, vgg, alexnet and
+                      nin 224, resnet18, googlenet, densenet and regnetx32 96)
   --seed N            seed for init, dropout and shuffling (0)
   --device D          cpu, gpu (WebGPU: any adapter, an error if there is none) or auto (the
                       default, d2l's num_gpus=1: a hardware GPU if there is one, else the CPU)
@@ -37,7 +41,8 @@ options:
   --quiet             no progress bar
 `;
 
-type ModelName = 'lenet' | 'vgg' | 'resnet18';
+const MODELS = ['lenet', 'vgg', 'resnet18', 'alexnet', 'nin', 'googlenet', 'bnlenet-scratch', 'bnlenet', 'densenet', 'regnetx32'] as const;
+type ModelName = (typeof MODELS)[number];
 
 interface Args {
   model: ModelName;
@@ -61,8 +66,8 @@ function parse(argv: string[]): Args {
   const rest = [...argv];
   if (rest[0] === 'train') rest.shift();
   const model = (m: string | undefined): ModelName => {
-    if (m !== 'lenet' && m !== 'vgg' && m !== 'resnet18') throw new Error(`unknown model '${m ?? ''}' (expected lenet, vgg or resnet18)`);
-    return m;
+    if (!(MODELS as readonly (string | undefined)[]).includes(m)) throw new Error(`unknown model '${m ?? ''}' (expected lenet, vgg, resnet18, alexnet, nin, googlenet, bnlenet-scratch, bnlenet, densenet or regnetx32)`);
+    return m as ModelName;
   };
   if (rest[0] && !rest[0].startsWith('--')) args.model = model(rest.shift());
   const num = (flag: string, v: string | undefined): number => {
@@ -116,11 +121,30 @@ const DEFAULTS: Record<ModelName, { lr: number; resize: number }> = {
   // d2l §8.2 trains VGG with lr 0.01 and §8.6 ResNet-18 with 0.01 on a GPU for 10 epochs
   vgg: { lr: 0.01, resize: 224 },
   resnet18: { lr: 0.01, resize: 96 },
+  // chapter 8's other sections, each as the book trains it (10 epochs, batch 128)
+  alexnet: { lr: 0.01, resize: 224 }, // §8.1
+  nin: { lr: 0.05, resize: 224 }, // §8.3
+  googlenet: { lr: 0.01, resize: 96 }, // §8.4
+  'bnlenet-scratch': { lr: 0.1, resize: 28 }, // §8.5, BNLeNetScratch
+  bnlenet: { lr: 0.1, resize: 28 }, // §8.5, BNLeNet
+  densenet: { lr: 0.01, resize: 96 }, // §8.7
+  regnetx32: { lr: 0.05, resize: 96 }, // §8.8
 };
 
 function makeModel(name: ModelName, lr: number, optimizer: 'sgd' | 'adam'): d2l.Classifier {
-  const model: d2l.Classifier =
-    name === 'lenet' ? new d2l.LeNet({ lr }) : name === 'vgg' ? new d2l.VGG([[1, 16], [1, 32], [2, 64], [2, 128], [2, 128]], { lr }) : new d2l.ResNet18({ lr });
+  const make: Record<ModelName, () => d2l.Classifier> = {
+    lenet: () => new d2l.LeNet({ lr }),
+    vgg: () => new d2l.VGG([[1, 16], [1, 32], [2, 64], [2, 128], [2, 128]], { lr }),
+    resnet18: () => new d2l.ResNet18({ lr }),
+    alexnet: () => new d2l.AlexNet({ lr }),
+    nin: () => new d2l.NiN({ lr }),
+    googlenet: () => new d2l.GoogleNet({ lr }),
+    'bnlenet-scratch': () => new d2l.BNLeNetScratch({ lr }),
+    bnlenet: () => new d2l.BNLeNet({ lr }),
+    densenet: () => new d2l.DenseNet({ lr }),
+    regnetx32: () => new d2l.RegNetX32({ lr }),
+  };
+  const model = make[name]();
   if (optimizer === 'adam') {
     model.configureOptimizers = (): Optimizer => new Adam(model.parameters(), { lr });
   } else {
@@ -188,7 +212,7 @@ export async function train(argv: string[], log: (s: string) => void = console.l
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] !== 'train' && argv[0] !== undefined && !argv[0].startsWith('--') && !['lenet', 'vgg', 'resnet18'].includes(argv[0])) {
+  if (argv[0] !== 'train' && argv[0] !== undefined && !argv[0].startsWith('--') && !(MODELS as readonly string[]).includes(argv[0])) {
     process.stderr.write(USAGE);
     process.exit(2);
   }
