@@ -3,12 +3,12 @@
  * @module
  */
 import * as F from '../functional.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, LazyConv2d, LazyLinear, ReLU } from '../nn/layers.js';
 import { LazyBatchNorm2d } from '../nn/batchnorm.js';
 import { Module as NnModule, Sequential } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { Classifier } from './module.js';
-import type { ClassifierOptions } from './models.js';
+import { resnetStem, type ClassifierOptions } from './models.js';
 import { initCnn } from './utils.js';
 
 /** d2l §8.7 `conv_block`: batch norm, ReLU, 3×3 convolution (pre-activation). */
@@ -70,10 +70,6 @@ export class DenseNet extends Classifier {
   }
 
   b1(): Sequential {
-    return new Sequential(
-      new LazyConv2d(64, 7, { stride: 2, padding: 3 }),
-      new LazyBatchNorm2d(), new ReLU(),
-      new MaxPool2d(3, { stride: 2, padding: 1 }),
-    );
+    return resnetStem();
   }
 }

@@ -89,6 +89,15 @@ export class Residual extends NnModule {
 
 export type ResNetArch = readonly (readonly [numResiduals: number, numChannels: number])[];
 
+/** The stem d2l's ResNet (§8.6) and DenseNet (§8.7) share: 7×7/2 conv, batch norm, ReLU, 3×3/2 max-pool. */
+export function resnetStem(): Sequential {
+  return new Sequential(
+    new LazyConv2d(64, 7, { stride: 2, padding: 3 }),
+    new LazyBatchNorm2d(), new ReLU(),
+    new MaxPool2d(3, { stride: 2, padding: 1 }),
+  );
+}
+
 export class ResNet extends Classifier {
   constructor(readonly arch: ResNetArch, { lr = 0.1, numClasses = 10 }: ClassifierOptions = {}) {
     super();
@@ -101,11 +110,7 @@ export class ResNet extends Classifier {
   }
 
   b1(): Sequential {
-    return new Sequential(
-      new LazyConv2d(64, 7, { stride: 2, padding: 3 }),
-      new LazyBatchNorm2d(), new ReLU(),
-      new MaxPool2d(3, { stride: 2, padding: 1 }),
-    );
+    return resnetStem();
   }
 
   block(numResiduals: number, numChannels: number, firstBlock = false): Sequential {
