@@ -4,9 +4,9 @@
 Run by hand, from the repository root, with an interpreter that has torch and numpy
 (Debian's python3-torch lives in /usr/bin/python3):
 
-    /usr/bin/python3 scripts/golden/generate.py
+    /usr/bin/python3 scripts/golden/generate.py [FAMILY ...]
 
-It rewrites test/fixtures/golden/<family>.json. The fixtures are committed: CI and the test
+It rewrites test/fixtures/golden/<family>.json for the families named (all when none is). The fixtures are committed: CI and the test
 suites (crates/ferrograd-core/tests/golden.rs, test/golden.test.ts) only read them and never
 need Python or torch. Re-run it only to add cases; the output is deterministic (seeded).
 
@@ -471,8 +471,14 @@ FAMILIES = {
 def main():
     global RNG
     os.makedirs(OUT_DIR, exist_ok=True)
+    only = sys.argv[1:]
+    unknown = [f for f in only if f not in FAMILIES]
+    if unknown:
+        sys.exit(f"unknown families {unknown}; known: {list(FAMILIES)}")
     total = 0
     for family, make in FAMILIES.items():
+        if only and family not in only:
+            continue
         # a family's data depends only on its own name: adding cases elsewhere changes nothing here
         RNG = np.random.default_rng(zlib.crc32(family.encode()))
         doc = {
@@ -493,7 +499,8 @@ def main():
         size = os.path.getsize(path)
         total += size
         print(f"{path}: {len(doc['cases'])} cases, {size} bytes")
-    print(f"total {total} bytes")
+    total = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in os.listdir(OUT_DIR) if f.endswith(".json"))
+    print(f"all families: {total} bytes")
     if total > 1 << 20:
         sys.exit("fixtures exceed 1 MiB: shrink the cases")
 
