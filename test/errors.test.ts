@@ -59,12 +59,13 @@ describe('conv2d rejects bad input with the op and shapes in the message', () =>
 describe('pooling, resize, batch norm and losses reject bad input', () => {
   const x = (): Tensor => zeros([1, 2, 4, 4]);
   const cases: [string, () => unknown, string[]][] = [
-    ['max_pool2d of a 3-D input', () => F.maxPool2d(zeros([2, 4, 4]), 2), ['max_pool2d', '[2, 4, 4]']],
+    // a 3-D input is an unbatched image, as in PyTorch (test/pooling.test.ts)
+    ['max_pool2d of a 2-D input', () => F.maxPool2d(zeros([4, 4]), 2), ['max_pool2d', '[4, 4]']],
     ['max_pool2d kernel larger than the input', () => F.maxPool2d(x(), [5, 2]), ['max_pool2d', '[1, 2, 4, 4]']],
     ['max_pool2d zero stride', () => F.maxPool2d(x(), 2, { stride: 0 }), ["max_pool2d: argument 'stride' must be an integer in [1, ", 'got 0']],
     ['max_pool2d negative stride', () => F.maxPool2d(x(), 2, { stride: -1 }), ["max_pool2d: argument 'stride' must be an integer in [1, ", 'got -1']],
     ['max_pool2d negative kernel', () => F.maxPool2d(x(), -2), ["max_pool2d: argument 'kernel_size' must be an integer in [1, ", 'got -2']],
-    ['max_pool2d padding over half the kernel', () => F.maxPool2d(x(), 2, { padding: 2 }), ['max_pool2d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2']],
+    ['max_pool2d padding over half the kernel', () => F.maxPool2d(x(), 2, { padding: 2 }), ['max_pool2d: pad should be at most half of kernel size, but got pad=2 and kernel_size=2']],
     ['avg_pool2d of a 2-D input', () => F.avgPool2d(zeros([4, 4]), 2), ['avg_pool2d', '[4, 4]']],
     ['avg_pool2d negative padding', () => F.avgPool2d(x(), 2, { padding: -1 }), ["avg_pool2d: argument 'padding' must be an integer in [0, ", 'got -1']],
     ['adaptiveAvgPool2d to size 0', () => F.adaptiveAvgPool2d(x(), [0, 2]), ["adaptive_avg_pool2d: argument 'output_size[0]' must be an integer in [1, ", 'got 0']],

@@ -24,11 +24,29 @@ export interface Case {
   grads?: Record<string, Fixture>;
   running_mean_after?: Fixture;
   running_var_after?: Fixture;
+  indices?: Fixture;
 }
 
 type Pair = [number, number];
 const pair = (c: Case, k: string): Pair => c.config[k] as Pair;
 const int = (c: Case, k: string): number => c.config[k] as number;
+
+/** A pooling case's options as the TS call takes them (PyTorch's defaults where the config has none). */
+function poolOptions<T>(c: Case): T {
+  const k = c.config;
+  const o: Record<string, unknown> = { stride: k.stride, padding: k.padding };
+  if (c.op.startsWith('max')) Object.assign(o, { dilation: k.dilation ?? 1, ceilMode: k.ceil_mode ?? false });
+  if (c.op.startsWith('avg')) Object.assign(o, { ceilMode: k.ceil_mode ?? false, countIncludePad: k.count_include_pad ?? true });
+  if (c.op === 'avg_pool2d') o.divisorOverride = k.divisor_override ?? null;
+  return o as T;
+}
+const single = (c: Case): F.Single => c.config.kernel as F.Single;
+
+/** `return_indices=True`: the indices of the case's max pooling. */
+function maxIndices(c: Case, x: Tensor): Tensor {
+  if (c.op === 'max_pool1d') return F.maxPool1d(x, single(c), { ...poolOptions<F.MaxPool1dOptions>(c), returnIndices: true })[1];
+  return F.maxPool2d(x, pair(c, 'kernel'), { ...poolOptions<F.MaxPool2dOptions>(c), returnIndices: true })[1];
+}
 
 /** The TS call that corresponds to the case's PyTorch op. */
 function forward(c: Case, t: Record<string, Tensor>): Tensor {
@@ -37,9 +55,15 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
     case 'conv2d':
       return F.conv2d(x, t.weight!, { bias: t.bias ?? null, stride: pair(c, 'stride'), padding: pair(c, 'padding'), dilation: pair(c, 'dilation'), groups: int(c, 'groups') });
     case 'max_pool2d':
-      return F.maxPool2d(x, pair(c, 'kernel'), { stride: pair(c, 'stride'), padding: pair(c, 'padding') });
+      return F.maxPool2d(x, pair(c, 'kernel'), poolOptions<F.MaxPool2dOptions & { returnIndices?: false }>(c));
+    case 'max_pool1d':
+      return F.maxPool1d(x, single(c), poolOptions<F.MaxPool1dOptions & { returnIndices?: false }>(c));
     case 'avg_pool2d':
-      return F.avgPool2d(x, pair(c, 'kernel'), { stride: pair(c, 'stride'), padding: pair(c, 'padding') });
+      return F.avgPool2d(x, pair(c, 'kernel'), poolOptions<F.AvgPool2dOptions>(c));
+    case 'avg_pool1d':
+      return F.avgPool1d(x, single(c), poolOptions<F.AvgPool1dOptions>(c));
+    case 'max_unpool2d':
+      return F.maxUnpool2d(x, t.indices!, pair(c, 'kernel'), { stride: pair(c, 'stride'), padding: pair(c, 'padding'), outputSize: c.config.output_size as number[] | null });
     case 'adaptive_avg_pool2d':
       return F.adaptiveAvgPool2d(x, pair(c, 'output_size'));
     case 'resize_bilinear':
@@ -111,6 +135,11 @@ export async function run(c: Case, device: Device): Promise<void> {
   await check('forward', out, c.output);
   if (c.running_mean_after) await check('running_mean after the step', t.running_mean!, c.running_mean_after);
   if (c.running_var_after) await check('running_var after the step', t.running_var!, c.running_var_after);
+  if (c.indices) {
+    const idx = maxIndices(c, t.x!);
+    expect(idx.dtype).toBe('int64');
+    await check('indices', idx, c.indices);
+  }
   if (!c.grads || !c.upstream) return;
   out.mul(input(c.upstream, device)).sum().backward();
   for (const [k, want] of Object.entries(c.grads)) {
@@ -146,7 +175,7 @@ export async function runLastImage(c: Case, device: Device): Promise<void> {
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
-export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'convolve', 'activations', 'misc'];
+export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'convolve', 'activations', 'misc'];
 
 
 /** Every case of every family on `device`, as vitest tests; `load` reads a family's file. */

@@ -44,36 +44,20 @@ export function convolveSame(a: Tensor, v: Tensor): Tensor {
   return wrap(wasm().convolveSame(tensorArg('convolve', 'a', a), tensorArg('convolve', 'v', v)));
 }
 
-export interface Pool2dOptions {
-  stride?: Pair | null;
-  padding?: Pair;
-}
-
-function pool(op: string, input: Tensor, kernelSize: Pair, opts: Pool2dOptions | undefined): [number, Uint32Array, Uint32Array, Uint32Array] {
-  const x = tensorArg(op, 'input', input);
-  const o = optionsArg(op, opts, ['stride', 'padding']);
-  const k = pair(op, 'kernel_size', kernelSize, 1);
-  const stride = o.stride === undefined || o.stride === null ? k : pair(op, 'stride', o.stride, 1);
-  const padding = pair(op, 'padding', o.padding ?? 0, 0);
-  for (let i = 0; i < 2; i++) {
-    if (2 * padding[i]! > k[i]!) throw new RangeError(`${op}: pad should be at most half of effective kernel size, but got pad=${padding[i]}, kernel_size=${k[i]}`);
-  }
-  return [x, k, stride, padding];
-}
-
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: Pool2dOptions): Tensor {
-  return wrap(wasm().maxPool2d(...pool('max_pool2d', input, kernelSize, opts)));
-}
-
-/** Average pooling; padding counts as zeros (`count_include_pad=True`). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: Pool2dOptions): Tensor {
-  return wrap(wasm().avgPool2d(...pool('avg_pool2d', input, kernelSize, opts)));
-}
-
-export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
-  const op = 'adaptive_avg_pool2d';
-  return wrap(wasm().adaptiveAvgPool2d(tensorArg(op, 'input', input), pair(op, 'output_size', outputSize, 1)));
-}
+export {
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  maxUnpool2d,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
+  type MaxUnpool2dOptions,
+  type Single,
+} from './pooling.js';
 
 /** Bilinear resize to `size` (`F.interpolate(..., mode='bilinear', align_corners=False)`). */
 export function interpolateBilinear(input: Tensor, size: Pair): Tensor {

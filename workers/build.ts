@@ -8,7 +8,7 @@ import { Classifier } from '../ts/d2l/module.js';
 import { LeNet, ResNet18, VGG } from '../ts/d2l/models.js';
 import { initCnn } from '../ts/d2l/utils.js';
 import { LazyBatchNorm1d, LazyBatchNorm2d } from '../ts/nn/batchnorm.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU, Sigmoid, Tanh } from '../ts/nn/layers.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU, Sigmoid, Tanh } from '../ts/nn/index.js';
 import { Sequential, type Module as NnModule } from '../ts/nn/module.js';
 import { Adam, SGD, type Optimizer } from '../ts/optim.js';
 import type { LayerSpec, ModelSpec, OptimizerSpec } from '../ts/workers/types.js';

@@ -199,6 +199,86 @@ def pool_cases():
     return cases
 
 
+def pool_option_cases():
+    """PyTorch's pooling options: ceil_mode, dilation, count_include_pad, divisor_override,
+    return_indices (+ max_unpool2d), and 1-D pooling (run as 2-D pooling of [N, C, 1, L])."""
+    cases = []
+
+    def py(v):
+        return tuple(v) if isinstance(v, list) else v
+
+    def max_pool(name, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, one_d=False):
+        stride = stride if stride is not None else kernel
+        op = "max_pool1d" if one_d else "max_pool2d"
+        cfg = {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+               "ceil_mode": ceil_mode, "return_indices": True}
+        f = F.max_pool1d if one_d else F.max_pool2d
+        src = (f"F.{op}(x, kernel_size={py(kernel)}, stride={py(stride)}, padding={py(padding)}, "
+               f"dilation={py(dilation)}, ceil_mode={ceil_mode}, return_indices=True)")
+
+        def fn(x):
+            return f(x, py(kernel), py(stride), py(padding), py(dilation), ceil_mode=ceil_mode)
+
+        def indices(leaves):
+            _, i = f(leaves["x"].detach(), py(kernel), py(stride), py(padding), py(dilation),
+                     ceil_mode=ceil_mode, return_indices=True)
+            return {"indices": enc(i)}
+
+        cases.append(run_case(name, op, src, cfg, {"x": x}, fn, ["x"], extra=indices))
+
+    def avg_pool(name, x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None, one_d=False):
+        stride = stride if stride is not None else kernel
+        op = "avg_pool1d" if one_d else "avg_pool2d"
+        cfg = {"kernel": kernel, "stride": stride, "padding": padding, "ceil_mode": ceil_mode,
+               "count_include_pad": count_include_pad}
+        kw = {"ceil_mode": ceil_mode, "count_include_pad": count_include_pad}
+        if not one_d:
+            cfg["divisor_override"] = divisor_override
+            kw["divisor_override"] = divisor_override
+        f = F.avg_pool1d if one_d else F.avg_pool2d
+        args = ", ".join(f"{k}={v}" for k, v in kw.items())
+        src = f"F.{op}(x, kernel_size={py(kernel)}, stride={py(stride)}, padding={py(padding)}, {args})"
+        cases.append(run_case(name, op, src, cfg, {"x": x},
+                              lambda x: f(x, py(kernel), py(stride), py(padding), **kw), ["x"]))
+
+    max_pool("max ceil_mode 2x2 stride 2 on 5x7", distinct(2, 2, 5, 7), [2, 2], ceil_mode=True)
+    max_pool("max ceil_mode 3x3 stride 2 padding 1 on 6x6", distinct(1, 2, 6, 6), [3, 3], [2, 2], [1, 1], ceil_mode=True)
+    max_pool("max dilation 2, 3x3 stride 1 on 7x7", distinct(1, 2, 7, 7), [3, 3], [1, 1], dilation=[2, 2])
+    max_pool("max dilation (2,3) padding 1 ceil_mode on 8x9", distinct(2, 1, 8, 9), [3, 2], [2, 2], [1, 1],
+             dilation=[2, 3], ceil_mode=True)
+    max_pool("max ceil_mode window past the image, ties", torch.from_numpy(
+        RNG.integers(0, 3, size=(1, 2, 7, 7)).astype(np.float32)), [3, 3], [3, 3], ceil_mode=True)
+    max_pool("max_pool1d kernel 3 stride 2 padding 1", distinct(2, 3, 9), [3], [2], [1], one_d=True)
+    max_pool("max_pool1d dilation 2 ceil_mode", distinct(1, 2, 10), [2], [3], [0], dilation=[2], ceil_mode=True, one_d=True)
+
+    avg_pool("avg ceil_mode 2x2 stride 2 on 5x5", randn(1, 2, 5, 5), [2, 2], ceil_mode=True)
+    avg_pool("avg ceil_mode 3x3 stride 2 padding 1 counts padding", randn(2, 1, 6, 7), [3, 3], [2, 2], [1, 1],
+             ceil_mode=True)
+    avg_pool("avg count_include_pad=False 3x3 stride 1 padding 1", randn(1, 2, 5, 4), [3, 3], [1, 1], [1, 1],
+             count_include_pad=False)
+    avg_pool("avg count_include_pad=False ceil_mode padding (1,0)", randn(2, 1, 7, 6), [2, 3], [2, 2], [1, 0],
+             ceil_mode=True, count_include_pad=False)
+    avg_pool("avg divisor_override 3 with padding", randn(1, 2, 5, 6), [2, 2], [2, 2], [1, 1], divisor_override=3)
+    avg_pool("avg divisor_override 5 ceil_mode", randn(1, 1, 5, 5), [3, 3], [2, 2], ceil_mode=True, divisor_override=5)
+    avg_pool("avg_pool1d kernel 3 stride 2 padding 1 ceil_mode", randn(2, 2, 8), [3], [2], [1], ceil_mode=True, one_d=True)
+    avg_pool("avg_pool1d count_include_pad=False", randn(1, 3, 7), [4], [3], [2], count_include_pad=False, one_d=True)
+
+    def unpool(name, shape, kernel, stride, padding=(0, 0), output_size=None):
+        x = distinct(*shape)
+        vals, idx = F.max_pool2d(x, kernel, stride, padding, return_indices=True)
+        cfg = {"kernel": list(kernel), "stride": list(stride), "padding": list(padding), "output_size": output_size}
+        src = f"F.max_unpool2d(x, indices, kernel_size={kernel}, stride={stride}, padding={padding}, output_size={output_size})"
+        cases.append(run_case(name, "max_unpool2d", src, cfg, {"x": vals, "indices": idx},
+                              lambda x, indices: F.max_unpool2d(x, indices, kernel, stride, padding, output_size),
+                              ["x"]))
+
+    unpool("unpool 2x2 stride 2 (inverse of max_pool2d)", (2, 2, 4, 6), (2, 2), (2, 2))
+    unpool("unpool 3x3 stride 2 padding 1, output_size 7x7", (1, 2, 7, 7), (3, 3), (2, 2), (1, 1), [7, 7])
+    unpool("unpool overlapping 3x3 stride 1 (repeated indices)", (1, 1, 4, 5), (3, 3), (1, 1))
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------
 def batchnorm_cases():
     cases = []
@@ -458,6 +538,7 @@ FAMILIES = {
     "conv2d": conv2d_cases,
     "conv2d_edge": conv2d_edge_cases,
     "pool": pool_cases,
+    "pool_options": pool_option_cases,
     "batchnorm": batchnorm_cases,
     "activations": activation_cases,
     "losses": loss_cases,

@@ -4,7 +4,7 @@
  * @module
  */
 import { isGradEnabled, ones, zeros } from '../creation.js';
-import { AvgPool2d, Flatten, LazyConv2d, LazyLinear, Sigmoid } from '../nn/layers.js';
+import { AvgPool2d, Flatten, LazyConv2d, LazyLinear, Sigmoid } from '../nn/index.js';
 import { LazyBatchNorm1d, LazyBatchNorm2d } from '../nn/batchnorm.js';
 import { Module as NnModule, Parameter, Sequential } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';

@@ -3,7 +3,7 @@
  * @module
  */
 import * as F from '../functional.js';
-import { AdaptiveAvgPool2d, AvgPool2d, Flatten, LazyConv2d, LazyLinear, ReLU } from '../nn/layers.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Flatten, LazyConv2d, LazyLinear, ReLU } from '../nn/index.js';
 import { LazyBatchNorm2d } from '../nn/batchnorm.js';
 import { Module as NnModule, Sequential } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';

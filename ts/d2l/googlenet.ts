@@ -3,7 +3,7 @@
  * @module
  */
 import * as F from '../functional.js';
-import { AdaptiveAvgPool2d, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { AdaptiveAvgPool2d, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU } from '../nn/index.js';
 import { Module as NnModule, Sequential } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { Classifier } from './module.js';

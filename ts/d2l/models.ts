@@ -3,7 +3,7 @@
  * and ResNet (§8.6).
  * @module
  */
-import { AdaptiveAvgPool2d, AvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU, Sigmoid } from '../nn/layers.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU, Sigmoid } from '../nn/index.js';
 import { LazyBatchNorm2d } from '../nn/batchnorm.js';
 import { Module as NnModule, Sequential } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';

@@ -2,7 +2,7 @@
  * d2l.ai §8.1 AlexNet and §8.3 Network in Network (NiN), written as the book writes them.
  * @module
  */
-import { AdaptiveAvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU } from '../nn/layers.js';
+import { AdaptiveAvgPool2d, Dropout, Flatten, LazyConv2d, LazyLinear, MaxPool2d, ReLU } from '../nn/index.js';
 import { Sequential } from '../nn/module.js';
 import type { Pair } from '../functional.js';
 import { Classifier } from './module.js';

@@ -156,61 +156,6 @@ export class LazyConv2d extends Conv2d {
   }
 }
 
-export interface Pool2dOptions {
-  stride?: Pair | null;
-  padding?: Pair;
-}
-
-abstract class Pool2d extends Module {
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  constructor(kernelSize: Pair, opts: Pool2dOptions = {}) {
-    super();
-    const op = new.target.name;
-    const o = optionsArg(op, opts, ['stride', 'padding']);
-    this.kernelSize = pairArg(op, 'kernel_size', kernelSize, 1);
-    this.stride = o.stride === undefined || o.stride === null ? this.kernelSize : pairArg(op, 'stride', o.stride, 1);
-    this.padding = pairArg(op, 'padding', o.padding ?? 0, 0);
-    for (let i = 0; i < 2; i++) {
-      if (2 * this.padding[i]! > this.kernelSize[i]!) throw new RangeError(`${op}: pad should be at most half of effective kernel size, but got pad=${this.padding[i]}, kernel_size=${this.kernelSize[i]}`);
-    }
-  }
-  override extraRepr(): string {
-    const one = (p: [number, number]) => (p[0] === p[1] ? String(p[0]) : fmtPair(p));
-    return `kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}, padding=${one(this.padding)}`;
-  }
-}
-
-export class MaxPool2d extends Pool2d {
-  forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
-  }
-  override extraRepr(): string {
-    return `${super.extraRepr()}, dilation=1, ceil_mode=False`;
-  }
-}
-
-export class AvgPool2d extends Pool2d {
-  forward(x: Tensor): Tensor {
-    return F.avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
-  }
-}
-
-export class AdaptiveAvgPool2d extends Module {
-  readonly outputSize: [number, number];
-  constructor(outputSize: Pair) {
-    super();
-    this.outputSize = pairArg('AdaptiveAvgPool2d', 'output_size', outputSize, 1);
-  }
-  forward(x: Tensor): Tensor {
-    return F.adaptiveAvgPool2d(x, this.outputSize);
-  }
-  override extraRepr(): string {
-    return `output_size=${fmtPair(this.outputSize)}`;
-  }
-}
-
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return x.relu();

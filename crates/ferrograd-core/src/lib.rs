@@ -12,8 +12,9 @@ mod tensor;
 mod transfer;
 
 pub use backend::Device;
+pub use backend::PoolDivisor;
 pub use error::{Error, ErrorKind, Result};
-pub use ops::BatchNormState;
+pub use ops::{BatchNormState, PoolOptions};
 pub use tensor::{
     is_grad_enabled, live_buffers, live_tensors, no_grad, peak_buffer_bytes, set_grad_enabled, Tensor, TensorId,
 };

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{check_all, close_to_fixture, pair, tensor};
-use ferrograd_core::{BatchNormState, Device, Tensor};
+use ferrograd_core::{BatchNormState, Device, PoolDivisor, PoolOptions, Tensor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -67,6 +67,46 @@ fn numbered(ins: &Inputs) -> Vec<Tensor> {
     (0..).map_while(|i| ins.get(&format!("t{i}")).cloned()).collect()
 }
 
+/// A size of the pool families: `[a, b]`, `[l]` of a 1-D pool (run as 2-D over `[N, C, 1, L]`),
+/// or one number for both axes (the generator's defaults, 0 or 1, which 1-D pooling also reads).
+fn size_of(v: &Value, fill: usize) -> (usize, usize) {
+    match (v.as_u64(), v.as_array().map(Vec::len)) {
+        (Some(n), _) => (n as usize, n as usize),
+        (None, Some(1)) => (fill, v[0].as_u64().unwrap() as usize),
+        _ => pair(v),
+    }
+}
+
+/// A pooling case with its options (PyTorch's defaults where the config has none) and, for max
+/// pooling, the indices of its maxima.
+fn pool(case: &Value, x: &Tensor) -> ferrograd_core::Result<(Tensor, Option<Tensor>)> {
+    let c = &case["config"];
+    let op = case["op"].as_str().unwrap_or_default();
+    let one_d = op.ends_with("1d");
+    let k = size_of(&c["kernel"], 1);
+    let s = size_of(&c["stride"], 1);
+    let divisor = match (c["divisor_override"].as_u64(), c["count_include_pad"].as_bool().unwrap_or(true)) {
+        (Some(d), _) => PoolDivisor::Override(d as usize),
+        (None, true) => PoolDivisor::IncludePad,
+        (None, false) => PoolDivisor::ExcludePad,
+    };
+    let o = PoolOptions {
+        padding: size_of(&c["padding"], 0),
+        dilation: if c["dilation"].is_null() { (1, 1) } else { size_of(&c["dilation"], 1) },
+        ceil_mode: c["ceil_mode"].as_bool().unwrap_or(false),
+        divisor,
+    };
+    let x4 = if one_d { x.unsqueeze(2)? } else { x.clone() };
+    let (v, i) = if op.starts_with("max") {
+        let (v, i) = x4.max_pool2d_with_indices(k, s, o)?;
+        (v, Some(i))
+    } else {
+        (x4.avg_pool2d_with(k, s, o)?, None)
+    };
+    let flat = |t: Tensor| if one_d { t.squeeze(Some(2)) } else { Ok(t) };
+    Ok((flat(v)?, i.map(flat).transpose()?))
+}
+
 /// Runs the core op that the case's `op` names.
 fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
     let op = case["op"].as_str().unwrap_or_default();
@@ -80,8 +120,19 @@ fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
             cfg_pair(case, "dilation"),
             cfg_int(case, "groups") as usize,
         ),
-        "max_pool2d" => x()?.max_pool2d(cfg_pair(case, "kernel"), cfg_pair(case, "stride"), cfg_pair(case, "padding")),
-        "avg_pool2d" => x()?.avg_pool2d(cfg_pair(case, "kernel"), cfg_pair(case, "stride"), cfg_pair(case, "padding")),
+        "max_pool2d" | "max_pool1d" | "avg_pool2d" | "avg_pool1d" => pool(case, x()?).map(|(v, _)| v),
+        "max_unpool2d" => {
+            let c = &case["config"];
+            let out = match c["output_size"].as_array() {
+                Some(_) => pair(&c["output_size"]),
+                None => {
+                    let (k, s, p) = (cfg_pair(case, "kernel"), cfg_pair(case, "stride"), cfg_pair(case, "padding"));
+                    let sh = x()?.shape().clone();
+                    ((sh[2] - 1) * s.0 + k.0 - 2 * p.0, (sh[3] - 1) * s.1 + k.1 - 2 * p.1)
+                }
+            };
+            x()?.max_unpool2d(&ins["indices"], out)
+        }
         "adaptive_avg_pool2d" => x()?.adaptive_avg_pool2d(cfg_pair(case, "output_size")),
         "resize_bilinear" => x()?.resize_bilinear(cfg_pair(case, "size")),
         "batch_norm" => {
@@ -129,6 +180,10 @@ fn run_on(case: &Value, dev: &Device) -> Result<(), String> {
     let ins = inputs(case, dev)?;
     let out = forward(case, &ins).map_err(|e| format!("forward failed: {e}"))?;
     close_to_fixture("forward", &out, &case["output"])?;
+    if let Some(want) = case.get("indices") {
+        let (_, idx) = pool(case, &ins["x"]).map_err(|e| e.to_string())?;
+        close_to_fixture("indices", &idx.expect("max pooling gives indices"), want)?;
+    }
     if let Some(stats) = case.get("running_mean_after") {
         close_to_fixture("running_mean after the step", &ins["running_mean"], stats)?;
         close_to_fixture("running_var after the step", &ins["running_var"], &case["running_var_after"])?;
@@ -157,6 +212,12 @@ fn conv2d_padding_wider_than_the_output_matches_pytorch() {
 #[test]
 fn pooling_matches_pytorch() {
     check_all("pool", run);
+}
+
+/// ceil_mode, dilation, count_include_pad, divisor_override, return_indices, max_unpool2d, 1-D.
+#[test]
+fn pooling_options_match_pytorch() {
+    check_all("pool_options", run);
 }
 
 #[test]
@@ -204,6 +265,7 @@ fn every_fixture_family_is_tested() {
         "losses",
         "misc",
         "pool",
+        "pool_options",
         "resize",
     ];
     let mut found: Vec<String> = std::fs::read_dir(common::fixture_dir())

@@ -1,7 +1,7 @@
 //! Convolution, pooling, normalisation and other layer exports.
 
 use crate::{get, js_err, put, JsResult};
-use ferrograd_core::BatchNormState;
+use ferrograd_core::{BatchNormState, PoolDivisor, PoolOptions};
 use wasm_bindgen::prelude::*;
 
 fn pair(v: &[u32], what: &str, op: &str) -> JsResult<(usize, usize)> {
@@ -42,20 +42,72 @@ pub fn convolve_same(a: u32, v: u32) -> JsResult<u32> {
     put(get(a)?.convolve1d_same(&get(v)?).map_err(js_err)?)
 }
 
-#[wasm_bindgen(js_name = maxPool2d)]
-pub fn max_pool2d(x: u32, kernel: &[u32], stride: &[u32], padding: &[u32]) -> JsResult<u32> {
-    let op = "max_pool2d";
-    put(get(x)?
-        .max_pool2d(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, pair(padding, "padding", op)?)
-        .map_err(js_err)?)
+fn pool_options(padding: &[u32], dilation: &[u32], ceil_mode: bool, op: &str) -> JsResult<PoolOptions> {
+    Ok(PoolOptions {
+        padding: pair(padding, "padding", op)?,
+        dilation: pair(dilation, "dilation", op)?,
+        ceil_mode,
+        divisor: PoolDivisor::IncludePad,
+    })
 }
 
+#[wasm_bindgen(js_name = maxPool2d)]
+pub fn max_pool2d(
+    x: u32,
+    kernel: &[u32],
+    stride: &[u32],
+    padding: &[u32],
+    dilation: &[u32],
+    ceil_mode: bool,
+) -> JsResult<u32> {
+    let op = "max_pool2d";
+    let o = pool_options(padding, dilation, ceil_mode, op)?;
+    put(get(x)?.max_pool2d_with(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, o).map_err(js_err)?)
+}
+
+/// `[values, indices]` handles (`return_indices=True`).
+#[wasm_bindgen(js_name = maxPool2dWithIndices)]
+pub fn max_pool2d_with_indices(
+    x: u32,
+    kernel: &[u32],
+    stride: &[u32],
+    padding: &[u32],
+    dilation: &[u32],
+    ceil_mode: bool,
+) -> JsResult<Vec<u32>> {
+    let op = "max_pool2d";
+    let o = pool_options(padding, dilation, ceil_mode, op)?;
+    let (v, i) = get(x)?
+        .max_pool2d_with_indices(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, o)
+        .map_err(js_err)?;
+    Ok(vec![put(v)?, put(i)?])
+}
+
+/// `divisor_override` of 0 means none (the TS side rejects 0 as PyTorch does).
 #[wasm_bindgen(js_name = avgPool2d)]
-pub fn avg_pool2d(x: u32, kernel: &[u32], stride: &[u32], padding: &[u32]) -> JsResult<u32> {
+#[allow(clippy::too_many_arguments)]
+pub fn avg_pool2d(
+    x: u32,
+    kernel: &[u32],
+    stride: &[u32],
+    padding: &[u32],
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: u32,
+) -> JsResult<u32> {
     let op = "avg_pool2d";
-    put(get(x)?
-        .avg_pool2d(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, pair(padding, "padding", op)?)
-        .map_err(js_err)?)
+    let mut o = pool_options(padding, &[1], ceil_mode, op)?;
+    o.divisor = match (divisor_override, count_include_pad) {
+        (0, true) => PoolDivisor::IncludePad,
+        (0, false) => PoolDivisor::ExcludePad,
+        (d, _) => PoolDivisor::Override(d as usize),
+    };
+    put(get(x)?.avg_pool2d_with(pair(kernel, "kernel_size", op)?, pair(stride, "stride", op)?, o).map_err(js_err)?)
+}
+
+#[wasm_bindgen(js_name = maxUnpool2d)]
+pub fn max_unpool2d(x: u32, indices: u32, out: &[u32]) -> JsResult<u32> {
+    put(get(x)?.max_unpool2d(&get(indices)?, pair(out, "output_size", "max_unpool2d")?).map_err(js_err)?)
 }
 
 #[wasm_bindgen(js_name = adaptiveAvgPool2d)]

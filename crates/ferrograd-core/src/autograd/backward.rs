@@ -258,6 +258,10 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             let s = x.dense()?.storage().pool2d_backward(&g.storage(), p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
+        Op::MaxUnpool2d(x, idx, p) => {
+            let s = g.dense()?.storage().max_unpool2d_backward(&idx.storage(), p)?;
+            vec![(x, Tensor::from_storage(s, x.shape())?)]
+        }
         Op::AdaptiveAvgPool2d(x, p) => {
             let s = g.dense()?.storage().adaptive_avg_pool2d_backward(p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]

@@ -1,5 +1,6 @@
 use crate::backend::{
     AdaptivePoolParams, BatchNormParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams, UnaryOp,
+    Unpool2dParams,
 };
 use crate::Tensor;
 
@@ -27,6 +28,8 @@ pub enum Op {
         p: Conv2dParams,
     },
     Pool2d(Tensor, Pool2dParams),
+    /// Values and their (constant) plane indices.
+    MaxUnpool2d(Tensor, Tensor, Unpool2dParams),
     AdaptiveAvgPool2d(Tensor, AdaptivePoolParams),
     ResizeBilinear(Tensor, ResizeParams),
     /// `out[i] = x[i, idx[i]]`; `idx` never requires grad.
@@ -57,6 +60,7 @@ impl Op {
             | Op::Pool2d(a, _)
             | Op::AdaptiveAvgPool2d(a, _)
             | Op::ResizeBilinear(a, _)
+            | Op::MaxUnpool2d(a, ..)
             | Op::GatherCols(a, _) => vec![a],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Cat(ts, _) => ts.iter().collect(),
@@ -86,7 +90,7 @@ impl Op {
             | Op::Pool2d(a, _)
             | Op::AdaptiveAvgPool2d(a, _)
             | Op::ResizeBilinear(a, _) => vec![a],
-            Op::GatherCols(a, i) => vec![a, i],
+            Op::GatherCols(a, i) | Op::MaxUnpool2d(a, i, _) => vec![a, i],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Cat(ts, _) => ts,
             Op::Conv2d { input, weight, bias, .. } => {
@@ -123,6 +127,7 @@ impl Op {
             | Op::Pool2d(..)
             | Op::AdaptiveAvgPool2d(..)
             | Op::GatherCols(..)
+            | Op::MaxUnpool2d(..)
             | Op::BatchNorm { .. } => true,
         }
     }
@@ -147,6 +152,7 @@ impl Op {
             Op::Conv2d { .. } => "ConvolutionBackward0",
             Op::Pool2d(_, p) if p.kind == crate::backend::PoolKind::Max => "MaxPool2DWithIndicesBackward0",
             Op::Pool2d(..) => "AvgPool2DBackward0",
+            Op::MaxUnpool2d(..) => "MaxUnpool2DBackward0",
             Op::AdaptiveAvgPool2d(..) => "AdaptiveAvgPool2DBackward0",
             Op::ResizeBilinear(..) => "UpsampleBilinear2DBackward0",
             Op::GatherCols(..) => "GatherBackward0",

@@ -49,6 +49,12 @@ pub trait BackendStorage: Sized {
     fn pool2d(&self, p: &Pool2dParams) -> Result<Self>;
     /// `self` is the forward input (max pooling routes the gradient to its argmax).
     fn pool2d_backward(&self, grad_out: &Self, p: &Pool2dParams) -> Result<Self>;
+    /// The plane index of each max-pooling output's maximum, as f32 (-1 for a window in padding).
+    fn max_pool2d_indices(&self, p: &Pool2dParams) -> Result<Self>;
+    /// `max_unpool2d` of `self` with its plane indices `idx`; indices are validated.
+    fn max_unpool2d(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self>;
+    /// `self` is grad_out: each input reads it at its index.
+    fn max_unpool2d_backward(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self>;
     fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self>;
     fn adaptive_avg_pool2d_backward(&self, p: &AdaptivePoolParams) -> Result<Self>;
     fn resize_bilinear(&self, p: &ResizeParams) -> Result<Self>;
@@ -259,6 +265,18 @@ impl Storage {
     pub fn pool2d_backward(&self, g: &Storage, p: &Pool2dParams) -> Result<Storage> {
         let x = self;
         on_storage!("pool2d_backward", (x, g), [], x.pool2d_backward(g, p), one)
+    }
+    pub fn max_pool2d_indices(&self, p: &Pool2dParams) -> Result<Storage> {
+        let s = self;
+        on_storage!((s), s.max_pool2d_indices(p), one)
+    }
+    pub fn max_unpool2d(&self, idx: &Storage, p: &Unpool2dParams) -> Result<Storage> {
+        let x = self;
+        on_storage!("max_unpool2d", (x, idx), [], x.max_unpool2d(idx, p), one)
+    }
+    pub fn max_unpool2d_backward(&self, idx: &Storage, p: &Unpool2dParams) -> Result<Storage> {
+        let g = self;
+        on_storage!("max_unpool2d_backward", (g, idx), [], g.max_unpool2d_backward(idx, p), one)
     }
     pub fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Storage> {
         let s = self;

@@ -59,8 +59,20 @@ impl Conv2dParams {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
     Max,
-    /// Average that counts padding (PyTorch's default `count_include_pad=True`).
     Avg,
+}
+
+/// What an average-pooling window's sum is divided by (PyTorch's `count_include_pad` and
+/// `divisor_override`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolDivisor {
+    /// The window clipped to the padded input (`count_include_pad=True`, the default): kh·kw
+    /// except where `ceil_mode` lets a window run past the padding.
+    IncludePad,
+    /// The input elements the window covers (`count_include_pad=False`).
+    ExcludePad,
+    /// A fixed divisor (`divisor_override`).
+    Override(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +86,53 @@ pub struct Pool2dParams {
     pub kw: usize,
     pub stride: (usize, usize),
     pub padding: (usize, usize),
+    /// Spacing of a max-pooling window's taps (1 for average pooling).
+    pub dilation: (usize, usize),
+    /// Only read by average pooling.
+    pub divisor: PoolDivisor,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Pool2dParams {
+    /// First tap and the range `[k0, k1)` of taps of output `o` that land inside an input axis
+    /// of length `len`: tap `k` reads `start + k·d`.
+    #[inline]
+    pub fn taps(o: usize, stride: usize, pad: usize, k: usize, d: usize, len: usize) -> (isize, usize, usize) {
+        let start = (o * stride) as isize - pad as isize;
+        let k0 = if start < 0 { ((-start) as usize).div_ceil(d) } else { 0 };
+        // taps with start + k·d < len, i.e. k < (len - start) / d rounded up
+        let k1 = if start >= len as isize { 0 } else { ((len as isize - start) as usize).div_ceil(d).min(k) };
+        (start, k0.min(k1), k1)
+    }
+
+    /// The divisor of average-pooling output (oy, ox) (PyTorch's `divide_factor`).
+    #[inline]
+    pub fn avg_divisor(&self, oy: usize, ox: usize) -> usize {
+        let span = |o: usize, s: usize, p: usize, k: usize, len: usize| {
+            let start = (o * s) as isize - p as isize;
+            let end = (start + k as isize).min((len + p) as isize);
+            let padded = (end - start) as usize;
+            let valid = (end.min(len as isize) - start.max(0)).max(0) as usize;
+            (padded, valid)
+        };
+        let (ph, vh) = span(oy, self.stride.0, self.padding.0, self.kh, self.h);
+        let (pw, vw) = span(ox, self.stride.1, self.padding.1, self.kw, self.w);
+        match self.divisor {
+            PoolDivisor::IncludePad => ph * pw,
+            PoolDivisor::ExcludePad => vh * vw,
+            PoolDivisor::Override(d) => d,
+        }
+    }
+}
+
+/// `max_unpool2d` of `[n, c, h, w]` values with their plane indices into `[n, c, out_h, out_w]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unpool2dParams {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
     pub out_h: usize,
     pub out_w: usize,
 }

@@ -10,3 +10,4 @@ mod pool;
 mod reduce;
 
 pub use nn::BatchNormState;
+pub use pool::PoolOptions;

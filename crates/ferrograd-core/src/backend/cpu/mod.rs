@@ -148,6 +148,20 @@ impl BackendStorage for CpuStorage {
         }
         Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
     }
+    fn max_pool2d_indices(&self, p: &Pool2dParams) -> Result<Self> {
+        alloc::ensure("max_pool2d", p.n * p.c * p.out_h * p.out_w)?;
+        Ok(CpuStorage(pool::max_indices(&self.0, p)))
+    }
+    fn max_unpool2d(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self> {
+        pool::check_unpool_indices(&idx.0, p)?;
+        alloc::ensure("max_unpool2d", p.n * p.c * p.out_h * p.out_w)?;
+        Ok(CpuStorage(pool::unpool_forward(&self.0, &idx.0, p)))
+    }
+    fn max_unpool2d_backward(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self> {
+        pool::check_unpool_indices(&idx.0, p)?;
+        alloc::ensure("max_unpool2d_backward", p.n * p.c * p.h * p.w)?;
+        Ok(CpuStorage(pool::unpool_backward(&self.0, &idx.0, p)))
+    }
     fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self> {
         alloc::ensure("adaptive_avg_pool2d", p.n * p.c * p.out_h * p.out_w)?;
         Ok(CpuStorage(pool::adaptive_avg_forward(&self.0, p)))

@@ -5,16 +5,18 @@
 
 use super::parallel::for_each_plane;
 use super::simd::F32x4;
-use crate::backend::{Pool2dParams, PoolKind};
+use crate::backend::{Pool2dParams, PoolDivisor, PoolKind};
 
 /// 1 / (kh·kw), as `pool.rs` computes it.
 const INV: f32 = 1.0 / 4.0;
 
 /// Whether `p` is a 2×2, stride-2, unpadded average pool over even-sized planes (windows tile
-/// the input exactly).
+/// the input exactly, so both counting rules divide by 4).
 pub fn applies(p: &Pool2dParams) -> bool {
     p.kind == PoolKind::Avg
-        && (p.kh, p.kw, p.stride, p.padding) == (2, 2, (2, 2), (0, 0))
+        && (p.kh, p.kw, p.stride, p.padding, p.dilation) == (2, 2, (2, 2), (0, 0), (1, 1))
+        && matches!(p.divisor, PoolDivisor::IncludePad | PoolDivisor::ExcludePad)
+        && (2 * p.out_h, 2 * p.out_w) == (p.h, p.w)
         && p.h.is_multiple_of(2)
         && p.w.is_multiple_of(2)
         && p.w > 0
@@ -103,6 +105,8 @@ mod tests {
                 kw: 2,
                 stride: (2, 2),
                 padding: (0, 0),
+                dilation: (1, 1),
+                divisor: PoolDivisor::IncludePad,
                 out_h: h / 2,
                 out_w: w / 2,
             };

@@ -521,6 +521,12 @@ impl ReadFuture {
                 "a class index was out of range or not an integer (found by a GPU kernel; labels must be integers in 0..C-1, as cross_entropy expects); the affected values are NaN"
             );
         }
+        if flags & 2 != 0 {
+            bail!(
+                "max_unpool2d",
+                "Found an invalid max index (found by a GPU kernel; indices must be integers in 0..out_h*out_w-1 of their plane, as max_pool2d's return_indices gives); the affected values are NaN or 0"
+            );
+        }
         Ok(data)
     }
 }

@@ -3,7 +3,7 @@
 //! tiled body and differ only in how they load operands and store results. The elementwise
 //! ops get one module each: the shared loop plus the function their op-table row generates.
 
-use crate::backend::{BinaryOp, PoolKind, ReduceOp, UnaryOp};
+use crate::backend::{BinaryOp, PoolDivisor, PoolKind, ReduceOp, UnaryOp};
 use std::borrow::Cow;
 
 /// What a reduce kernel combines (its `prm[2]`); WGSL sees the codes as `REDUCE_*` constants.
@@ -38,7 +38,23 @@ fn reduce_constants() -> String {
 }
 
 fn pool_constants() -> String {
-    format!("const POOL_MAX: u32 = {}u;\nconst POOL_AVG: u32 = {}u;\n", PoolKind::Max as u32, PoolKind::Avg as u32)
+    format!(
+        "const POOL_MAX: u32 = {}u;\nconst POOL_AVG: u32 = {}u;\nconst DIV_INCLUDE_PAD: u32 = {}u;\nconst DIV_EXCLUDE_PAD: u32 = {}u;\nconst DIV_OVERRIDE: u32 = {}u;\n",
+        PoolKind::Max as u32,
+        PoolKind::Avg as u32,
+        divisor_code(PoolDivisor::IncludePad),
+        divisor_code(PoolDivisor::ExcludePad),
+        divisor_code(PoolDivisor::Override(0)),
+    )
+}
+
+/// The `prm[15]` code of an average-pooling divisor (its value goes in `prm[16]`).
+pub(crate) fn divisor_code(d: PoolDivisor) -> u32 {
+    match d {
+        PoolDivisor::IncludePad => 0,
+        PoolDivisor::ExcludePad => 1,
+        PoolDivisor::Override(_) => 2,
+    }
 }
 
 macro_rules! wgsl {
@@ -79,6 +95,7 @@ pub(crate) enum Kernel {
     DirectBwdInput,
     DirectBwdWeight,
     PoolFwd,
+    PoolIndices,
     PoolBwd,
     AdaptiveFwd,
     AdaptiveBwd,
@@ -86,6 +103,8 @@ pub(crate) enum Kernel {
     ResizeBwd,
     Gather,
     Scatter,
+    Unpool,
+    UnpoolBwd,
 }
 
 impl Kernel {
@@ -110,10 +129,10 @@ impl Kernel {
             ConvBwdInput => ("conv_bwd_input", CONV_BWD_INPUT),
             ConvBwdWeight => ("conv_bwd_weight", CONV_BWD_WEIGHT),
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
-            PoolFwd | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
+            PoolFwd | PoolIndices | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
                 return (Cow::Borrowed("pool"), Cow::Owned(pool_constants() + POOL))
             }
-            Gather | Scatter => ("index", INDEX),
+            Gather | Scatter | Unpool | UnpoolBwd => ("index", INDEX),
         };
         (Cow::Borrowed(name), Cow::Borrowed(source))
     }
@@ -134,6 +153,7 @@ impl Kernel {
             DirectBwdInput => "direct_bwd_input",
             DirectBwdWeight => "direct_bwd_weight",
             PoolFwd => "pool_fwd",
+            PoolIndices => "pool_indices",
             PoolBwd => "pool_bwd",
             AdaptiveFwd => "adaptive_fwd",
             AdaptiveBwd => "adaptive_bwd",
@@ -141,12 +161,14 @@ impl Kernel {
             ResizeBwd => "resize_bwd",
             Gather => "gather",
             Scatter => "scatter",
+            Unpool => "unpool",
+            UnpoolBwd => "unpool_bwd",
         }
     }
 
     /// Kernels that bind the error-flag buffer (binding 5).
     pub fn flagged(self) -> bool {
-        matches!(self, Kernel::Gather | Kernel::Scatter)
+        matches!(self, Kernel::Gather | Kernel::Scatter | Kernel::Unpool | Kernel::UnpoolBwd)
     }
 
     /// Every kernel: one per elementwise op of the table, then the fixed ones.
@@ -168,6 +190,7 @@ impl Kernel {
             Kernel::DirectBwdInput,
             Kernel::DirectBwdWeight,
             Kernel::PoolFwd,
+            Kernel::PoolIndices,
             Kernel::PoolBwd,
             Kernel::AdaptiveFwd,
             Kernel::AdaptiveBwd,
@@ -175,6 +198,8 @@ impl Kernel {
             Kernel::ResizeBwd,
             Kernel::Gather,
             Kernel::Scatter,
+            Kernel::Unpool,
+            Kernel::UnpoolBwd,
         ]);
         v
     }

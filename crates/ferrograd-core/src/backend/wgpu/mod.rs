@@ -206,6 +206,15 @@ impl BackendStorage for GpuStorage {
     fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
         self.pool_bwd(g, p)
     }
+    fn max_pool2d_indices(&self, p: &Pool2dParams) -> Result<Self> {
+        self.pool_indices(p)
+    }
+    fn max_unpool2d(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self> {
+        self.unpool_fwd(idx, p)
+    }
+    fn max_unpool2d_backward(&self, idx: &Self, p: &Unpool2dParams) -> Result<Self> {
+        self.unpool_bwd(idx, p)
+    }
     fn adaptive_avg_pool2d(&self, p: &AdaptivePoolParams) -> Result<Self> {
         self.adaptive_fwd(p)
     }

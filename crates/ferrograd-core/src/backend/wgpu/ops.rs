@@ -1,6 +1,6 @@
 //! Op launchers: turn layouts and op descriptors into parameter blocks and grids.
 
-use super::kernels::{Kernel, ReduceCode};
+use super::kernels::{divisor_code, Kernel, ReduceCode};
 use super::{u32_of, GpuStorage};
 use crate::backend::*;
 use crate::shape::Layout;
@@ -392,19 +392,34 @@ impl GpuStorage {
         self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true, [true, true])
     }
 
-    fn pool_meta(threads: usize, kind: u32, planes: usize, hw: [usize; 4], k: [usize; 6]) -> Result<Vec<u32>> {
-        let v = [threads, kind as usize, planes, hw[0], hw[1], hw[2], hw[3], k[0], k[1], k[2], k[3], k[4], k[5]];
-        v.iter().map(|&x| u32_of("pool", x)).collect()
+    fn pool_meta(threads: usize, kind: u32, planes: usize, hw: [usize; 4], k: [usize; 10]) -> Result<Vec<u32>> {
+        let head = [threads, kind as usize, planes, hw[0], hw[1], hw[2], hw[3]];
+        head.iter().chain(&k).map(|&x| u32_of("pool", x)).collect()
     }
 
     fn pool_params(p: &Pool2dParams, threads: usize) -> Result<Vec<u32>> {
         let kind = p.kind as u32;
+        let over = match p.divisor {
+            PoolDivisor::Override(d) => d,
+            PoolDivisor::IncludePad | PoolDivisor::ExcludePad => 0,
+        };
         Self::pool_meta(
             threads,
             kind,
             p.n * p.c,
             [p.h, p.w, p.out_h, p.out_w],
-            [p.kh, p.kw, p.stride.0, p.stride.1, p.padding.0, p.padding.1],
+            [
+                p.kh,
+                p.kw,
+                p.stride.0,
+                p.stride.1,
+                p.padding.0,
+                p.padding.1,
+                p.dilation.0,
+                p.dilation.1,
+                divisor_code(p.divisor) as usize,
+                over,
+            ],
         )
     }
 
@@ -413,13 +428,41 @@ impl GpuStorage {
         self.launch(Kernel::PoolFwd, "pool2d", n, &Self::pool_params(p, n)?, &[self], n)
     }
 
+    pub(super) fn pool_indices(&self, p: &Pool2dParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.out_h * p.out_w;
+        self.launch(Kernel::PoolIndices, "max_pool2d", n, &Self::pool_params(p, n)?, &[self], n)
+    }
+
+    fn unpool_meta(p: &Unpool2dParams) -> Result<[u32; 3]> {
+        let u = |v| u32_of("max_unpool2d", v);
+        Ok([u(p.n * p.c * p.h * p.w)?, u(p.h * p.w)?, u(p.out_h * p.out_w)?])
+    }
+
+    /// `self` holds the values, `idx` their plane indices.
+    pub(super) fn unpool_fwd(&self, idx: &GpuStorage, p: &Unpool2dParams) -> Result<GpuStorage> {
+        let out = self.dev.alloc("max_unpool2d", p.n * p.c * p.out_h * p.out_w)?;
+        self.ctx().clear("max_unpool2d", &out.buf)?;
+        let threads = p.n * p.c * p.h * p.w;
+        if threads > 0 {
+            let m = Self::unpool_meta(p)?;
+            self.ctx().dispatch(Kernel::Unpool, &m, &[&self.buf, &idx.buf], &out.buf, groups_for(threads))?;
+        }
+        Ok(out)
+    }
+
+    /// `self` is grad_out.
+    pub(super) fn unpool_bwd(&self, idx: &GpuStorage, p: &Unpool2dParams) -> Result<GpuStorage> {
+        let n = p.n * p.c * p.h * p.w;
+        self.launch(Kernel::UnpoolBwd, "max_unpool2d_backward", n, &Self::unpool_meta(p)?, &[self, idx], n)
+    }
+
     pub(super) fn pool_bwd(&self, g: &GpuStorage, p: &Pool2dParams) -> Result<GpuStorage> {
         let n = p.n * p.c * p.h * p.w;
         self.launch(Kernel::PoolBwd, "pool2d_backward", n, &Self::pool_params(p, n)?, &[self, g], n)
     }
 
     fn plane_params(n: usize, c: usize, hw: [usize; 4], threads: usize) -> Result<Vec<u32>> {
-        Self::pool_meta(threads, 0, n * c, hw, [0; 6])
+        Self::pool_meta(threads, 0, n * c, hw, [0; 10])
     }
 
     pub(super) fn adaptive_fwd(&self, p: &AdaptivePoolParams) -> Result<GpuStorage> {

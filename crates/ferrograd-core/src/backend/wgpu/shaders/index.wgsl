@@ -43,3 +43,42 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     }
     dst[t] = select(0.0, x0[r], u32(c) == t % prm[1]);
 }
+
+// max_unpool2d, x1 holding each input's index into its output plane. A bad index raises
+// flag bit 2 (the read reports it). prm: [0] inputs (planes * hw), [1] hw, [2] out_h * out_w.
+fn unpool_index(t: u32) -> i32 {
+    let v = x1[t];
+    if (is_nan(v) || v < 0.0 || v >= f32(prm[2]) || floor(v) != v) {
+        atomicOr(&flags[0], 2u);
+        return -1;
+    }
+    return i32(v);
+}
+
+// dst (cleared by the host) [plane, idx[t]] = x0[t]; one thread per input.
+@compute @workgroup_size(256)
+fn unpool(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wid, nwg) * WG + li;
+    if (t >= prm[0]) {
+        return;
+    }
+    let j = unpool_index(t);
+    if (j >= 0) {
+        dst[(t / prm[1]) * prm[2] + u32(j)] = x0[t];
+    }
+}
+
+// dst[t] = grad_out[plane, idx[t]], x0 being grad_out.
+@compute @workgroup_size(256)
+fn unpool_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wid, nwg) * WG + li;
+    if (t >= prm[0]) {
+        return;
+    }
+    let j = unpool_index(t);
+    if (j < 0) {
+        dst[t] = special(NAN_BITS);
+        return;
+    }
+    dst[t] = x0[(t / prm[1]) * prm[2] + u32(j)];
+}

@@ -1,33 +1,45 @@
-// Pooling, adaptive average pooling and bilinear resize, forward and backward. Backward
-// kernels gather (one thread per input element, looping over the outputs that read it)
+// Pooling, max unpooling, adaptive average pooling and bilinear resize, forward and backward.
+// Backward kernels gather (one thread per input element, looping over the outputs that read it)
 // instead of scattering, so no float atomics are needed and sums keep the CPU's order.
 // prm: [0] threads, [1] kind (POOL_MAX or POOL_AVG, constants generated from
 // `PoolKind` in kernels.rs), [2] planes (n*c), [3] h, [4] w, [5] out_h,
-// [6] out_w, [7] kh, [8] kw, [9] stride h, [10] stride w, [11] pad h, [12] pad w.
+// [6] out_w, [7] kh, [8] kw, [9] stride h, [10] stride w, [11] pad h, [12] pad w,
+// [13] dilation h, [14] dilation w, [15] average divisor (DIV_* constants from `PoolDivisor`),
+// [16] divisor_override.
 
 fn p_h() -> u32 { return prm[3]; }
 fn p_w() -> u32 { return prm[4]; }
 fn p_oh() -> u32 { return prm[5]; }
 fn p_ow() -> u32 { return prm[6]; }
 
-// Clipped window [y0, y1) x [x0, x1) of output (oy, ox).
-fn window(oy: u32, ox: u32) -> vec4<i32> {
-    let y = i32(oy * prm[9]) - i32(prm[11]);
-    let x = i32(ox * prm[10]) - i32(prm[12]);
-    let y0 = max(y, 0);
-    let x0v = max(x, 0);
-    let y1 = max(min(y + i32(prm[7]), i32(p_h())), y0);
-    let x1v = max(min(x + i32(prm[8]), i32(p_w())), x0v);
-    return vec4<i32>(y0, y1, x0v, x1v);
+// Taps [k0, k1) of output o along one axis that land in [0, len); tap k reads start + k*d.
+// Returns (start, k0, k1).
+fn taps(o: u32, stride: u32, pad: u32, k: u32, d: u32, len: u32) -> vec3<i32> {
+    let start = i32(o * stride) - i32(pad);
+    var k0 = 0;
+    if (start < 0) {
+        k0 = (-start + i32(d) - 1) / i32(d);
+    }
+    var k1 = 0;
+    if (start < i32(len)) {
+        k1 = min((i32(len) - start + i32(d) - 1) / i32(d), i32(k));
+    }
+    return vec3<i32>(start, min(k0, k1), k1);
 }
 
+fn taps_y(oy: u32) -> vec3<i32> { return taps(oy, prm[9], prm[11], prm[7], prm[13], p_h()); }
+fn taps_x(ox: u32) -> vec3<i32> { return taps(ox, prm[10], prm[12], prm[8], prm[14], p_w()); }
+
 // Plane index of the window's first maximum (a NaN wins), or -1 when it is all padding.
-fn window_argmax(base: u32, win: vec4<i32>) -> i32 {
+fn window_argmax(base: u32, oy: u32, ox: u32) -> i32 {
+    let ty = taps_y(oy);
+    let tx = taps_x(ox);
     var best = special(NEG_INF_BITS);
     var arg = -1;
-    for (var y = win.x; y < win.y; y++) {
-        for (var x = win.z; x < win.w; x++) {
-            let i = y * i32(p_w()) + x;
+    for (var ky = ty.y; ky < ty.z; ky++) {
+        let y = ty.x + ky * i32(prm[13]);
+        for (var kx = tx.y; kx < tx.z; kx++) {
+            let i = y * i32(p_w()) + tx.x + kx * i32(prm[14]);
             let v = x0[base + u32(i)];
             if (arg < 0 || v > best || is_nan(v)) {
                 best = v;
@@ -41,6 +53,25 @@ fn window_argmax(base: u32, win: vec4<i32>) -> i32 {
     return arg;
 }
 
+// PyTorch's divide_factor for average-pooling output (oy, ox), as a reciprocal; 0 for a
+// window without input.
+fn avg_scale(oy: u32, ox: u32) -> f32 {
+    let ys = i32(oy * prm[9]) - i32(prm[11]);
+    let xs = i32(ox * prm[10]) - i32(prm[12]);
+    let ye = min(ys + i32(prm[7]), i32(p_h() + prm[11]));
+    let xe = min(xs + i32(prm[8]), i32(p_w() + prm[12]));
+    var d = (ye - ys) * (xe - xs);
+    if (prm[15] == DIV_EXCLUDE_PAD) {
+        d = max(min(ye, i32(p_h())) - max(ys, 0), 0) * max(min(xe, i32(p_w())) - max(xs, 0), 0);
+    } else if (prm[15] == DIV_OVERRIDE) {
+        d = i32(prm[16]);
+    }
+    if (d == 0) {
+        return 0.0;
+    }
+    return 1.0 / f32(d);
+}
+
 @compute @workgroup_size(256)
 fn pool_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let t = group_index(wid, nwg) * WG + li;
@@ -52,19 +83,42 @@ fn pool_fwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     let oy = (t % ohow) / p_ow();
     let ox = t % p_ow();
     let base = plane * p_h() * p_w();
-    let win = window(oy, ox);
     if (prm[1] == POOL_MAX) {
-        let a = window_argmax(base, win);
+        let a = window_argmax(base, oy, ox);
         dst[t] = select(x0[base + u32(max(a, 0))], special(NEG_INF_BITS), a < 0);
         return;
     }
+    // average pooling has no dilation
+    let ty = taps_y(oy);
+    let tx = taps_x(ox);
     var s = 0.0;
-    for (var y = win.x; y < win.y; y++) {
-        for (var x = win.z; x < win.w; x++) {
+    for (var y = ty.x + ty.y; y < ty.x + ty.z; y++) {
+        for (var x = tx.x + tx.y; x < tx.x + tx.z; x++) {
             s += x0[base + u32(y * i32(p_w()) + x)];
         }
     }
-    dst[t] = s * (1.0 / f32(prm[7] * prm[8]));
+    dst[t] = s * avg_scale(oy, ox);
+}
+
+// The plane index of each output's maximum (return_indices), -1 for a window in padding.
+@compute @workgroup_size(256)
+fn pool_indices(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let t = group_index(wid, nwg) * WG + li;
+    if (t >= prm[0]) {
+        return;
+    }
+    let ohow = p_oh() * p_ow();
+    let plane = t / ohow;
+    dst[t] = f32(window_argmax(plane * p_h() * p_w(), (t % ohow) / p_ow(), t % p_ow()));
+}
+
+// Outputs o along one axis whose window (span (k-1)*d+1) can hold input i: [o0, o1].
+fn readers(i: i32, stride: u32, pad: u32, k: u32, d: u32, outs: u32) -> vec2<i32> {
+    let s = i32(stride);
+    let t = i + i32(pad) - i32((k - 1u) * d);
+    let o0 = select((t + s - 1) / s, 0, t <= 0);
+    let o1 = min(i32(outs) - 1, (i + i32(pad)) / s);
+    return vec2<i32>(o0, o1);
 }
 
 // x0: forward input, x1: grad_out.
@@ -80,25 +134,18 @@ fn pool_bwd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     let ix = i32(t % p_w());
     let base = plane * hw;
     let gbase = plane * p_oh() * p_ow();
-    let sh = i32(prm[9]);
-    let sw = i32(prm[10]);
-    let ty = iy + i32(prm[11]) - i32(prm[7]) + 1;
-    let tx = ix + i32(prm[12]) - i32(prm[8]) + 1;
-    let oy0 = select((ty + sh - 1) / sh, 0, ty <= 0);
-    let ox0 = select((tx + sw - 1) / sw, 0, tx <= 0);
-    let oy1 = min(i32(p_oh()) - 1, (iy + i32(prm[11])) / sh);
-    let ox1 = min(i32(p_ow()) - 1, (ix + i32(prm[12])) / sw);
-    let inv = 1.0 / f32(prm[7] * prm[8]);
+    let ry = readers(iy, prm[9], prm[11], prm[7], prm[13], p_oh());
+    let rx = readers(ix, prm[10], prm[12], prm[8], prm[14], p_ow());
     var acc = 0.0;
-    for (var oy = oy0; oy <= oy1; oy++) {
-        for (var ox = ox0; ox <= ox1; ox++) {
+    for (var oy = ry.x; oy <= ry.y; oy++) {
+        for (var ox = rx.x; ox <= rx.y; ox++) {
             let g = x1[gbase + u32(oy) * p_ow() + u32(ox)];
             if (prm[1] == POOL_MAX) {
-                if (window_argmax(base, window(u32(oy), u32(ox))) == iy * i32(p_w()) + ix) {
+                if (window_argmax(base, u32(oy), u32(ox)) == iy * i32(p_w()) + ix) {
                     acc += g;
                 }
             } else {
-                acc += g * inv;
+                acc += g * avg_scale(u32(oy), u32(ox));
             }
         }
     }
