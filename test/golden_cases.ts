@@ -68,6 +68,8 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
       return F.adaptiveAvgPool2d(x, pair(c, 'output_size'));
     case 'resize_bilinear':
       return F.interpolateBilinear(x, pair(c, 'size'));
+    case 'interpolate':
+      return F.interpolate(x, c.config as F.InterpolateOptions);
     case 'batch_norm':
       return F.batchNorm(x, t.running_mean ?? null, t.running_var ?? null, {
         weight: t.weight ?? null,
@@ -175,7 +177,7 @@ export async function runLastImage(c: Case, device: Device): Promise<void> {
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
-export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'convolve', 'activations', 'misc'];
+export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'interpolate', 'convolve', 'activations', 'misc'];
 
 
 /** Every case of every family on `device`, as vitest tests; `load` reads a family's file. */

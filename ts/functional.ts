@@ -59,11 +59,13 @@ export {
   type Single,
 } from './pooling.js';
 
-/** Bilinear resize to `size` (`F.interpolate(..., mode='bilinear', align_corners=False)`). */
+/** Bilinear resize to `size` (`F.interpolate(..., mode='bilinear', align_corners=False)`; see {@link interpolate} for the other modes). */
 export function interpolateBilinear(input: Tensor, size: Pair): Tensor {
   const op = 'interpolate';
   return wrap(wasm().resizeBilinear(tensorArg(op, 'input', input), pair(op, 'size', size, 1)));
 }
+
+export { interpolate, type InterpolateMode, type InterpolateOptions } from './interpolate.js';
 
 export function relu(x: Tensor): Tensor {
   tensorArg('relu', 'input', x);

@@ -443,6 +443,85 @@ def resize_cases():
 
 
 # ---------------------------------------------------------------------------------------------
+def interpolate_cases():
+    """F.interpolate's modes and keyword arguments. ferrograd composes them in TypeScript
+    (ts/interpolate.ts: one interpolation matrix per axis, applied with matmul), so only the TS
+    suites (CPU and GPU) run them. Two corners are left out on purpose: PyTorch 1.13's 'nearest'
+    backward (and its forward with one channel) copies an axis whose output size equals the input
+    size (or shifts one that doubles it) even when a scale_factor says otherwise, and its bicubic
+    backward copies same-size axes likewise; its forward, which ferrograd follows, does not."""
+    cases = []
+    keys = {"size": "size", "scale_factor": "scaleFactor", "mode": "mode", "align_corners": "alignCorners",
+            "recompute_scale_factor": "recomputeScaleFactor", "antialias": "antialias"}
+
+    def interp(name, shape, **kw):
+        args = ", ".join(["x"] + [f"{k}={v!r}" for k, v in kw.items()])
+        config = {keys[k]: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
+        cases.append(run_case(name, "interpolate", f"F.interpolate({args})", config, {"x": randn(*shape)},
+                              lambda x: F.interpolate(x, **kw), ["x"]))
+
+    # nearest (the default mode) and nearest-exact
+    interp("nearest, default mode, scale 2", (1, 2, 3, 4), scale_factor=2)
+    interp("nearest downsample 5x7 -> 3x4", (1, 2, 5, 7), size=(3, 4))
+    interp("nearest scale 1.7 (1/1.7 as the source scale)", (1, 2, 4, 5), scale_factor=1.7, mode="nearest")
+    interp("nearest scale 1.7, recompute_scale_factor", (1, 2, 4, 5), scale_factor=1.7, mode="nearest", recompute_scale_factor=True)
+    interp("nearest scale 0.6", (2, 2, 5, 7), scale_factor=0.6, mode="nearest")
+    interp("nearest per-dim scale (2.5, 0.5)", (1, 2, 3, 6), scale_factor=(2.5, 0.5), mode="nearest")
+    interp("nearest 3-D input, size 8", (2, 2, 5), size=8, mode="nearest")
+    interp("nearest 5-D input, scale (1.5, 2, 0.5)", (1, 2, 2, 3, 4), scale_factor=(1.5, 2.0, 0.5), mode="nearest")
+    interp("nearest-exact upsample scale 1.7", (1, 2, 4, 5), scale_factor=1.7, mode="nearest-exact")
+    interp("nearest-exact downsample 7x6 -> 3x4", (1, 2, 7, 6), size=(3, 4), mode="nearest-exact")
+    interp("nearest-exact 3-D, scale 2.5", (1, 3, 4), scale_factor=2.5, mode="nearest-exact")
+    interp("nearest-exact 5-D, size (3, 2, 5)", (1, 2, 2, 3, 3), size=(3, 2, 5), mode="nearest-exact")
+    # linear (3-D)
+    interp("linear upsample 5 -> 9", (2, 2, 5), size=9, mode="linear", align_corners=False)
+    interp("linear upsample 5 -> 9, align_corners", (2, 2, 5), size=9, mode="linear", align_corners=True)
+    interp("linear scale 1.7", (1, 3, 6), scale_factor=1.7, mode="linear")
+    interp("linear downsample scale 0.6, recompute_scale_factor", (1, 3, 9), scale_factor=0.6, mode="linear", recompute_scale_factor=True)
+    interp("linear downsample 9 -> 4, align_corners", (1, 2, 9), size=4, mode="linear", align_corners=True)
+    # bilinear
+    interp("bilinear upsample 3x4 -> 7x6, align_corners", (1, 2, 3, 4), size=(7, 6), mode="bilinear", align_corners=True)
+    interp("bilinear downsample 8x7 -> 3x5, align_corners", (1, 2, 8, 7), size=(3, 5), mode="bilinear", align_corners=True)
+    interp("bilinear scale 1.7 (1/1.7 as the source scale)", (1, 2, 4, 5), scale_factor=1.7, mode="bilinear", align_corners=False)
+    interp("bilinear scale 1.7, recompute_scale_factor", (1, 2, 4, 5), scale_factor=1.7, mode="bilinear", recompute_scale_factor=True)
+    interp("bilinear scale 0.6", (2, 1, 7, 8), scale_factor=0.6, mode="bilinear")
+    interp("bilinear scale 2 (the kernel's in/out scale)", (1, 2, 3, 4), scale_factor=2, mode="bilinear")
+    interp("bilinear 1x1 -> 3x2, align_corners", (1, 2, 1, 1), size=(3, 2), mode="bilinear", align_corners=True)
+    interp("bilinear 4x5 -> 1x1, align_corners (the corner pixel)", (1, 2, 4, 5), size=1, mode="bilinear", align_corners=True)
+    interp("bilinear 4x5 -> 1x1", (1, 2, 4, 5), size=1, mode="bilinear")
+    # bicubic
+    interp("bicubic upsample 4x3 -> 7x8", (1, 2, 4, 3), size=(7, 8), mode="bicubic")
+    interp("bicubic upsample 4x3 -> 7x8, align_corners", (1, 2, 4, 3), size=(7, 8), mode="bicubic", align_corners=True)
+    interp("bicubic downsample 9x8 -> 4x3", (1, 2, 9, 8), size=(4, 3), mode="bicubic")
+    interp("bicubic scale 1.7", (1, 2, 4, 5), scale_factor=1.7, mode="bicubic")
+    interp("bicubic scale 0.6, recompute_scale_factor, align_corners", (1, 2, 7, 9), scale_factor=0.6, mode="bicubic", align_corners=True, recompute_scale_factor=True)
+    interp("bicubic 1x1 -> 3x3", (1, 2, 1, 1), size=3, mode="bicubic")
+    interp("bicubic 2x3 -> 1x1", (1, 2, 2, 3), size=1, mode="bicubic")
+    # trilinear (5-D)
+    interp("trilinear 2x3x4 -> 3x5x3", (1, 2, 2, 3, 4), size=(3, 5, 3), mode="trilinear")
+    interp("trilinear scale 1.5, align_corners", (1, 1, 2, 3, 4), scale_factor=1.5, mode="trilinear", align_corners=True)
+    # area (adaptive average pooling)
+    interp("area downsample 8x6 -> 3x4", (1, 2, 8, 6), size=(3, 4), mode="area")
+    interp("area scale 0.6", (1, 2, 7, 9), scale_factor=0.6, mode="area")
+    interp("area upsample 3x2 -> 5x5", (1, 2, 3, 2), size=5, mode="area")
+    interp("area 3-D, 11 -> 4", (2, 2, 11), size=4, mode="area")
+    interp("area 5-D, scale 0.5", (1, 2, 4, 4, 5), scale_factor=0.5, mode="area")
+    # antialias
+    interp("antialias bilinear downsample 9x11 -> 4x5", (1, 2, 9, 11), size=(4, 5), mode="bilinear", antialias=True)
+    interp("antialias bilinear scale 0.6", (1, 2, 8, 9), scale_factor=0.6, mode="bilinear", antialias=True)
+    interp("antialias bilinear scale 0.3, recompute_scale_factor", (1, 1, 10, 13), scale_factor=0.3, mode="bilinear", antialias=True, recompute_scale_factor=True)
+    interp("antialias bilinear downsample, align_corners", (1, 2, 9, 8), size=(4, 3), mode="bilinear", align_corners=True, antialias=True)
+    interp("antialias bilinear upsample (= plain bilinear)", (1, 2, 3, 4), size=(5, 7), mode="bilinear", antialias=True)
+    interp("antialias bilinear, one axis up, one down", (1, 2, 3, 10), size=(5, 4), mode="bilinear", antialias=True)
+    interp("antialias bicubic downsample 9x11 -> 4x5", (1, 2, 9, 11), size=(4, 5), mode="bicubic", antialias=True)
+    interp("antialias bicubic scale 0.45", (1, 1, 11, 9), scale_factor=0.45, mode="bicubic", antialias=True)
+    interp("antialias bicubic downsample, align_corners", (1, 2, 8, 9), size=(3, 4), mode="bicubic", align_corners=True, antialias=True)
+    interp("antialias bicubic upsample (Keys a = -0.5)", (1, 2, 3, 4), size=(5, 7), mode="bicubic", antialias=True)
+    interp("antialias bicubic to 1x1", (1, 2, 5, 4), size=1, mode="bicubic", antialias=True)
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
 def convolve_cases():
     """numpy.convolve(a, v, mode='same'); the gradients come from the same convolution in torch
     (full convolution through conv1d with the flipped shorter input, then NumPy's centre slice)."""
@@ -544,6 +623,7 @@ FAMILIES = {
     "losses": loss_cases,
     "cross_entropy_options": cross_entropy_option_cases,
     "resize": resize_cases,
+    "interpolate": interpolate_cases,
     "convolve": convolve_cases,
     "misc": misc_cases,
 }

@@ -254,7 +254,9 @@ fn argmax_cat_stack_flatten_matmul_match_pytorch() {
 #[test]
 fn every_fixture_family_is_tested() {
     // cross_entropy_options: F.cross_entropy's keyword arguments, composed in TypeScript
-    // (ts/loss.ts) from primitives tested here; test/golden.test.ts runs them on every device
+    // (ts/loss.ts) from primitives tested here; test/golden.test.ts runs them on every device.
+    // interpolate: F.interpolate's modes and options, composed in TypeScript (ts/interpolate.ts:
+    // interpolation matrices applied with matmul), likewise run by the TS suites only
     let tested = [
         "activations",
         "batchnorm",
@@ -262,6 +264,7 @@ fn every_fixture_family_is_tested() {
         "conv2d_edge",
         "convolve",
         "cross_entropy_options",
+        "interpolate",
         "losses",
         "misc",
         "pool",
