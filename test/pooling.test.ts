@@ -36,6 +36,7 @@ describe('pooling options', () => {
       [() => new nn.MaxPool2d(2, { dilation: -1 }), RangeError, /^MaxPool2d: argument 'dilation' must be an integer in \[1, /],
       [() => new nn.AvgPool2d(2, { divisorOverride: 0 }), RangeError, /^AvgPool2d: divisor must be not zero$/],
       [() => new nn.MaxPool1d(2, { ceilMode: 0 as never }), TypeError, /^MaxPool1d: argument 'ceil_mode' must be a boolean, got 0$/],
+      [() => new nn.MaxPool2d(2, { returnIndices: true }).forward(x), TypeError, /^MaxPool2d: a layer built with returnIndices: true returns \[values, indices\] from forwardWithIndices\(x\)/],
     ];
     for (const [f, type, msg] of cases) {
       expect(f, String(msg)).toThrow(type);

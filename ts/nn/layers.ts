@@ -6,6 +6,7 @@
 import { boolArg, intArg, numberArg, optionsArg, pairArg, show } from '../check.js';
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
+import { conv2dAct, type Activation } from '../functional.js';
 import type { Pair } from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
@@ -129,11 +130,25 @@ export class Conv2d extends Module {
     [this.weight, this.bias] = initialParameters([this.outChannels, inChannels / this.groups, kh, kw], fanIn, this.hasBias ? this.outChannels : null);
   }
   forward(x: Tensor): Tensor {
+    return F.conv2d(this.ready(x), this.weight!, this.convOptions());
+  }
+  /** Materialises a lazy layer from its first input. */
+  private ready(x: Tensor): Tensor {
     if (!this.weight) {
       if (x.ndim !== 4) throw new Error(`${this.typeName}: expected a 4-D input (N, C, H, W), got shape [${x.shape.join(', ')}]`);
       withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     }
-    return F.conv2d(x, this.weight!, { bias: this.bias, stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return x;
+  }
+  private convOptions(): F.Conv2dOptions {
+    return { bias: this.bias, stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+  /** A following ReLU, Sigmoid or Tanh runs as this conv's epilogue (unless either forward is overridden). */
+  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
+    if (this.forward !== Conv2d.prototype.forward) return null;
+    const forward: unknown = next.forward;
+    const act = ACTIVATIONS.find(([cls]) => next.constructor === cls && forward === cls.prototype.forward)?.[1];
+    return act ? (x) => conv2dAct(this.ready(x), this.weight!, this.convOptions(), act) : null;
   }
   override extraRepr(): string {
     let s = `${this.inChannels ?? 0}, ${this.outChannels}, kernel_size=${fmtPair(this.kernelSize)}, stride=${fmtPair(this.stride)}`;
@@ -216,3 +231,10 @@ export class Dropout extends Module {
     return `p=${this.p}, inplace=False`;
   }
 }
+
+/** The activations a conv can fuse, and their names for the fused op. */
+const ACTIVATIONS: [typeof ReLU | typeof Sigmoid | typeof Tanh, Activation][] = [
+  [ReLU, 'relu'],
+  [Sigmoid, 'sigmoid'],
+  [Tanh, 'tanh'],
+];

@@ -37,6 +37,15 @@ export abstract class Module {
     return this.forward(...inputs);
   }
 
+  /**
+   * @internal `next(this(x))` as one op when this layer can run `next` as its epilogue (a conv
+   * and the activation after it in a `Sequential`), else null. The fused op gives the same
+   * values and gradients and holds one activation map for backward instead of two.
+   */
+  fuseWith(_next: Module): ((x: Tensor) => Tensor) | null {
+    return null;
+  }
+
   /** PyTorch's class name for printing and `layer_summary` (lazy layers report what they become). */
   get typeName(): string {
     return this.constructor.name;
@@ -258,15 +267,20 @@ export class Sequential extends Module {
     layers.forEach((m, i) => this.addModule(String(i), m));
   }
   /**
-   * Runs the layers in order. Each intermediate result is released as soon as the next layer has
+   * Runs the layers in order; a conv followed by a ReLU, sigmoid or tanh runs as one fused op
+   * ({@link Module.fuseWith}). Each intermediate result is released as soon as the next layer has
    * it, as Python's refcounting does in PyTorch: autograd keeps what backward needs and frees it
    * as backward passes, so a training step's peak memory falls as backward runs instead of
    * holding every activation until the step ends.
    */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.children()) {
-      const next = m.forward(h);
+    const kids = this.children();
+    for (let i = 0; i < kids.length; i++) {
+      const m = kids[i]!;
+      const fused = i + 1 < kids.length ? m.fuseWith(kids[i + 1]!) : null;
+      if (fused) i++;
+      const next = fused ? fused(h) : m.forward(h);
       if (h !== x && next !== h) h._free('it was an intermediate result of a Sequential');
       h = next;
     }

@@ -15,6 +15,10 @@ const fmtPair = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;
 const asGiven = (v: unknown): string => (Array.isArray(v) ? (v.length === 1 ? `(${v[0]},)` : `(${v.join(', ')})`) : String(v));
 const py = (b: boolean): string => (b ? 'True' : 'False');
 
+/** A module's forward returns one tensor, so PyTorch's `(values, indices)` has its own method. */
+const RETURNS_PAIR = (cls: string): string =>
+  `${cls}: a layer built with returnIndices: true returns [values, indices] from forwardWithIndices(x); forward returns one tensor`;
+
 /** @deprecated the options of `MaxPool2d` or `AvgPool2d`. */
 export type Pool2dOptions = MaxPool2dOptions & AvgPool2dOptions;
 
@@ -39,8 +43,9 @@ export class MaxPool2d extends Module {
   private options(): MaxPool2dOptions & { returnIndices?: false } {
     return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
-  /** The pooled values (see {@link forwardWithIndices} for `return_indices=True`). */
+  /** The pooled values; a `returnIndices: true` layer answers {@link forwardWithIndices} instead. */
   forward(x: Tensor): Tensor {
+    if (this.returnIndices) throw new TypeError(RETURNS_PAIR('MaxPool2d'));
     return F.maxPool2d(x, this.kernelSize, this.options());
   }
   /** PyTorch's `(values, indices)` of a `return_indices=True` layer, for `MaxUnpool2d`. */
@@ -54,13 +59,16 @@ export class MaxPool2d extends Module {
 
 export class MaxPool1d extends Module {
   readonly opts: MaxPool1dOptions;
+  readonly returnIndices: boolean;
   constructor(readonly kernelSize: number | [number], opts: MaxPool1dOptions = {}) {
     super();
     const o = optionsArg('MaxPool1d', opts, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
     this.opts = { stride: o.stride ?? kernelSize, padding: o.padding ?? 0, dilation: o.dilation ?? 1, ceilMode: o.ceilMode ?? false };
     maxPoolArgs('MaxPool1d', kernelSize, o as MaxPool2dOptions, true);
+    this.returnIndices = o.returnIndices ?? false;
   }
   forward(x: Tensor): Tensor {
+    if (this.returnIndices) throw new TypeError(RETURNS_PAIR('MaxPool1d'));
     return F.maxPool1d(x, this.kernelSize, { ...this.opts, returnIndices: false });
   }
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {

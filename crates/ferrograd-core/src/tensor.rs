@@ -141,6 +141,16 @@ impl Tensor {
         Tensor::make(Buffer::new(storage), Layout::contiguous(shape), op, rg, !rg)
     }
 
+    /// As [`Tensor::from_op`], for an op whose gradient rule reads the op's own output: `op`
+    /// gets a constant tensor sharing the output's buffer (no graph, so no cycle).
+    pub(crate) fn from_op_saving_output(storage: Storage, shape: &[usize], op: impl FnOnce(Tensor) -> Op) -> Tensor {
+        let (buffer, layout) = (Buffer::new(storage), Layout::contiguous(shape));
+        let saved = Tensor::make(buffer.clone(), layout.clone(), None, false, true);
+        let op = Some(op(saved)).filter(|o| is_grad_enabled() && o.inputs().iter().any(|t| t.requires_grad()));
+        let rg = op.is_some();
+        Tensor::make(buffer, layout, op, rg, !rg)
+    }
+
     /// A view sharing this tensor's buffer.
     pub(crate) fn view(&self, layout: Layout, op: Option<Op>) -> Tensor {
         let op = op.filter(|_| is_grad_enabled() && self.requires_grad());

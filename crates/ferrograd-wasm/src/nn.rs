@@ -1,6 +1,7 @@
 //! Convolution, pooling, normalisation and other layer exports.
 
 use crate::{get, js_err, put, JsResult};
+use ferrograd_core::backend::Activation;
 use ferrograd_core::{BatchNormState, PoolDivisor, PoolOptions};
 use wasm_bindgen::prelude::*;
 
@@ -32,6 +33,41 @@ pub fn conv2d(
             pair(padding, "padding", "conv2d")?,
             pair(dilation, "dilation", "conv2d")?,
             groups as usize,
+        )
+        .map_err(js_err)?;
+    put(out)
+}
+
+/// `act(conv2d(...))` as one op, `act` 0: relu, 1: sigmoid, 2: tanh (`nn.Sequential`'s
+/// conv/activation pairs).
+#[wasm_bindgen(js_name = conv2dAct)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_act(
+    x: u32,
+    w: u32,
+    b: Option<u32>,
+    stride: &[u32],
+    padding: &[u32],
+    dilation: &[u32],
+    groups: u32,
+    act: u32,
+) -> JsResult<u32> {
+    let act = match act {
+        0 => Activation::Relu,
+        1 => Activation::Sigmoid,
+        2 => Activation::Tanh,
+        other => return Err(crate::js_error(&format!("conv2d: unknown activation code {other}"))),
+    };
+    let bias = b.map(get).transpose()?;
+    let out = get(x)?
+        .conv2d_act(
+            &get(w)?,
+            bias.as_ref(),
+            pair(stride, "stride", "conv2d")?,
+            pair(padding, "padding", "conv2d")?,
+            pair(dilation, "dilation", "conv2d")?,
+            groups as usize,
+            act,
         )
         .map_err(js_err)?;
     put(out)

@@ -235,8 +235,11 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
         // gradient can be an offset view (the later channel block of a batch-1 concat).
         // The kernels below index bare storages from 0, so every operand is made dense: an
         // incoming gradient can be an offset view (a later channel block of a batch-1 concat).
-        Op::Conv2d { input, weight, bias, p } => {
-            let g = g.dense()?;
+        Op::Conv2d { input, weight, bias, p, act } => {
+            let g = match act {
+                Some((a, out)) => activation_grad(out, g, *a)?,
+                None => g.dense()?,
+            };
             // Only the gradients someone needs: a network's input (LeNet's first layer) has no
             // use for its input gradient, which costs as much as the forward pass.
             let mut v = Vec::with_capacity(3);

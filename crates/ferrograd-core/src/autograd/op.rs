@@ -1,6 +1,6 @@
 use crate::backend::{
-    AdaptivePoolParams, BatchNormParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams, UnaryOp,
-    Unpool2dParams,
+    Activation, AdaptivePoolParams, BatchNormParams, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, ResizeParams,
+    UnaryOp, Unpool2dParams,
 };
 use crate::Tensor;
 
@@ -26,6 +26,9 @@ pub enum Op {
         weight: Tensor,
         bias: Option<Tensor>,
         p: Conv2dParams,
+        /// A fused epilogue and the op's output (a constant sharing its buffer), from which
+        /// its gradient rule reads the mask or derivative.
+        act: Option<(Activation, Tensor)>,
     },
     Pool2d(Tensor, Pool2dParams),
     /// Values and their (constant) plane indices.
@@ -93,9 +96,10 @@ impl Op {
             Op::GatherCols(a, i) | Op::MaxUnpool2d(a, i, _) => vec![a, i],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Cat(ts, _) => ts,
-            Op::Conv2d { input, weight, bias, .. } => {
+            Op::Conv2d { input, weight, bias, act, .. } => {
                 let mut v = vec![input, weight];
                 v.extend(bias);
+                v.extend(act.map(|(_, out)| out));
                 v
             }
             Op::BatchNorm { x, weight, bias, mean, inv_std, .. } => {
@@ -149,7 +153,13 @@ impl Op {
             Op::Slice(..) => "SliceBackward0",
             Op::Cat(..) => "CatBackward0",
             Op::Pad(..) => "ConstantPadNdBackward0",
-            Op::Conv2d { .. } => "ConvolutionBackward0",
+            // the last op PyTorch records for act(conv2d(x))
+            Op::Conv2d { act: None, .. } => "ConvolutionBackward0",
+            Op::Conv2d { act: Some((a, _)), .. } => match a {
+                Activation::Relu => "ReluBackward0",
+                Activation::Sigmoid => "SigmoidBackward0",
+                Activation::Tanh => "TanhBackward0",
+            },
             Op::Pool2d(_, p) if p.kind == crate::backend::PoolKind::Max => "MaxPool2DWithIndicesBackward0",
             Op::Pool2d(..) => "AvgPool2DBackward0",
             Op::MaxUnpool2d(..) => "MaxUnpool2DBackward0",

@@ -6,7 +6,8 @@
 //! order, so a backend that keeps them computes exactly what it computed then.
 
 use super::{
-    on_storage, one, three, two, Activation, BackendStorage, BatchNormParams, BinaryOp, ReduceOp, Storage, UnaryOp,
+    on_storage, one, three, two, Activation, BackendStorage, BatchNormParams, BinaryOp, Conv2dParams, ReduceOp,
+    Storage, UnaryOp,
 };
 use crate::shape::Layout;
 use crate::Result;
@@ -22,6 +23,11 @@ pub fn activation_backward<S: BackendStorage>(s: &S, l: &Layout, g: &S, gl: &Lay
         Activation::Relu => s.unary(l, UnaryOp::Step)?,
     };
     g.binary(gl, &d, &cl, BinaryOp::Mul)
+}
+
+/// The conv, then the activation as its own elementwise op.
+pub fn conv2d_act<S: BackendStorage>(x: &S, w: &S, bias: Option<&S>, p: &Conv2dParams, act: Activation) -> Result<S> {
+    x.conv2d(w, bias, p)?.unary(&Layout::contiguous(&p.output_shape()), act.unary())
 }
 
 /// Layouts of a `[n, c, s]` tensor, of `[c]` values broadcast over it, and of `[c]` itself.

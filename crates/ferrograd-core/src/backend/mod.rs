@@ -69,6 +69,10 @@ pub trait BackendStorage: Sized {
 
     /// An activation's gradient `grad · act'`, from the activation's output (sigmoid, tanh) or
     /// input (relu) in `self`; both operands have the same shape.
+    /// `act(conv2d(self, weight, bias))`, the conv's epilogue (d2l's conv + ReLU/sigmoid blocks).
+    fn conv2d_act(&self, weight: &Self, bias: Option<&Self>, p: &Conv2dParams, act: Activation) -> Result<Self> {
+        fused::conv2d_act(self, weight, bias, p, act)
+    }
     fn activation_backward(&self, layout: &Layout, grad: &Self, grad_layout: &Layout, act: Activation) -> Result<Self> {
         fused::activation_backward(self, layout, grad, grad_layout, act)
     }
@@ -249,6 +253,16 @@ impl Storage {
     pub fn conv2d(&self, w: &Storage, bias: Option<&Storage>, p: &Conv2dParams) -> Result<Storage> {
         let x = self;
         on_storage!("conv2d", (x, w), [bias], x.conv2d(w, bias, p), one)
+    }
+    pub fn conv2d_act(
+        &self,
+        w: &Storage,
+        bias: Option<&Storage>,
+        p: &Conv2dParams,
+        act: Activation,
+    ) -> Result<Storage> {
+        let x = self;
+        on_storage!("conv2d", (x, w), [bias], x.conv2d_act(w, bias, p, act), one)
     }
     pub fn conv2d_backward_input(&self, w: &Storage, p: &Conv2dParams) -> Result<Storage> {
         let g = self;

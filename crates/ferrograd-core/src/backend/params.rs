@@ -192,8 +192,19 @@ pub enum Activation {
     Sigmoid,
     /// `g · (1 - y²)` from the output `y`.
     Tanh,
-    /// `g · step(x)` from the input `x`.
+    /// `g · step(x)` from the input `x` (or, the same mask, from the output).
     Relu,
+}
+
+impl Activation {
+    /// The elementwise op that applies it.
+    pub fn unary(self) -> super::UnaryOp {
+        match self {
+            Activation::Sigmoid => super::UnaryOp::Sigmoid,
+            Activation::Tanh => super::UnaryOp::Tanh,
+            Activation::Relu => super::UnaryOp::Relu,
+        }
+    }
 }
 
 /// Batch normalisation over a contiguous `[n, c, s]` tensor (NCHW with `s = H·W`, or NC with

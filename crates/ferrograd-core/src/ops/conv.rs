@@ -1,5 +1,5 @@
 use crate::autograd::Op;
-use crate::backend::Conv2dParams;
+use crate::backend::{Activation, Conv2dParams};
 use crate::shape::check_shape;
 use crate::{bail, Error, Result, Tensor};
 
@@ -44,6 +44,35 @@ impl Tensor {
         padding: (usize, usize),
         dilation: (usize, usize),
         groups: usize,
+    ) -> Result<Tensor> {
+        self.conv2d_impl(weight, bias, (stride, padding, dilation), groups, None)
+    }
+
+    /// `act(conv2d(...))` in one op (d2l's conv + ReLU/sigmoid pairs): the activation runs as the
+    /// conv's epilogue, and backward keeps the output instead of the pre-activation, so the
+    /// pair holds one activation map, not two. Values and gradients are bit for bit those of
+    /// the two ops.
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv2d_act(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: (usize, usize),
+        dilation: (usize, usize),
+        groups: usize,
+        act: Activation,
+    ) -> Result<Tensor> {
+        self.conv2d_impl(weight, bias, (stride, padding, dilation), groups, Some(act))
+    }
+
+    fn conv2d_impl(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        (stride, padding, dilation): ((usize, usize), (usize, usize), (usize, usize)),
+        groups: usize,
+        act: Option<Activation>,
     ) -> Result<Tensor> {
         let (xs, ws) = (self.shape(), weight.shape());
         if self.rank() != 4 {
@@ -96,7 +125,10 @@ impl Tensor {
             for t in [Some(self), Some(weight), bias].into_iter().flatten() {
                 out = out.add(&t.sum_all()?.affine(0.0, 0.0)?)?;
             }
-            return Ok(out);
+            return match act {
+                Some(a) => out.unary(a.unary()),
+                None => Ok(out),
+            };
         }
         // Every backend unfolds at least one image: [C_in/groups * kH * kW, out_h * out_w].
         if check_shape("conv2d", &[ws[1], ws[2], ws[3], out_h, out_w]).is_err() {
@@ -124,9 +156,16 @@ impl Tensor {
         let b = bias.map(|b| b.dense()).transpose()?;
         let s = {
             let bs = b.as_ref().map(|b| b.storage());
-            x.storage().conv2d(&w.storage(), bs.as_deref(), &p)?
+            match act {
+                Some(a) => x.storage().conv2d_act(&w.storage(), bs.as_deref(), &p, a)?,
+                None => x.storage().conv2d(&w.storage(), bs.as_deref(), &p)?,
+            }
         };
-        Ok(Tensor::from_op(s, &p.output_shape(), Some(Op::Conv2d { input: x, weight: w, bias: b, p })))
+        let op = |out: Option<Tensor>| Op::Conv2d { input: x, weight: w, bias: b, p, act: act.zip(out) };
+        Ok(match act {
+            Some(_) => Tensor::from_op_saving_output(s, &p.output_shape(), |out| op(Some(out))),
+            None => Tensor::from_op(s, &p.output_shape(), Some(op(None))),
+        })
     }
 
     /// `numpy.convolve(a, v, mode='same')` for 1-D tensors: true convolution (flipped kernel),

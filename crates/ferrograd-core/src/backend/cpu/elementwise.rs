@@ -120,6 +120,36 @@ pub fn unary(data: &[f32], l: &Layout, op: UnaryOp) -> Vec<f32> {
     op.cpu(UnaryLoop(data, l))
 }
 
+/// The unary loop over a buffer it overwrites (a fused epilogue on a kernel's fresh output).
+struct UnaryInPlace<'a>(&'a mut [f32]);
+
+impl UnaryMap for UnaryInPlace<'_> {
+    type Out = ();
+    fn run(self, f: impl Fn(f32) -> f32 + Copy + Sync, fv: impl Fn(F32x4) -> F32x4 + Copy + Sync) {
+        let n = self.0.len();
+        for_each_chunk_mut(self.0, TASK, n, |_, o| {
+            let len = o.len();
+            let mut i = 0;
+            let d = o.as_mut_ptr();
+            // SAFETY: every access is below `i + 4 <= len`, within the task's chunk.
+            unsafe {
+                while i + 4 <= len {
+                    fv(F32x4::load(d.add(i))).store(d.add(i));
+                    i += 4;
+                }
+            }
+            for v in &mut o[i..] {
+                *v = f(*v);
+            }
+        });
+    }
+}
+
+/// `data[i] = op(data[i])`: the same math as [`unary`], so the values are bit for bit its.
+pub fn unary_in_place(data: &mut [f32], op: UnaryOp) {
+    op.cpu(UnaryInPlace(data))
+}
+
 /// `dst[i] = f(a[i], b[i])` with `a`/`b` stepping by 0 or 1 (`STEP_A`, `STEP_B`).
 #[inline(always)]
 fn zip_row<const STEP_A: usize, const STEP_B: usize>(

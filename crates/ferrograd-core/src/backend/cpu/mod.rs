@@ -126,6 +126,12 @@ impl BackendStorage for CpuStorage {
         alloc::ensure("conv2d", p.n * p.c_out * p.out_h * p.out_w)?;
         Ok(CpuStorage(conv::forward(&self.0, &w.0, bias.map(|b| b.0.as_slice()), p)))
     }
+    fn conv2d_act(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams, act: Activation) -> Result<Self> {
+        alloc::ensure("conv2d", p.n * p.c_out * p.out_h * p.out_w)?;
+        let mut out = conv::forward(&self.0, &w.0, bias.map(|b| b.0.as_slice()), p);
+        elementwise::unary_in_place(&mut out, act.unary());
+        Ok(CpuStorage(out))
+    }
     fn conv2d_backward_input(&self, w: &Self, p: &Conv2dParams) -> Result<Self> {
         alloc::ensure("conv2d_backward", p.n * p.c_in * p.h * p.w)?;
         Ok(CpuStorage(conv::backward_input(&self.0, &w.0, p)))
