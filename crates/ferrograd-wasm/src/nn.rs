@@ -24,18 +24,7 @@ pub fn conv2d(
     dilation: &[u32],
     groups: u32,
 ) -> JsResult<u32> {
-    let bias = b.map(get).transpose()?;
-    let out = get(x)?
-        .conv2d(
-            &get(w)?,
-            bias.as_ref(),
-            pair(stride, "stride", "conv2d")?,
-            pair(padding, "padding", "conv2d")?,
-            pair(dilation, "dilation", "conv2d")?,
-            groups as usize,
-        )
-        .map_err(js_err)?;
-    put(out)
+    convolve(x, w, b, [stride, padding, dilation], groups, None)
 }
 
 /// `act(conv2d(...))` as one op, `act` 0: relu, 1: sigmoid, 2: tanh (`nn.Sequential`'s
@@ -58,19 +47,20 @@ pub fn conv2d_act(
         2 => Activation::Tanh,
         other => return Err(crate::js_error(&format!("conv2d: unknown activation code {other}"))),
     };
+    convolve(x, w, b, [stride, padding, dilation], groups, Some(act))
+}
+
+fn convolve(x: u32, w: u32, b: Option<u32>, geom: [&[u32]; 3], groups: u32, act: Option<Activation>) -> JsResult<u32> {
+    let op = "conv2d";
     let bias = b.map(get).transpose()?;
-    let out = get(x)?
-        .conv2d_act(
-            &get(w)?,
-            bias.as_ref(),
-            pair(stride, "stride", "conv2d")?,
-            pair(padding, "padding", "conv2d")?,
-            pair(dilation, "dilation", "conv2d")?,
-            groups as usize,
-            act,
-        )
-        .map_err(js_err)?;
-    put(out)
+    let (x, w) = (get(x)?, get(w)?);
+    let (s, p, d) = (pair(geom[0], "stride", op)?, pair(geom[1], "padding", op)?, pair(geom[2], "dilation", op)?);
+    let g = groups as usize;
+    let out = match act {
+        Some(a) => x.conv2d_act(&w, bias.as_ref(), s, p, d, g, a),
+        None => x.conv2d(&w, bias.as_ref(), s, p, d, g),
+    };
+    put(out.map_err(js_err)?)
 }
 
 #[wasm_bindgen(js_name = convolveSame)]
