@@ -207,6 +207,10 @@ fn matmul_shapes_and_strides() {
         (vec![2, 1, 4, 6], vec![3, 6, 2], false, false),
         (vec![8, 4096], vec![4096, 8], false, false),
         (vec![6], vec![6, 4], false, false),
+        // 128x128 tiles (ops.rs gemm_tile), ragged edges, K not a multiple of the K step
+        (vec![520, 300], vec![300, 530], false, false),
+        (vec![300, 520], vec![530, 300], true, true),
+        (vec![4, 130, 70], vec![70, 260], false, false),
     ];
     for (sa, sb, ta, tb) in cases {
         parity(&format!("matmul {sa:?} {sb:?}"), |d| {
@@ -236,6 +240,11 @@ fn conv2d_forward_and_backward() {
         ([2, 32, 6, 6], [40, 32, 3, 3], (1, 1), (1, 1), (1, 1), 1, true),
         ([1, 64, 7, 5], [64, 32, 3, 3], (2, 2), (1, 0), (1, 1), 2, false),
         ([2, 32, 32, 32], [32, 32, 3, 3], (1, 1), (1, 1), (1, 1), 1, false),
+        // 128x128 tiles: forward (160 x 576 per image), input gradient (160 x 256 x 4 images),
+        // weight gradient (256 x 1152)
+        ([2, 64, 24, 24], [160, 64, 3, 3], (1, 1), (1, 1), (1, 1), 1, true),
+        ([4, 160, 16, 16], [64, 160, 3, 3], (1, 1), (1, 1), (1, 1), 1, false),
+        ([1, 128, 16, 16], [256, 128, 3, 3], (1, 1), (1, 1), (1, 1), 1, true),
     ];
     for (xs, ws, s, p, dil, g, bias) in cases {
         parity(&format!("conv2d {xs:?} {ws:?} s{s:?} p{p:?} d{dil:?} g{g}"), |d| {

@@ -162,8 +162,13 @@ macro_rules! unary_table {
             /// The WGSL function `unary_fn(x, p0, p1)` of this op's GPU kernel.
             #[cfg(feature = "gpu")]
             pub(crate) fn wgsl(self) -> String {
+                self.wgsl_named("unary_fn")
+            }
+            /// This op's WGSL function under another name (a fused epilogue calls it).
+            #[cfg(feature = "gpu")]
+            pub(crate) fn wgsl_named(self, name: &str) -> String {
                 match self {
-                    $( UnaryOp::$V { .. } => wgsl_fn("unary_fn", false, &[$($(stringify!($p)),+)?], $wgsl, $nan), )*
+                    $( UnaryOp::$V { .. } => wgsl_fn(name, false, &[$($(stringify!($p)),+)?], $wgsl, $nan), )*
                 }
             }
         }

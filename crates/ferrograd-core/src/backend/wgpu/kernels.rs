@@ -3,7 +3,7 @@
 //! tiled body and differ only in how they load operands and store results. The elementwise
 //! ops get one module each: the shared loop plus the function their op-table row generates.
 
-use crate::backend::{BinaryOp, PoolDivisor, PoolKind, ReduceOp, UnaryOp};
+use crate::backend::{Activation, BinaryOp, PoolDivisor, PoolKind, ReduceOp, UnaryOp};
 use std::borrow::Cow;
 
 /// What a reduce kernel combines (its `prm[2]`); WGSL sees the codes as `REDUCE_*` constants.
@@ -57,6 +57,29 @@ pub(crate) fn divisor_code(d: PoolDivisor) -> u32 {
     }
 }
 
+/// The conv forward's epilogue code (`prm[26]`): 0 none, else the activation's.
+pub(crate) fn act_code(act: Option<Activation>) -> u32 {
+    match act {
+        None => 0,
+        Some(Activation::Relu) => 1,
+        Some(Activation::Sigmoid) => 2,
+        Some(Activation::Tanh) => 3,
+    }
+}
+
+/// `conv_act(x)`: the activation `prm[26]` names, with the elementwise kernels' own functions
+/// from the op table (so the fused epilogue computes what the separate op would).
+fn conv_act_source() -> String {
+    let mut s = String::new();
+    let mut body = String::from("fn conv_act(x: f32) -> f32 {\n");
+    for a in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+        let c = act_code(Some(a));
+        s += &a.unary().wgsl_named(&format!("act_{c}"));
+        body += &format!("    if (prm[26] == {c}u) {{\n        return act_{c}(x, 0.0, 0.0);\n    }}\n");
+    }
+    s + &body + "    return x;\n}\n"
+}
+
 macro_rules! wgsl {
     ($($file:literal),*) => {
         concat!(include_str!("shaders/common.wgsl"), $(include_str!(concat!("shaders/", $file))),*)
@@ -70,9 +93,37 @@ const REDUCE: &str = wgsl!("reduce.wgsl");
 const POOL: &str = wgsl!("pool.wgsl");
 const INDEX: &str = wgsl!("index.wgsl");
 const MATMUL: &str = wgsl!("gemm.wgsl", "gemm_matmul.wgsl");
-const CONV_FWD: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_fwd.wgsl");
+const CONV_FWD: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "ew_math.wgsl", "gemm_conv_fwd.wgsl");
 const CONV_BWD_INPUT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
 const CONV_BWD_WEIGHT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
+const MATMUL_BIG: &str = wgsl!("gemm_big.wgsl", "gemm_matmul.wgsl");
+const CONV_FWD_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "ew_math.wgsl", "gemm_conv_fwd.wgsl");
+const CONV_BWD_INPUT_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
+const CONV_BWD_WEIGHT_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
+
+/// The GEMM body a GEMM-shaped kernel runs: 64x64 tiles (gemm.wgsl) or 128x128 (gemm_big.wgsl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Tile {
+    T64,
+    T128,
+}
+
+impl Tile {
+    /// Rows and columns of C per workgroup.
+    pub fn size(self) -> usize {
+        match self {
+            Tile::T64 => 64,
+            Tile::T128 => 128,
+        }
+    }
+    /// The K step (a split of K is a multiple of it).
+    pub fn k_step(self) -> usize {
+        match self {
+            Tile::T64 => 16,
+            Tile::T128 => 8,
+        }
+    }
+}
 const CONV_DIRECT: &str = wgsl!("conv_common.wgsl", "conv_direct.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -87,10 +138,10 @@ pub(crate) enum Kernel {
     ReduceWg,
     ReduceThread,
     ArgMax,
-    Matmul,
-    ConvFwd,
-    ConvBwdInput,
-    ConvBwdWeight,
+    Matmul(Tile),
+    ConvFwd(Tile),
+    ConvBwdInput(Tile),
+    ConvBwdWeight(Tile),
     DirectFwd,
     DirectBwdInput,
     DirectBwdWeight,
@@ -124,10 +175,16 @@ impl Kernel {
             ReduceWg | ReduceThread | ArgMax => {
                 return (Cow::Borrowed("reduce"), Cow::Owned(reduce_constants() + REDUCE))
             }
-            Matmul => ("matmul", MATMUL),
-            ConvFwd => ("conv_fwd", CONV_FWD),
-            ConvBwdInput => ("conv_bwd_input", CONV_BWD_INPUT),
-            ConvBwdWeight => ("conv_bwd_weight", CONV_BWD_WEIGHT),
+            Matmul(Tile::T64) => ("matmul", MATMUL),
+            ConvFwd(t) => {
+                let (name, base) = if t == Tile::T64 { ("conv_fwd", CONV_FWD) } else { ("conv_fwd_big", CONV_FWD_BIG) };
+                return (Cow::Borrowed(name), Cow::Owned(format!("{base}\n{}", conv_act_source())));
+            }
+            ConvBwdInput(Tile::T64) => ("conv_bwd_input", CONV_BWD_INPUT),
+            ConvBwdWeight(Tile::T64) => ("conv_bwd_weight", CONV_BWD_WEIGHT),
+            Matmul(Tile::T128) => ("matmul_big", MATMUL_BIG),
+            ConvBwdInput(Tile::T128) => ("conv_bwd_input_big", CONV_BWD_INPUT_BIG),
+            ConvBwdWeight(Tile::T128) => ("conv_bwd_weight_big", CONV_BWD_WEIGHT_BIG),
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
             PoolFwd | PoolIndices | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
                 return (Cow::Borrowed("pool"), Cow::Owned(pool_constants() + POOL))
@@ -148,7 +205,7 @@ impl Kernel {
             ReduceWg => "reduce_wg",
             ReduceThread => "reduce_thread",
             ArgMax => "argmax",
-            Matmul | ConvFwd | ConvBwdInput | ConvBwdWeight => "gemm",
+            Matmul(_) | ConvFwd(_) | ConvBwdInput(_) | ConvBwdWeight(_) => "gemm",
             DirectFwd => "direct_fwd",
             DirectBwdInput => "direct_bwd_input",
             DirectBwdWeight => "direct_bwd_weight",
@@ -175,17 +232,11 @@ impl Kernel {
     pub fn all() -> Vec<Kernel> {
         let mut v: Vec<Kernel> = (0..UnaryOp::VARIANTS.len() as u32).map(Kernel::Unary).collect();
         v.extend((0..BinaryOp::VARIANTS.len() as u32).map(Kernel::Binary));
+        v.extend([Kernel::Copy, Kernel::Fill, Kernel::Axpby, Kernel::ReduceWg, Kernel::ReduceThread, Kernel::ArgMax]);
+        for t in [Tile::T64, Tile::T128] {
+            v.extend([Kernel::Matmul(t), Kernel::ConvFwd(t), Kernel::ConvBwdInput(t), Kernel::ConvBwdWeight(t)]);
+        }
         v.extend([
-            Kernel::Copy,
-            Kernel::Fill,
-            Kernel::Axpby,
-            Kernel::ReduceWg,
-            Kernel::ReduceThread,
-            Kernel::ArgMax,
-            Kernel::Matmul,
-            Kernel::ConvFwd,
-            Kernel::ConvBwdInput,
-            Kernel::ConvBwdWeight,
             Kernel::DirectFwd,
             Kernel::DirectBwdInput,
             Kernel::DirectBwdWeight,

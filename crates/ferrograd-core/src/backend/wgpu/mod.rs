@@ -192,7 +192,14 @@ impl BackendStorage for GpuStorage {
         self.axpby_impl(alpha, src, beta)
     }
     fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
-        self.conv_fwd(w, bias, p)
+        self.conv_fwd(w, bias, p, None)
+    }
+    /// The GEMM path applies the activation as it stores C; the direct kernels compose it.
+    fn conv2d_act(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams, act: Activation) -> Result<Self> {
+        if GpuStorage::conv_fwd_fuses(p) {
+            return self.conv_fwd(w, bias, p, Some(act));
+        }
+        crate::backend::fused::conv2d_act(self, w, bias, p, act)
     }
     fn conv2d_backward_input(&self, w: &Self, p: &Conv2dParams) -> Result<Self> {
         self.conv_bwd_input(w, p)

@@ -1,6 +1,6 @@
 //! Op launchers: turn layouts and op descriptors into parameter blocks and grids.
 
-use super::kernels::{divisor_code, Kernel, ReduceCode};
+use super::kernels::{act_code, divisor_code, Kernel, ReduceCode, Tile};
 use super::{u32_of, GpuStorage};
 use crate::backend::*;
 use crate::shape::Layout;
@@ -8,8 +8,6 @@ use crate::{bail, Result};
 
 const MAX_RANK: usize = 8;
 const WG: usize = 256;
-/// GEMM tile edge (see gemm.wgsl).
-const TILE: usize = 64;
 
 /// Merges dims across which every layout is contiguous and drops size-1 dims, so most
 /// strided views reach the kernels as 1-3 dims. Returns sizes and per-layout strides,
@@ -88,6 +86,16 @@ pub(super) fn fill(s: &GpuStorage, v: f32) -> Result<()> {
 }
 
 /// Few channels per group (LeNet): direct kernels beat GEMM tiles that would be mostly padding.
+/// The GEMM tile for an `m x n` output per batch: 128x128 (8x8 per thread) where the output
+/// fills such tiles and there are enough of them to occupy a GPU's cores, else 64x64.
+fn gemm_tile(m: usize, n: usize, batches: usize) -> Tile {
+    if m >= 128 && n >= 128 && m.div_ceil(128) * n.div_ceil(128) * batches >= 16 {
+        Tile::T128
+    } else {
+        Tile::T64
+    }
+}
+
 fn direct(p: &Conv2dParams) -> bool {
     p.c_in / p.groups < 32 && p.c_out / p.groups < 32
 }
@@ -235,12 +243,13 @@ impl GpuStorage {
         partial.reduce_impl(&pl, &[1], op)
     }
 
-    /// Runs a GEMM-shaped kernel over `batches`, splitting K across workgroups when the
-    /// output has too few tiles to occupy the GPU; partial products are then summed.
+    /// Runs a GEMM-shaped kernel (`k` names the variant; its tile is picked here) over
+    /// `batches`, splitting K across workgroups when the output has too few tiles to occupy
+    /// the GPU; partial products are then summed.
     #[allow(clippy::too_many_arguments)]
     fn gemm(
         &self,
-        k: Kernel,
+        k: fn(Tile) -> Kernel,
         op: &'static str,
         inputs: &[&GpuStorage],
         mnk: [usize; 3],
@@ -250,9 +259,12 @@ impl GpuStorage {
         k_contiguous: [bool; 2],
     ) -> Result<GpuStorage> {
         let [mm, nn, kk] = mnk;
-        let tiles = mm.div_ceil(TILE) * nn.div_ceil(TILE) * batches;
+        let tile = gemm_tile(mm, nn, batches);
+        let (ts, k_step) = (tile.size(), tile.k_step());
+        let k = k(tile);
+        let tiles = mm.div_ceil(ts) * nn.div_ceil(ts) * batches;
         let splits = if may_split && tiles < 32 && kk >= 2048 { (kk / 1024).clamp(1, 64) } else { 1 };
-        let kchunk = kk.div_ceil(splits).div_ceil(16) * 16;
+        let kchunk = kk.div_ceil(splits).div_ceil(k_step) * k_step;
         let out = self.dev.alloc(op, splits * batches * mm * nn)?;
         if mm * nn * batches == 0 {
             return Ok(out);
@@ -276,7 +288,7 @@ impl GpuStorage {
         while b0 < batches {
             let nb = per_launch.min(batches - b0);
             m[5] = b0 as u32;
-            let grid = [nn.div_ceil(TILE) as u32, mm.div_ceil(TILE) as u32, (nb * splits) as u32];
+            let grid = [nn.div_ceil(ts) as u32, mm.div_ceil(ts) as u32, (nb * splits) as u32];
             self.ctx().dispatch(k, &m, &bufs, &out.buf, grid)?;
             b0 += nb;
         }
@@ -298,7 +310,7 @@ impl GpuStorage {
         self.gemm(Kernel::Matmul, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true, kc)
     }
 
-    fn conv_extra(p: &Conv2dParams, has_bias: bool) -> Result<Vec<u32>> {
+    fn conv_extra(p: &Conv2dParams, has_bias: bool, act: Option<Activation>) -> Result<Vec<u32>> {
         let v = [
             p.c_in,
             p.h,
@@ -318,6 +330,7 @@ impl GpuStorage {
             has_bias as usize,
             p.c_in / p.groups,
             p.c_out / p.groups,
+            act_code(act) as usize,
         ];
         v.iter().map(|&x| u32_of("conv2d", x)).collect()
     }
@@ -328,15 +341,31 @@ impl GpuStorage {
         let mut m = vec![0u32; 8];
         m[0] = u32_of("conv2d", threads)?;
         m[7] = u32_of("conv2d", p.n)?;
-        m.extend(Self::conv_extra(p, has_bias)?);
+        m.extend(Self::conv_extra(p, has_bias, None)?);
         Ok(m)
     }
 
-    pub(super) fn conv_fwd(&self, w: &GpuStorage, bias: Option<&GpuStorage>, p: &Conv2dParams) -> Result<GpuStorage> {
-        let extra = Self::conv_extra(p, bias.is_some())?;
+    /// Whether [`Self::conv_fwd`] can apply an activation in its epilogue (the GEMM path can;
+    /// the direct kernels cannot, so the caller composes the separate op there).
+    pub(super) fn conv_fwd_fuses(p: &Conv2dParams) -> bool {
+        !direct(p)
+    }
+
+    /// `act(conv2d(...))`; `act` must be None where [`Self::conv_fwd_fuses`] says no.
+    pub(super) fn conv_fwd(
+        &self,
+        w: &GpuStorage,
+        bias: Option<&GpuStorage>,
+        p: &Conv2dParams,
+        act: Option<Activation>,
+    ) -> Result<GpuStorage> {
+        let extra = Self::conv_extra(p, bias.is_some(), act)?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         let inputs: Vec<&GpuStorage> = [Some(self), Some(w), bias].into_iter().flatten().collect();
         if direct(p) {
+            if act.is_some() {
+                bail!("conv2d", "the direct kernel has no fused activation");
+            }
             let n = p.n * p.c_out * p.out_h * p.out_w;
             let m = Self::direct_meta(p, bias.is_some(), n)?;
             return self.launch(Kernel::DirectFwd, "conv2d", n, &m, &inputs, n);
@@ -352,7 +381,7 @@ impl GpuStorage {
             let m = Self::direct_meta(p, false, n)?;
             return self.launch(Kernel::DirectBwdInput, "conv2d_backward", n, &m, &[self, w], n);
         }
-        let extra = Self::conv_extra(p, false)?;
+        let extra = Self::conv_extra(p, false, None)?;
         let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
         let mnk = [cig, p.h * p.w, cog * p.kh * p.kw];
         self.gemm(
@@ -387,7 +416,7 @@ impl GpuStorage {
             let pl = Layout { shape: vec![chunks, nw], strides: vec![nw, 1], offset: 0 };
             return out.reduce_impl(&pl, &[0], ReduceOp::Sum);
         }
-        let extra = Self::conv_extra(p, false)?;
+        let extra = Self::conv_extra(p, false, None)?;
         let mnk = [cog, cig * p.kh * p.kw, p.n * p.out_h * p.out_w];
         self.gemm(Kernel::ConvBwdWeight, "conv2d_backward", &[self, g], mnk, p.groups, &extra, true, [true, true])
     }
@@ -500,5 +529,25 @@ impl GpuStorage {
     pub(super) fn scatter_impl(&self, idx: &GpuStorage, rows: usize, cols: usize) -> Result<GpuStorage> {
         let m = [u32_of("scatter", rows)?, u32_of("scatter", cols)?];
         self.launch(Kernel::Scatter, "scatter", rows * cols, &m, &[self, idx], rows * cols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shapes the parity tests (tests/gpu_parity.rs) give the large tiles, and the book's.
+    #[test]
+    fn large_tiles_for_outputs_that_fill_them() {
+        assert_eq!(gemm_tile(520, 530, 1), Tile::T128);
+        assert_eq!(gemm_tile(130, 260, 4), Tile::T128);
+        assert_eq!(gemm_tile(160, 576, 2), Tile::T128);
+        assert_eq!(gemm_tile(4096, 4096, 1), Tile::T128);
+        // ResNet-18@96's 128- and 256-channel convs, batch 32
+        assert_eq!(gemm_tile(128, 144, 32), Tile::T128);
+        // LeNet's 6 and 16 output channels, and a 128x128 output alone (one workgroup)
+        assert_eq!(gemm_tile(6, 784, 128), Tile::T64);
+        assert_eq!(gemm_tile(16, 100, 128), Tile::T64);
+        assert_eq!(gemm_tile(128, 128, 1), Tile::T64);
     }
 }

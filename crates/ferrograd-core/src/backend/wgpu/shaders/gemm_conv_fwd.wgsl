@@ -1,5 +1,6 @@
-// Forward: per (image, group), C[co, p] = W[co, (ci,ky,kx)] * X_unfolded[(ci,ky,kx), p] + bias.
-// x0 input, x1 weight, x2 bias. Batch b = image * groups + group.
+// Forward: per (image, group), C[co, p] = act(W[co, (ci,ky,kx)] * X_unfolded[(ci,ky,kx), p] + bias).
+// x0 input, x1 weight, x2 bias. Batch b = image * groups + group. conv_act (generated in
+// kernels.rs) applies the fused activation prm[26] names, or none.
 
 fn load_a(b: u32, m: u32, k: u32) -> f32 {
     let g = b % groups();
@@ -19,5 +20,5 @@ fn store_c(b: u32, s: u32, m: u32, n: u32, v: f32) {
     if (prm[23] == 1u) {
         r += x2[co];
     }
-    dst[((b / groups()) * c_out() + co) * (oh() * ow()) + n] = r;
+    dst[((b / groups()) * c_out() + co) * (oh() * ow()) + n] = conv_act(r);
 }
