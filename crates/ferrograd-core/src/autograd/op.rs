@@ -27,6 +27,13 @@ pub enum Op {
         bias: Option<Tensor>,
         p: Conv2dParams,
     },
+    /// `input` is the grad_out of the conv2d described by `p` (whose input is this op's
+    /// output); the bias is added by a separate node.
+    ConvTranspose2d {
+        input: Tensor,
+        weight: Tensor,
+        p: Conv2dParams,
+    },
     Pool2d(Tensor, Pool2dParams),
     /// Values and their (constant) plane indices.
     MaxUnpool2d(Tensor, Tensor, Unpool2dParams),
@@ -63,6 +70,7 @@ impl Op {
             | Op::MaxUnpool2d(a, ..)
             | Op::GatherCols(a, _) => vec![a],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::ConvTranspose2d { input, weight, .. } => vec![input, weight],
             Op::Cat(ts, _) => ts.iter().collect(),
             Op::Conv2d { input, weight, bias, .. } => {
                 let mut v = vec![input, weight];
@@ -92,6 +100,7 @@ impl Op {
             | Op::ResizeBilinear(a, _) => vec![a],
             Op::GatherCols(a, i) | Op::MaxUnpool2d(a, i, _) => vec![a, i],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::ConvTranspose2d { input, weight, .. } => vec![input, weight],
             Op::Cat(ts, _) => ts,
             Op::Conv2d { input, weight, bias, .. } => {
                 let mut v = vec![input, weight];
@@ -124,6 +133,7 @@ impl Op {
             | Op::ResizeBilinear(..) => false,
             Op::Matmul(..)
             | Op::Conv2d { .. }
+            | Op::ConvTranspose2d { .. }
             | Op::Pool2d(..)
             | Op::AdaptiveAvgPool2d(..)
             | Op::GatherCols(..)
@@ -149,7 +159,7 @@ impl Op {
             Op::Slice(..) => "SliceBackward0",
             Op::Cat(..) => "CatBackward0",
             Op::Pad(..) => "ConstantPadNdBackward0",
-            Op::Conv2d { .. } => "ConvolutionBackward0",
+            Op::Conv2d { .. } | Op::ConvTranspose2d { .. } => "ConvolutionBackward0",
             Op::Pool2d(_, p) if p.kind == crate::backend::PoolKind::Max => "MaxPool2DWithIndicesBackward0",
             Op::Pool2d(..) => "AvgPool2DBackward0",
             Op::MaxUnpool2d(..) => "MaxUnpool2DBackward0",
