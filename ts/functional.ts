@@ -17,27 +17,15 @@ function pair(op: string, what: string, v: unknown, min: 0 | 1): Uint32Array {
   return Uint32Array.from(pairArg(op, what, v, min));
 }
 
-export interface Conv2dOptions {
-  bias?: Tensor | null;
-  stride?: Pair;
-  padding?: Pair;
-  dilation?: Pair;
-  groups?: number;
-}
-
-/** 2-D cross-correlation of an NCHW batch (`F.conv2d`). */
-export function conv2d(input: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
-  const op = 'conv2d';
-  const x = tensorArg(op, 'input', input);
-  const w = tensorArg(op, 'weight', weight);
-  const o = optionsArg(op, opts, ['bias', 'stride', 'padding', 'dilation', 'groups']);
-  const b = optTensorArg(op, 'bias', o.bias);
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
-  const stride = pair(op, 'stride', o.stride ?? 1, 1);
-  const padding = pair(op, 'padding', o.padding ?? 0, 0);
-  const dilation = pair(op, 'dilation', o.dilation ?? 1, 1);
-  return wrap(wasm().conv2d(x, w, b, stride, padding, dilation, groups));
-}
+export {
+  conv1d,
+  conv2d,
+  convTranspose2d,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type ConvTranspose2dOptions,
+  type PaddingMode,
+} from './conv.js';
 
 /** `numpy.convolve(a, v, mode='same')` for 1-D tensors. */
 export function convolveSame(a: Tensor, v: Tensor): Tensor {
