@@ -29,7 +29,9 @@ const w = (): Tensor => zeros([2, 3, 3, 3]);
 
 describe('conv2d rejects bad input with the op and shapes in the message', () => {
   const cases: [string, () => unknown, string[]][] = [
-    ['a 3-D input', () => F.conv2d(zeros([3, 5, 5]), w()), ['conv2d', '[3, 5, 5]']],
+    // a 3-D input is one unbatched image, as in PyTorch
+    ['a 2-D input', () => F.conv2d(zeros([5, 5]), w()), ['conv2d', '[5, 5]']],
+    ['a 5-D input', () => F.conv2d(zeros([1, 1, 3, 5, 5]), w()), ['conv2d', '[1, 1, 3, 5, 5]']],
     ['a 2-D weight', () => F.conv2d(x4(), zeros([2, 27])), ['conv2d', '[2, 27]']],
     ['a channel mismatch', () => F.conv2d(x4(), zeros([2, 4, 3, 3])), ['conv2d', '[1, 3, 5, 5]', '[2, 4, 3, 3]']],
     ['a kernel larger than the padded input', () => F.conv2d(x4(), zeros([2, 3, 8, 3]), { padding: 1 }), ['conv2d', '[1, 3, 5, 5]', '8']],

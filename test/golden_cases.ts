@@ -54,6 +54,17 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
   switch (c.op) {
     case 'conv2d':
       return F.conv2d(x, t.weight!, { bias: t.bias ?? null, stride: pair(c, 'stride'), padding: pair(c, 'padding'), dilation: pair(c, 'dilation'), groups: int(c, 'groups') });
+    case 'conv_transpose2d':
+      return F.convTranspose2d(x, t.weight!, {
+        bias: t.bias ?? null,
+        stride: pair(c, 'stride'),
+        padding: pair(c, 'padding'),
+        outputPadding: pair(c, 'output_padding'),
+        groups: int(c, 'groups'),
+        dilation: pair(c, 'dilation'),
+      });
+    case 'conv1d':
+      return F.conv1d(x, t.weight!, { bias: t.bias ?? null, stride: int(c, 'stride'), padding: int(c, 'padding'), dilation: int(c, 'dilation'), groups: int(c, 'groups') });
     case 'max_pool2d':
       return F.maxPool2d(x, pair(c, 'kernel'), poolOptions<F.MaxPool2dOptions & { returnIndices?: false }>(c));
     case 'max_pool1d':
@@ -177,13 +188,13 @@ export async function runLastImage(c: Case, device: Device): Promise<void> {
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
-export const FAMILIES = ['conv2d', 'conv2d_edge', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'interpolate', 'convolve', 'activations', 'misc'];
+export const FAMILIES = ['conv2d', 'conv2d_edge', 'conv_transpose', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'interpolate', 'convolve', 'activations', 'misc'];
 
 
 /** Every case of every family on `device`, as vitest tests; `load` reads a family's file. */
 export function goldenSuite(device: Device, load: (family: string) => Case[]): void {
   describe('batch slices (offset views) through the kernels', () => {
-    for (const family of ['conv2d', 'pool', 'resize']) {
+    for (const family of ['conv2d', 'conv_transpose', 'pool', 'resize']) {
       for (const c of load(family).filter((c) => c.inputs.x !== undefined && c.inputs.x.shape[0]! > 1 && c.grads?.x)) {
         it(`${c.op}: ${c.name}, last image only`, () => runLastImage(c, device));
       }

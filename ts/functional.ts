@@ -17,45 +17,17 @@ function pair(op: string, what: string, v: unknown, min: 0 | 1): Uint32Array {
   return Uint32Array.from(pairArg(op, what, v, min));
 }
 
-export interface Conv2dOptions {
-  bias?: Tensor | null;
-  stride?: Pair;
-  padding?: Pair;
-  dilation?: Pair;
-  groups?: number;
-}
-
-/** 2-D cross-correlation of an NCHW batch (`F.conv2d`). */
-export function conv2d(input: Tensor, weight: Tensor, opts: Conv2dOptions = {}): Tensor {
-  return wrap(wasm().conv2d(...conv2dArgs(input, weight, opts)));
-}
-
-/** The activations a conv can run as its epilogue ({@link conv2dAct}). */
-export type Activation = 'relu' | 'sigmoid' | 'tanh';
-const ACT_CODES: Record<Activation, number> = { relu: 0, sigmoid: 1, tanh: 2 };
-
-/**
- * @internal `act(conv2d(input, weight, opts))` as one op: what `nn.Sequential` runs for a conv
- * and the activation after it. Same values and gradients as the two calls.
- */
-export function conv2dAct(input: Tensor, weight: Tensor, opts: Conv2dOptions, act: Activation): Tensor {
-  const code = ACT_CODES[act];
-  if (code === undefined) throw new RangeError(`conv2d: unknown fused activation ${show(act)}`);
-  return wrap(wasm().conv2dAct(...conv2dArgs(input, weight, opts), code));
-}
-
-function conv2dArgs(input: Tensor, weight: Tensor, opts: Conv2dOptions): [number, number, number | undefined, Uint32Array, Uint32Array, Uint32Array, number] {
-  const op = 'conv2d';
-  const x = tensorArg(op, 'input', input);
-  const w = tensorArg(op, 'weight', weight);
-  const o = optionsArg(op, opts, ['bias', 'stride', 'padding', 'dilation', 'groups']);
-  const b = optTensorArg(op, 'bias', o.bias);
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
-  const stride = pair(op, 'stride', o.stride ?? 1, 1);
-  const padding = pair(op, 'padding', o.padding ?? 0, 0);
-  const dilation = pair(op, 'dilation', o.dilation ?? 1, 1);
-  return [x, w, b, stride, padding, dilation, groups];
-}
+export {
+  conv1d,
+  conv2d,
+  conv2dAct,
+  convTranspose2d,
+  type Activation,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type ConvTranspose2dOptions,
+  type PaddingMode,
+} from './conv.js';
 
 /** `numpy.convolve(a, v, mode='same')` for 1-D tensors. */
 export function convolveSame(a: Tensor, v: Tensor): Tensor {

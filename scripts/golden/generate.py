@@ -148,6 +148,73 @@ def conv2d_edge_cases():
     return cases
 
 
+def conv_transpose_cases():
+    """F.conv_transpose2d (stride 1/2/3, padding, output_padding, dilation, groups, bias or not,
+    non-square) and F.conv1d (stride, padding, dilation, groups)."""
+    cases = []
+
+    def tconv(name, n, cin, h, w, cout, kh, kw, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+              dilation=(1, 1), groups=1, bias=True):
+        inputs = {"x": randn(n, cin, h, w), "weight": randn(cin, cout // groups, kh, kw, scale=0.5)}
+        if bias:
+            inputs["bias"] = randn(cout)
+        cfg = {"stride": list(stride), "padding": list(padding), "output_padding": list(output_padding),
+               "dilation": list(dilation), "groups": groups}
+        src = (f"F.conv_transpose2d(x, weight, {'bias' if bias else 'None'}, stride={stride}, padding={padding}, "
+               f"output_padding={output_padding}, groups={groups}, dilation={dilation})")
+
+        def fn(x, weight, bias=None):
+            return F.conv_transpose2d(x, weight, bias, stride=stride, padding=padding, output_padding=output_padding,
+                                      groups=groups, dilation=dilation)
+
+        cases.append(run_case(name, "conv_transpose2d", src, cfg, inputs, fn, list(inputs)))
+
+    tconv("3x3 stride 1, single image", 1, 1, 4, 4, 1, 3, 3)
+    tconv("batch 2, 3->4 channels, non-square 2x3 kernel, 5x6 image", 2, 3, 5, 6, 4, 2, 3)
+    tconv("stride 2, padding 1, output_padding 1 (DCGAN-style upsampling)", 2, 4, 3, 3, 2, 3, 3, stride=(2, 2),
+          padding=(1, 1), output_padding=(1, 1))
+    tconv("stride 2, 4x4 kernel, padding 1, no bias", 1, 3, 4, 5, 2, 4, 4, stride=(2, 2), padding=(1, 1), bias=False)
+    tconv("stride 3 (larger than the kernel: gaps), output_padding 2", 2, 2, 3, 4, 3, 2, 2, stride=(3, 3),
+          output_padding=(2, 2))
+    tconv("stride per axis (2,3), padding (1,0), output_padding (1,2)", 1, 2, 4, 3, 3, 3, 3, stride=(2, 3),
+          padding=(1, 0), output_padding=(1, 2))
+    tconv("dilation 2, padding 2", 1, 2, 5, 5, 2, 3, 3, padding=(2, 2), dilation=(2, 2))
+    tconv("output_padding 1 below the dilation 2 at stride 1, padding 2", 2, 2, 4, 5, 3, 3, 3, padding=(2, 2),
+          output_padding=(1, 1), dilation=(2, 2))
+    tconv("dilation per axis (1,2), stride 2, output_padding (1,0)", 1, 3, 4, 4, 2, 3, 2, stride=(2, 2),
+          output_padding=(1, 0), dilation=(1, 2))
+    tconv("groups 2, stride 2, padding 1", 2, 4, 3, 4, 6, 3, 3, stride=(2, 2), padding=(1, 1), groups=2)
+    tconv("depthwise (groups = channels), stride 2, no bias", 1, 3, 4, 4, 3, 3, 3, stride=(2, 2), groups=3,
+          bias=False)
+    tconv("groups 2 with dilation 2 and output_padding 1", 2, 4, 3, 3, 4, 2, 3, stride=(2, 2), padding=(0, 1),
+          output_padding=(1, 1), dilation=(2, 2), groups=2)
+    tconv("1x1 kernel, stride 2 (pixels spread apart)", 2, 3, 3, 4, 2, 1, 1, stride=(2, 2))
+    tconv("1x1 kernel, dilation 2, output_padding 1 at stride 1", 1, 2, 3, 3, 2, 1, 1, output_padding=(1, 1),
+          dilation=(2, 2))
+    tconv("padding that crops most of the output", 1, 2, 4, 4, 2, 3, 3, padding=(2, 2))
+    tconv("kernel 5x5 on a 1x1 image", 3, 2, 1, 1, 2, 5, 5)
+
+    def conv1d(name, n, cin, length, cout, k, stride=1, padding=0, dilation=1, groups=1, bias=True):
+        inputs = {"x": randn(n, cin, length), "weight": randn(cout, cin // groups, k, scale=0.5)}
+        if bias:
+            inputs["bias"] = randn(cout)
+        cfg = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        src = (f"F.conv1d(x, weight, {'bias' if bias else 'None'}, stride={stride}, padding={padding}, "
+               f"dilation={dilation}, groups={groups})")
+
+        def fn(x, weight, bias=None):
+            return F.conv1d(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+        cases.append(run_case(name, "conv1d", src, cfg, inputs, fn, list(inputs)))
+
+    conv1d("conv1d kernel 3", 2, 3, 8, 4, 3)
+    conv1d("conv1d stride 2, padding 1", 2, 2, 9, 3, 3, stride=2, padding=1)
+    conv1d("conv1d dilation 2, padding 2, no bias", 1, 2, 10, 2, 3, padding=2, dilation=2, bias=False)
+    conv1d("conv1d groups 2, kernel 4, stride 3", 2, 4, 11, 6, 4, stride=3, groups=2)
+    conv1d("conv1d depthwise, padding 1", 1, 3, 6, 3, 3, padding=1, groups=3)
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------
 def pool_cases():
     cases = []
@@ -616,6 +683,7 @@ def misc_cases():
 FAMILIES = {
     "conv2d": conv2d_cases,
     "conv2d_edge": conv2d_edge_cases,
+    "conv_transpose": conv_transpose_cases,
     "pool": pool_cases,
     "pool_options": pool_option_cases,
     "batchnorm": batchnorm_cases,

@@ -18,7 +18,8 @@ const fmtPair = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;
  * U(±1/√fan_in), and the same bound for the bias. Sampled straight into the new parameters, so
  * a 25088×4096 layer (VGG) costs one allocation, not two.
  */
-function initialParameters(shape: number[], fanIn: number, bias: number | null): [Parameter, Parameter | null] {
+/** @internal */
+export function initialParameters(shape: number[], fanIn: number, bias: number | null): [Parameter, Parameter | null] {
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
   const w = new Parameter(rand(shape, { low: -bound, high: bound }));
   const b = bias === null ? null : new Parameter(rand([bias], { low: -bound, high: bound }));

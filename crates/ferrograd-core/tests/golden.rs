@@ -120,6 +120,30 @@ fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
             cfg_pair(case, "dilation"),
             cfg_int(case, "groups") as usize,
         ),
+        "conv_transpose2d" => x()?.conv_transpose2d(
+            get(ins, "weight").map_err(|e| ferrograd_core::Error::new("golden", e))?,
+            ins.get("bias"),
+            cfg_pair(case, "stride"),
+            cfg_pair(case, "padding"),
+            cfg_pair(case, "output_padding"),
+            cfg_pair(case, "dilation"),
+            cfg_int(case, "groups") as usize,
+        ),
+        // as ts/conv.ts composes it: a conv2d over [N, C, 1, L] with [C_out, C_in/g, 1, k] filters
+        "conv1d" => {
+            let w = get(ins, "weight").map_err(|e| ferrograd_core::Error::new("golden", e))?;
+            let one = |k: &str| (1, cfg_int(case, k) as usize);
+            x()?.unsqueeze(2)?
+                .conv2d(
+                    &w.unsqueeze(2)?,
+                    ins.get("bias"),
+                    one("stride"),
+                    (0, cfg_int(case, "padding") as usize),
+                    one("dilation"),
+                    cfg_int(case, "groups") as usize,
+                )?
+                .squeeze(Some(2))
+        }
         "max_pool2d" | "max_pool1d" | "avg_pool2d" | "avg_pool1d" => pool(case, x()?).map(|(v, _)| v),
         "max_unpool2d" => {
             let c = &case["config"];
@@ -209,6 +233,12 @@ fn conv2d_padding_wider_than_the_output_matches_pytorch() {
     check_all("conv2d_edge", run);
 }
 
+/// conv_transpose2d (the conv2d kernels run backwards) and conv1d (a conv2d of height 1).
+#[test]
+fn conv_transpose2d_and_conv1d_match_pytorch() {
+    check_all("conv_transpose", run);
+}
+
 #[test]
 fn pooling_matches_pytorch() {
     check_all("pool", run);
@@ -262,6 +292,7 @@ fn every_fixture_family_is_tested() {
         "batchnorm",
         "conv2d",
         "conv2d_edge",
+        "conv_transpose",
         "convolve",
         "cross_entropy_options",
         "interpolate",

@@ -63,6 +63,34 @@ fn convolve(x: u32, w: u32, b: Option<u32>, geom: [&[u32]; 3], groups: u32, act:
     put(out.map_err(js_err)?)
 }
 
+#[wasm_bindgen(js_name = convTranspose2d)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv_transpose2d(
+    x: u32,
+    w: u32,
+    b: Option<u32>,
+    stride: &[u32],
+    padding: &[u32],
+    output_padding: &[u32],
+    dilation: &[u32],
+    groups: u32,
+) -> JsResult<u32> {
+    let op = "conv_transpose2d";
+    let bias = b.map(get).transpose()?;
+    let out = get(x)?
+        .conv_transpose2d(
+            &get(w)?,
+            bias.as_ref(),
+            pair(stride, "stride", op)?,
+            pair(padding, "padding", op)?,
+            pair(output_padding, "output_padding", op)?,
+            pair(dilation, "dilation", op)?,
+            groups as usize,
+        )
+        .map_err(js_err)?;
+    put(out)
+}
+
 #[wasm_bindgen(js_name = convolveSame)]
 pub fn convolve_same(a: u32, v: u32) -> JsResult<u32> {
     put(get(a)?.convolve1d_same(&get(v)?).map_err(js_err)?)

@@ -231,8 +231,6 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             }
             vec![(x, r)]
         }
-        // The kernels index bare storages from 0, so every operand is made dense: an incoming
-        // gradient can be an offset view (the later channel block of a batch-1 concat).
         // The kernels below index bare storages from 0, so every operand is made dense: an
         // incoming gradient can be an offset view (a later channel block of a batch-1 concat).
         Op::Conv2d { input, weight, bias, p, act } => {
@@ -253,6 +251,22 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             }
             if let Some(b) = bias.as_ref().filter(|b| b.requires_grad()) {
                 v.push((b, g.sum_keepdim(&[0, 2, 3])?.reshape(&[p.c_out])?));
+            }
+            v
+        }
+        // The transposed conv is conv2d's input-gradient (see `Tensor::conv_transpose2d`), so
+        // its input-gradient is that conv2d's forward and its weight-gradient the same
+        // conv2d's, with roles swapped: `g` is the conv's input, the op's input its grad_out.
+        Op::ConvTranspose2d { input, weight, p } => {
+            let g = g.dense()?;
+            let mut v = Vec::with_capacity(2);
+            if input.requires_grad() {
+                let gi = g.storage().conv2d(&weight.dense()?.storage(), None, p)?;
+                v.push((input, Tensor::from_storage(gi, &p.output_shape())?));
+            }
+            if weight.requires_grad() {
+                let gw = g.storage().conv2d_backward_weight(&input.dense()?.storage(), p)?;
+                v.push((weight, Tensor::from_storage(gw, &p.weight_shape())?));
             }
             v
         }

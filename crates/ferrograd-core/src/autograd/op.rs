@@ -30,6 +30,13 @@ pub enum Op {
         /// its gradient rule reads the mask or derivative.
         act: Option<(Activation, Tensor)>,
     },
+    /// `input` is the grad_out of the conv2d described by `p` (whose input is this op's
+    /// output); the bias is added by a separate node.
+    ConvTranspose2d {
+        input: Tensor,
+        weight: Tensor,
+        p: Conv2dParams,
+    },
     Pool2d(Tensor, Pool2dParams),
     /// Values and their (constant) plane indices.
     MaxUnpool2d(Tensor, Tensor, Unpool2dParams),
@@ -66,6 +73,7 @@ impl Op {
             | Op::MaxUnpool2d(a, ..)
             | Op::GatherCols(a, _) => vec![a],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::ConvTranspose2d { input, weight, .. } => vec![input, weight],
             Op::Cat(ts, _) => ts.iter().collect(),
             Op::Conv2d { input, weight, bias, .. } => {
                 let mut v = vec![input, weight];
@@ -95,6 +103,7 @@ impl Op {
             | Op::ResizeBilinear(a, _) => vec![a],
             Op::GatherCols(a, i) | Op::MaxUnpool2d(a, i, _) => vec![a, i],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::ConvTranspose2d { input, weight, .. } => vec![input, weight],
             Op::Cat(ts, _) => ts,
             Op::Conv2d { input, weight, bias, act, .. } => {
                 let mut v = vec![input, weight];
@@ -128,6 +137,7 @@ impl Op {
             | Op::ResizeBilinear(..) => false,
             Op::Matmul(..)
             | Op::Conv2d { .. }
+            | Op::ConvTranspose2d { .. }
             | Op::Pool2d(..)
             | Op::AdaptiveAvgPool2d(..)
             | Op::GatherCols(..)
@@ -154,7 +164,7 @@ impl Op {
             Op::Cat(..) => "CatBackward0",
             Op::Pad(..) => "ConstantPadNdBackward0",
             // the last op PyTorch records for act(conv2d(x))
-            Op::Conv2d { act: None, .. } => "ConvolutionBackward0",
+            Op::Conv2d { act: None, .. } | Op::ConvTranspose2d { .. } => "ConvolutionBackward0",
             Op::Conv2d { act: Some((a, _)), .. } => match a {
                 Activation::Relu => "ReluBackward0",
                 Activation::Sigmoid => "SigmoidBackward0",

@@ -168,6 +168,152 @@ impl Tensor {
         })
     }
 
+    /// 2-D transposed convolution ("deconvolution") of an NCHW batch, or one CHW image, with
+    /// `[C_in, C_out/groups, kH, kW]` filters, as `torch.nn.functional.conv_transpose2d`.
+    ///
+    /// It is the input-gradient of the conv2d that maps its output `[N, C_out, Ho, Wo]` back to
+    /// `[N, C_in, H, W]` (`Ho = (H-1)·s - 2·pad + d·(k-1) + output_padding + 1`), so the
+    /// backends' conv2d kernels compute it in both directions.
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv_transpose2d(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: (usize, usize),
+        output_padding: (usize, usize),
+        dilation: (usize, usize),
+        groups: usize,
+    ) -> Result<Tensor> {
+        const OP: &str = "conv_transpose2d";
+        let (xs, ws) = (self.shape().clone(), weight.shape().clone());
+        if self.rank() == 3 {
+            // unbatched, as PyTorch: one image in, one image out
+            let x = self.reshape(&[1, xs[0], xs[1], xs[2]])?;
+            let y = x.conv_transpose2d(weight, bias, stride, padding, output_padding, dilation, groups)?;
+            let ys = y.shape().clone();
+            return y.reshape(&ys[1..]);
+        }
+        if self.rank() != 4 {
+            bail!(OP, "expected a 3-D (unbatched) or 4-D (batched) input (N, C_in, H, W), got shape {xs:?}");
+        }
+        if weight.rank() != 4 {
+            bail!(OP, "expected a 4-D weight (C_in, C_out/groups, kH, kW), got shape {ws:?}");
+        }
+        if stride.0 == 0 || stride.1 == 0 {
+            bail!(OP, "stride must be positive, got {stride:?} (input {xs:?}, weight {ws:?})");
+        }
+        if dilation.0 == 0 || dilation.1 == 0 {
+            bail!(OP, "dilation must be positive, got {dilation:?} (input {xs:?}, weight {ws:?})");
+        }
+        let op_ok = |o: usize, s: usize, d: usize| o < s || o < d;
+        if !op_ok(output_padding.0, stride.0, dilation.0) || !op_ok(output_padding.1, stride.1, dilation.1) {
+            bail!(
+                OP,
+                "output padding must be smaller than either stride or dilation, but got output_padding_height: {} output_padding_width: {} stride_height: {} stride_width: {} dilation_height: {} dilation_width: {}",
+                output_padding.0, output_padding.1, stride.0, stride.1, dilation.0, dilation.1
+            );
+        }
+        if groups == 0 || ws[0] % groups != 0 {
+            bail!(
+                OP,
+                "given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size {ws:?}"
+            );
+        }
+        if xs[1] != ws[0] {
+            bail!(
+                OP,
+                "given weight of size {ws:?}, expected input {xs:?} to have {} channels, but got {} channels",
+                ws[0],
+                xs[1]
+            );
+        }
+        if ws[2] == 0 || ws[3] == 0 {
+            bail!(OP, "kernel size must be positive, got weight {ws:?} (input {xs:?})");
+        }
+        let c_out = ws[1].checked_mul(groups).filter(|&c| c > 0);
+        let Some(c_out) = c_out else {
+            bail!(OP, "weight {ws:?} with groups {groups} gives no output channels (input {xs:?})");
+        };
+        if let Some(b) = bias {
+            if b.shape().as_slice() != [c_out] {
+                bail!(
+                    OP,
+                    "given weight of size {ws:?} and groups {groups}, expected bias to be 1-dimensional with {c_out} elements, but got bias of size {:?}",
+                    b.shape()
+                );
+            }
+        }
+        // i128: every term comes from JS as u32, so none of this can overflow
+        let size = |i: usize, k: usize, s: usize, p: usize, d: usize, o: usize| {
+            (i as i128 - 1) * s as i128 - 2 * p as i128 + d as i128 * (k as i128 - 1) + o as i128 + 1
+        };
+        let oh = size(xs[2], ws[2], stride.0, padding.0, dilation.0, output_padding.0);
+        let ow = size(xs[3], ws[3], stride.1, padding.1, dilation.1, output_padding.1);
+        if oh <= 0 || ow <= 0 || xs[2] == 0 || xs[3] == 0 {
+            bail!(
+                OP,
+                "given input size per channel: ({} x {}), calculated output size per channel: ({oh} x {ow}); output size is too small (weight {ws:?}, stride {stride:?}, padding {padding:?}, dilation {dilation:?})",
+                xs[2],
+                xs[3]
+            );
+        }
+        let too_big =
+            || Error::new(OP, format!("output size ({oh} x {ow}) is too large (input {xs:?}, weight {ws:?})"));
+        let out_h = usize::try_from(oh).map_err(|_| too_big())?;
+        let out_w = usize::try_from(ow).map_err(|_| too_big())?;
+        check_shape(OP, &[xs[0], c_out, out_h, out_w])
+            .map_err(|e| e.map_msg(|msg| format!("{msg} (the output of input {xs:?}, weight {ws:?})")))?;
+        if xs[0] == 0 {
+            let mut out = Tensor::zeros(&[0, c_out, out_h, out_w], &self.device())?;
+            for t in [Some(self), Some(weight), bias].into_iter().flatten() {
+                out = out.add(&t.sum_all()?.affine(0.0, 0.0)?)?;
+            }
+            return Ok(out);
+        }
+        // The conv2d this is the input-gradient of maps [N, c_out, out_h, out_w] to `conv`
+        // (floor division of the extra output_padding rows); `conv >= (H, W)`, and larger only
+        // when output_padding >= stride (allowed where it is below the dilation). Zero rows
+        // of the input there add nothing, so the input is padded to `conv` to keep the params
+        // consistent for every kernel.
+        let conv_size = |o: usize, k: usize, s: usize, p: usize, d: usize| (o + 2 * p - d * (k - 1) - 1) / s + 1;
+        let ch = conv_size(out_h, ws[2], stride.0, padding.0, dilation.0);
+        let cw = conv_size(out_w, ws[3], stride.1, padding.1, dilation.1);
+        if check_shape(OP, &[ws[1], ws[2], ws[3], ch, cw]).is_err() {
+            bail!(
+                OP,
+                "the unfolded input of one image ({} x {} x {} x {ch} x {cw}) is too large (input {xs:?}, weight {ws:?}, stride {stride:?}, dilation {dilation:?})",
+                ws[1],
+                ws[2],
+                ws[3]
+            );
+        }
+        let x = if (ch, cw) != (xs[2], xs[3]) { self.pad(&[(0, ch - xs[2]), (0, cw - xs[3])])? } else { self.clone() };
+        let p = Conv2dParams {
+            n: xs[0],
+            c_in: c_out,
+            h: out_h,
+            w: out_w,
+            c_out: ws[0],
+            kh: ws[2],
+            kw: ws[3],
+            stride,
+            padding,
+            dilation,
+            groups,
+            out_h: ch,
+            out_w: cw,
+        };
+        let (x, w) = (x.dense()?, weight.dense()?);
+        let s = x.storage().conv2d_backward_input(&w.storage(), &p)?;
+        let y = Tensor::from_op(s, &p.input_shape(), Some(Op::ConvTranspose2d { input: x, weight: w, p }));
+        // one node for PyTorch's grad_fn name, as its convolution adds the bias itself
+        match bias {
+            Some(b) => Ok(y.add(&b.reshape(&[c_out, 1, 1])?)?.named("ConvolutionBackward0")),
+            None => Ok(y),
+        }
+    }
+
     /// `numpy.convolve(a, v, mode='same')` for 1-D tensors: true convolution (flipped kernel),
     /// output as long as the longer input, centred as NumPy centres it.
     pub fn convolve1d_same(&self, v: &Tensor) -> Result<Tensor> {
