@@ -19,6 +19,23 @@ fn tile_pos(e: u32, kfast: bool) -> vec2<u32> {
     return select(vec2<u32>(e / 128u, e % 128u), vec2<u32>(e % BK, e / BK), kfast);
 }
 
+// This thread's four elements of the A and B tiles of the K step at k0 (0 past the edges):
+// A in [0..4), B in [4..8).
+fn fetch(b: u32, k0: u32, k_end: u32, m0: u32, n0: u32, li: u32) -> array<f32, 8> {
+    var v: array<f32, 8>;
+    for (var r = 0u; r < 4u; r++) {
+        let ta = tile_pos(li + r * 256u, (prm[7] & 1u) != 0u);
+        if (k0 + ta.x < k_end && m0 + ta.y < prm[0]) {
+            v[r] = load_a(b, m0 + ta.y, k0 + ta.x);
+        }
+        let tb = tile_pos(li + r * 256u, (prm[7] & 2u) != 0u);
+        if (k0 + tb.x < k_end && n0 + tb.y < prm[1]) {
+            v[4u + r] = load_b(b, k0 + tb.x, n0 + tb.y);
+        }
+    }
+    return v;
+}
+
 @compute @workgroup_size(16, 16, 1)
 fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let m_total = prm[0];
@@ -33,52 +50,19 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let a_kfast = (prm[7] & 1u) != 0u;
     let b_kfast = (prm[7] & 2u) != 0u;
     var acc: array<vec4<f32>, 16>;
-    var pa: array<f32, 4>;
-    var pb: array<f32, 4>;
     // operands of the first step
-    for (var r = 0u; r < 4u; r++) {
-        let ta = tile_pos(li + r * 256u, a_kfast);
-        let ka = k_begin + ta.x;
-        let ma = m0 + ta.y;
-        pa[r] = 0.0;
-        if (ka < k_end && ma < m_total) {
-            pa[r] = load_a(b, ma, ka);
-        }
-        let tb = tile_pos(li + r * 256u, b_kfast);
-        let kb = k_begin + tb.x;
-        let nb = n0 + tb.y;
-        pb[r] = 0.0;
-        if (kb < k_end && nb < n_total) {
-            pb[r] = load_b(b, kb, nb);
-        }
-    }
+    var next = fetch(b, k_begin, k_end, m0, n0, li);
     for (var k0 = k_begin; k0 < k_end; k0 += BK) {
         for (var r = 0u; r < 4u; r++) {
             let ta = tile_pos(li + r * 256u, a_kfast);
-            big_a[ta.x * 32u + ta.y / 4u][ta.y % 4u] = pa[r];
+            big_a[ta.x * 32u + ta.y / 4u][ta.y % 4u] = next[r];
             let tb = tile_pos(li + r * 256u, b_kfast);
-            big_b[tb.x * 32u + tb.y / 4u][tb.y % 4u] = pb[r];
+            big_b[tb.x * 32u + tb.y / 4u][tb.y % 4u] = next[4u + r];
         }
         workgroupBarrier();
         // the next step's operands, in flight while this step computes
-        let k1 = k0 + BK;
-        if (k1 < k_end) {
-            for (var r = 0u; r < 4u; r++) {
-                let ta = tile_pos(li + r * 256u, a_kfast);
-                let ka = k1 + ta.x;
-                let ma = m0 + ta.y;
-                pa[r] = 0.0;
-                if (ka < k_end && ma < m_total) {
-                    pa[r] = load_a(b, ma, ka);
-                }
-                let tb = tile_pos(li + r * 256u, b_kfast);
-                let kb = k1 + tb.x;
-                let nb = n0 + tb.y;
-                pb[r] = 0.0;
-                if (kb < k_end && nb < n_total) {
-                    pb[r] = load_b(b, kb, nb);
-                }
-            }
+        if (k0 + BK < k_end) {
+            next = fetch(b, k0 + BK, k_end, m0, n0, li);
         }
         for (var kk = 0u; kk < BK; kk++) {
             let a0 = big_a[kk * 32u + lid.y * 2u];
