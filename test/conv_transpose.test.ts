@@ -274,3 +274,16 @@ describe('conv_transpose2d is the adjoint of conv2d', () => {
     );
   });
 });
+
+describe("nn.Conv2d with padding 'same' / 'valid'", () => {
+  it('keeps the size (same) or pads nothing (valid), prints as PyTorch, fuses with an activation', () => {
+    // torch 1.13: nn.Conv2d(3, 8, 4, padding='same') prints padding=same
+    const c = new nn.Conv2d(3, 8, 4, { padding: 'same' });
+    expect(c.toString()).toBe('Conv2d(3, 8, kernel_size=(4, 4), stride=(1, 1), padding=same)');
+    expect(c.forward(randn([2, 3, 7, 9])).shape).toEqual([2, 8, 7, 9]);
+    expect(new nn.Sequential(c, new nn.ReLU()).forward(randn([2, 3, 7, 9])).shape).toEqual([2, 8, 7, 9]);
+    expect(new nn.LazyConv2d(8, 3, { padding: 'valid' }).forward(randn([1, 3, 7, 9])).shape).toEqual([1, 8, 5, 7]);
+    expect(() => new nn.Conv2d(3, 8, 3, { padding: 'same', stride: 2 })).toThrow(/^Conv2d: padding='same' is not supported for strided convolutions/);
+    expect(() => new nn.Conv2d(3, 8, 3, { padding: 'full' as never })).toThrow(RangeError);
+  });
+});

@@ -7,6 +7,7 @@ import { boolArg, intArg, numberArg, optionsArg, pairArg, show } from '../check.
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
 import { conv2dAct, type Activation } from '../functional.js';
+import { paddingMode } from '../conv.js';
 import type { Pair } from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
@@ -95,7 +96,8 @@ export class Conv2d extends Module {
   inChannels: number | null;
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
-  readonly padding: [number, number];
+  /** `[h, w]`, or PyTorch's string padding. */
+  readonly padding: [number, number] | F.PaddingMode;
   readonly dilation: [number, number];
   readonly groups: number;
   readonly hasBias: boolean;
@@ -112,8 +114,10 @@ export class Conv2d extends Module {
     this.inChannels = lazy ? null : inChannels;
     this.kernelSize = pairArg(op, 'kernel_size', kernelSize, 1);
     this.stride = pairArg(op, 'stride', o.stride ?? 1, 1);
-    this.padding = pairArg(op, 'padding', o.padding ?? 0, 0);
+    const mode = paddingMode(op, o.padding);
+    this.padding = mode ?? pairArg(op, 'padding', o.padding ?? 0, 0);
     this.dilation = pairArg(op, 'dilation', o.dilation ?? 1, 1);
+    if (mode === 'same' && this.stride.some((v) => v !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions (stride ${fmtPair(this.stride)})`);
     this.groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
     this.hasBias = boolArg(op, 'bias', o.bias ?? true);
     if (outChannels % this.groups !== 0) throw new RangeError(`${op}: out_channels must be divisible by groups (out_channels=${outChannels}, groups=${this.groups})`);
@@ -153,7 +157,8 @@ export class Conv2d extends Module {
   }
   override extraRepr(): string {
     let s = `${this.inChannels ?? 0}, ${this.outChannels}, kernel_size=${fmtPair(this.kernelSize)}, stride=${fmtPair(this.stride)}`;
-    if (this.padding.some((p) => p !== 0)) s += `, padding=${fmtPair(this.padding)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${fmtPair(this.padding)}`;
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=${fmtPair(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (!this.hasBias) s += ', bias=False';
