@@ -25,7 +25,7 @@ cargo test --workspace --quiet
 # parity, failure, training and golden tests on Vulkan (Mesa's lavapipe where there is no GPU).
 step "cargo test --features gpu (wgpu on Vulkan)"
 CARGO_TARGET_DIR="$PWD/target/gpu" cargo clippy -p ferrograd-core --features gpu --all-targets --quiet -- -D warnings
-CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu --quiet --test gpu_parity --test gpu_failures --test gpu_training --test golden --test conv_act
+CARGO_TARGET_DIR="$PWD/target/gpu" cargo test -p ferrograd-core --features gpu --quiet --test gpu_parity --test gpu_failures --test gpu_training --test golden --test fused_act
 
 step "build wasm"
 bash scripts/build-wasm.sh

@@ -1,5 +1,5 @@
-// nn.Sequential runs a conv and the ReLU/sigmoid/tanh after it as one op (the activation is the
-// conv's epilogue; backward keeps one map instead of two). It must not change a single bit:
+// nn.Sequential runs a conv or a batch norm and the ReLU/sigmoid/tanh after it as one op (the
+// activation is the conv's epilogue; backward keeps one map instead of two). It must not change a single bit:
 // values and gradients equal the layer-by-layer run on every device, and a layer whose
 // forward is overridden is never fused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ function build(device: 'cpu' | 'gpu'): nn.Sequential {
     new nn.MaxPool2d(2),
     new nn.LazyConv2d(8, 3, { padding: 1 }),
     new nn.ReLU(),
+    new nn.LazyConv2d(8, 3, { padding: 1 }),
+    new nn.LazyBatchNorm2d(),
+    new nn.ReLU(),
     new nn.Conv2d(8, 4, 3, { stride: 2 }),
     new nn.Tanh(),
     new nn.Flatten(),
@@ -42,7 +45,9 @@ async function run(device: 'cpu' | 'gpu', fused: boolean): Promise<Float32Array[
   const x = input([3, 2, 12, 12], device);
   const y = fused ? net.forward(x) : stepwise(net, x);
   y.mul(input(y.shape, device)).sum().backward();
-  return [await y.data(), ...(await Promise.all(net.parameters().map((p) => p.grad!.data())))];
+  const grads = await Promise.all(net.parameters().map((p) => p.grad!.data()));
+  const stats = await Promise.all(net.buffers().map((b) => b.data()));
+  return [await y.data(), ...grads, ...stats];
 }
 
 describe.each(['cpu', 'gpu'] as const)('conv + activation fusion on %s', (device) => {
@@ -60,6 +65,7 @@ describe('conv + activation fusion', () => {
     const c = new nn.Conv2d(2, 3, 3);
     expect(new nn.Sequential(c, new nn.Tanh()).forward(x).gradFn).toBe('TanhBackward0');
     expect(new nn.Sequential(c, new nn.ReLU()).forward(x).gradFn).toBe('ReluBackward0');
+    expect(new nn.Sequential(c, new nn.BatchNorm2d(3), new nn.ReLU()).forward(x).gradFn).toBe('ReluBackward0');
     const fusedBytes = (f: () => Tensor) => {
       const before = memory().bytes;
       const y = f();

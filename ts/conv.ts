@@ -115,9 +115,14 @@ const ACT_CODES: Record<Activation, number> = { relu: 0, sigmoid: 1, tanh: 2 };
  * and the activation after it. Same values and gradients as the two calls.
  */
 export function conv2dAct(input: Tensor, weight: Tensor, opts: Conv2dOptions, act: Activation): Tensor {
+  return convolve(input, weight, opts, activationCode('conv2d', act));
+}
+
+/** @internal The wasm code of a fused activation (crates/ferrograd-wasm/src/nn.rs `activation`). */
+export function activationCode(op: string, act: Activation): number {
   const code = ACT_CODES[act];
-  if (code === undefined) throw new RangeError(`conv2d: unknown fused activation ${show(act)}`);
-  return convolve(input, weight, opts, code);
+  if (code === undefined) throw new RangeError(`${op}: unknown fused activation ${show(act)}`);
+  return code;
 }
 
 /** conv2d, and its activation epilogue when `act` is an {@link ACT_CODES} code. */

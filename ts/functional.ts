@@ -3,6 +3,7 @@
  * @module
  */
 import { boolArg, dimArg, intArg, optionsArg, optTensorArg, pairArg, realArg, show, tensorArg, tensorListArg } from './check.js';
+import { activationCode, type Activation } from './conv.js';
 import { type Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
@@ -108,6 +109,18 @@ export interface BatchNormOptions {
 
 /** Batch norm over every dim but 1 (`(N, C)`, `(N, C, L)`, `(N, C, H, W)`, ...); updates the running statistics in training mode. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  return batchNormWith(x, runningMean, runningVar, opts, 0);
+}
+
+/**
+ * @internal `act(batchNorm(...))` as one op (d2l's BN + ReLU): same values and gradients, one
+ * activation map fewer held for backward.
+ */
+export function batchNormAct(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions, act: Activation): Tensor {
+  return batchNormWith(x, runningMean, runningVar, opts, activationCode('batch_norm', act) + 1);
+}
+
+function batchNormWith(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions, act: number): Tensor {
   const op = 'batch_norm';
   const h = tensorArg(op, 'input', x);
   const rm = optTensorArg(op, 'running_mean', runningMean);
@@ -118,7 +131,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const training = boolArg(op, 'training', o.training ?? false);
   const momentum = realArg(op, 'momentum', o.momentum ?? 0.1);
   const eps = realArg(op, 'eps', o.eps ?? 1e-5, { min: 0 });
-  return wrap(wasm().batchNorm(h, w, b, rm, rv, training, momentum, eps));
+  return wrap(wasm().batchNorm(h, w, b, rm, rv, training, momentum, eps, act));
 }
 
 /** Zero padding of the trailing dims: `[before, after]` pairs, outermost padded dim first. */

@@ -79,7 +79,8 @@ export class Residual extends NnModule {
   }
 
   forward(X: Tensor): Tensor {
-    let Y = this.bn1.forward(this.conv1.forward(X)).relu();
+    // F.relu(self.bn1(self.conv1(X))), with the ReLU fused into the batch norm
+    let Y = this.bn1.forwardAct(this.conv1.forward(X), 'relu');
     Y = this.bn2.forward(this.conv2.forward(Y));
     if (this.conv3) X = this.conv3.forward(X);
     Y = Y.add(X);

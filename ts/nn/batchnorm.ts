@@ -7,6 +7,7 @@ import { ones, tensor, withDefaultDevice, zeros } from '../creation.js';
 import { boolArg, intArg, optionsArg, realArg, tensorArg } from '../check.js';
 import * as F from '../functional.js';
 import type { Tensor } from '../tensor.js';
+import { fusableActivation } from './layers.js';
 import { Module, Parameter } from './module.js';
 
 export interface BatchNormOptions {
@@ -67,6 +68,19 @@ abstract class BatchNormBase extends Module {
     return this.getBuffer('num_batches_tracked')?.item() ?? 0;
   }
   forward(x: Tensor): Tensor {
+    return this.run(x, null);
+  }
+  /** @internal `act(this.forward(x))` as one op (the BN + ReLU of d2l's blocks). */
+  forwardAct(x: Tensor, act: F.Activation): Tensor {
+    return this.run(x, act);
+  }
+  /** A following ReLU, Sigmoid or Tanh runs fused with the normalisation (see {@link Module.fuseWith}). */
+  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
+    if (this.forward !== BatchNormBase.prototype.forward) return null;
+    const act = fusableActivation(next);
+    return act ? (x) => this.run(x, act) : null;
+  }
+  private run(x: Tensor, act: F.Activation | null): Tensor {
     tensorArg(this.typeName, 'input', x);
     if (!this.inputRanks.includes(x.ndim)) {
       throw new RangeError(`${this.typeName}: expected ${this.inputRanks.join('D or ')}D input (got ${x.ndim}D input of shape [${x.shape.join(', ')}])`);
@@ -85,7 +99,8 @@ abstract class BatchNormBase extends Module {
     }
     const rm = this.trackRunningStats && (this.training || !useBatchStats) ? this.getBuffer('running_mean') : null;
     const rv = this.trackRunningStats && (this.training || !useBatchStats) ? this.getBuffer('running_var') : null;
-    return F.batchNorm(x, rm, rv, { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps });
+    const opts = { weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps };
+    return act ? F.batchNormAct(x, rm, rv, opts, act) : F.batchNorm(x, rm, rv, opts);
   }
   override extraRepr(): string {
     return `${this.numFeatures ?? 0}, eps=${fmtFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : fmtFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;

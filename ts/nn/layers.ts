@@ -84,7 +84,8 @@ export class LazyLinear extends Linear {
 
 export interface Conv2dOptions {
   stride?: Pair;
-  padding?: Pair;
+  /** `Pair`, or PyTorch's `'valid'` / `'same'` (stride 1 only). */
+  padding?: Pair | F.PaddingMode;
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
@@ -151,8 +152,7 @@ export class Conv2d extends Module {
   /** A following ReLU, Sigmoid or Tanh runs as this conv's epilogue (unless either forward is overridden). */
   override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
     if (this.forward !== Conv2d.prototype.forward) return null;
-    const forward: unknown = next.forward;
-    const act = ACTIVATIONS.find(([cls]) => next.constructor === cls && forward === cls.prototype.forward)?.[1];
+    const act = fusableActivation(next);
     return act ? (x) => conv2dAct(this.ready(x), this.weight!, this.convOptions(), act) : null;
   }
   override extraRepr(): string {
@@ -238,9 +238,15 @@ export class Dropout extends Module {
   }
 }
 
-/** The activations a conv can fuse, and their names for the fused op. */
+/** The activations a conv or batch norm can fuse, and their names for the fused op. */
 const ACTIVATIONS: [typeof ReLU | typeof Sigmoid | typeof Tanh, Activation][] = [
   [ReLU, 'relu'],
   [Sigmoid, 'sigmoid'],
   [Tanh, 'tanh'],
 ];
+
+/** @internal `m`'s activation when it is exactly a ReLU, Sigmoid or Tanh layer (forward not overridden). */
+export function fusableActivation(m: Module): Activation | null {
+  const forward: unknown = m.forward;
+  return ACTIVATIONS.find(([cls]) => m.constructor === cls && forward === cls.prototype.forward)?.[1] ?? null;
+}

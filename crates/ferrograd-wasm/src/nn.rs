@@ -41,13 +41,17 @@ pub fn conv2d_act(
     groups: u32,
     act: u32,
 ) -> JsResult<u32> {
-    let act = match act {
-        0 => Activation::Relu,
-        1 => Activation::Sigmoid,
-        2 => Activation::Tanh,
-        other => return Err(crate::js_error(&format!("conv2d: unknown activation code {other}"))),
-    };
-    convolve(x, w, b, [stride, padding, dilation], groups, Some(act))
+    convolve(x, w, b, [stride, padding, dilation], groups, Some(activation(act)?))
+}
+
+/// The fused activation of code `a` (0 relu, 1 sigmoid, 2 tanh; ts/conv.ts ACT_CODES).
+fn activation(a: u32) -> JsResult<Activation> {
+    match a {
+        0 => Ok(Activation::Relu),
+        1 => Ok(Activation::Sigmoid),
+        2 => Ok(Activation::Tanh),
+        other => Err(crate::js_error(&format!("unknown fused activation code {other}"))),
+    }
 }
 
 fn convolve(x: u32, w: u32, b: Option<u32>, geom: [&[u32]; 3], groups: u32, act: Option<Activation>) -> JsResult<u32> {
@@ -179,6 +183,7 @@ pub fn dropout(x: u32, p: f32, training: bool) -> JsResult<u32> {
     put(get(x)?.dropout(p, training).map_err(js_err)?)
 }
 
+/// `act` as conv2dAct's: 0 none (plain batch norm), 1 relu, 2 sigmoid, 3 tanh.
 #[wasm_bindgen(js_name = batchNorm)]
 #[allow(clippy::too_many_arguments)]
 pub fn batch_norm(
@@ -190,7 +195,12 @@ pub fn batch_norm(
     training: bool,
     momentum: f32,
     eps: f32,
+    act: u32,
 ) -> JsResult<u32> {
+    let act = match act {
+        0 => None,
+        a => Some(activation(a - 1)?),
+    };
     let w = weight.map(get).transpose()?;
     let b = bias.map(get).transpose()?;
     let rm = running_mean.map(get).transpose()?;
@@ -200,5 +210,10 @@ pub fn batch_norm(
         (None, None) => None,
         _ => return Err(crate::js_error("batch_norm: running_mean and running_var must be given together")),
     };
-    put(get(x)?.batch_norm(w.as_ref(), b.as_ref(), state, training, eps).map_err(js_err)?)
+    let x = get(x)?;
+    let out = match act {
+        Some(a) => x.batch_norm_act(w.as_ref(), b.as_ref(), state, training, eps, a),
+        None => x.batch_norm(w.as_ref(), b.as_ref(), state, training, eps),
+    };
+    put(out.map_err(js_err)?)
 }

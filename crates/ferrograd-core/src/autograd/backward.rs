@@ -287,8 +287,11 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             let s = g.dense()?.storage().resize_bilinear_backward(p)?;
             vec![(x, Tensor::from_storage(s, x.shape())?)]
         }
-        Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats } => {
-            let g = g.dense()?;
+        Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats, act } => {
+            let g = match act {
+                Some((a, out)) => activation_grad(out, g, *a)?,
+                None => g.dense()?,
+            };
             let w = weight.as_ref().map(|w| w.storage());
             let (dx, dw, db) = x.storage().batch_norm_backward(
                 &g.storage(),

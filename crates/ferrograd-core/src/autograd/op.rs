@@ -54,6 +54,8 @@ pub enum Op {
         inv_std: Tensor,
         p: BatchNormParams,
         batch_stats: bool,
+        /// A fused activation and the op's output, as [`Op::Conv2d`]'s.
+        act: Option<(Activation, Tensor)>,
     },
 }
 
@@ -111,10 +113,11 @@ impl Op {
                 v.extend(act.map(|(_, out)| out));
                 v
             }
-            Op::BatchNorm { x, weight, bias, mean, inv_std, .. } => {
+            Op::BatchNorm { x, weight, bias, mean, inv_std, act, .. } => {
                 let mut v = vec![x, mean, inv_std];
                 v.extend(weight);
                 v.extend(bias);
+                v.extend(act.map(|(_, out)| out));
                 v
             }
         }
@@ -165,18 +168,14 @@ impl Op {
             Op::Pad(..) => "ConstantPadNdBackward0",
             // the last op PyTorch records for act(conv2d(x))
             Op::Conv2d { act: None, .. } | Op::ConvTranspose2d { .. } => "ConvolutionBackward0",
-            Op::Conv2d { act: Some((a, _)), .. } => match a {
-                Activation::Relu => "ReluBackward0",
-                Activation::Sigmoid => "SigmoidBackward0",
-                Activation::Tanh => "TanhBackward0",
-            },
+            Op::Conv2d { act: Some((a, _)), .. } | Op::BatchNorm { act: Some((a, _)), .. } => a.grad_fn(),
             Op::Pool2d(_, p) if p.kind == crate::backend::PoolKind::Max => "MaxPool2DWithIndicesBackward0",
             Op::Pool2d(..) => "AvgPool2DBackward0",
             Op::MaxUnpool2d(..) => "MaxUnpool2DBackward0",
             Op::AdaptiveAvgPool2d(..) => "AdaptiveAvgPool2DBackward0",
             Op::ResizeBilinear(..) => "UpsampleBilinear2DBackward0",
             Op::GatherCols(..) => "GatherBackward0",
-            Op::BatchNorm { .. } => "NativeBatchNormBackward0",
+            Op::BatchNorm { act: None, .. } => "NativeBatchNormBackward0",
         }
     }
 }

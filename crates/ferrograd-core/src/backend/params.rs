@@ -197,6 +197,15 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// PyTorch's `grad_fn` name of the activation (the last op of a fused pair).
+    pub fn grad_fn(self) -> &'static str {
+        match self {
+            Activation::Relu => "ReluBackward0",
+            Activation::Sigmoid => "SigmoidBackward0",
+            Activation::Tanh => "TanhBackward0",
+        }
+    }
+
     /// The elementwise op that applies it.
     pub fn unary(self) -> super::UnaryOp {
         match self {

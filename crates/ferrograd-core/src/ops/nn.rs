@@ -1,8 +1,9 @@
 //! Neural-network functions composed from primitives (their gradients come for free).
 
 use crate::autograd::Op;
-use crate::backend::{BatchNormParams, UnaryOp};
+use crate::backend::{Activation, BatchNormParams, UnaryOp};
 use crate::shape::normalize_axis;
+use crate::shape::Layout;
 use crate::tensor::no_grad;
 use crate::{bail, Result, Tensor};
 
@@ -115,6 +116,33 @@ impl Tensor {
         training: bool,
         eps: f32,
     ) -> Result<Tensor> {
+        self.batch_norm_impl(weight, bias, state, training, eps, None)
+    }
+
+    /// `act(batch_norm(...))` in one op (d2l's BN + ReLU): backward keeps the output instead
+    /// of the normalised pre-activation, so the pair holds one map fewer; values and gradients
+    /// are bit for bit those of the two ops.
+    pub fn batch_norm_act(
+        &self,
+        weight: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        state: Option<BatchNormState>,
+        training: bool,
+        eps: f32,
+        act: Activation,
+    ) -> Result<Tensor> {
+        self.batch_norm_impl(weight, bias, state, training, eps, Some(act))
+    }
+
+    fn batch_norm_impl(
+        &self,
+        weight: Option<&Tensor>,
+        bias: Option<&Tensor>,
+        state: Option<BatchNormState>,
+        training: bool,
+        eps: f32,
+        act: Option<Activation>,
+    ) -> Result<Tensor> {
         if self.rank() < 2 {
             bail!("batch_norm", "expected an input of at least 2 dims (N, C, ...), got shape {:?}", self.shape());
         }
@@ -173,7 +201,13 @@ impl Tensor {
             let (w, b) = (weight.as_ref().map(|w| w.storage()), bias.as_ref().map(|b| b.storage()));
             x.storage().batch_norm_apply(&mean.storage(), &inv_std.storage(), w.as_deref(), b.as_deref(), &p)?
         };
-        let op = Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats: training };
-        Ok(Tensor::from_op(y, shape, Some(op)))
+        let op = |act| Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats: training, act };
+        Ok(match act {
+            Some(a) => {
+                let y = y.unary(&Layout::contiguous(shape), a.unary())?;
+                Tensor::from_op_saving_output(y, shape, |out| op(Some((a, out))))
+            }
+            None => Tensor::from_op(y, shape, Some(op(None))),
+        })
     }
 }

@@ -1,11 +1,12 @@
-//! The fused conv + activation op (`Tensor::conv2d_act`, which `nn.Sequential` uses for d2l's
-//! conv/ReLU and conv/sigmoid pairs) against the two ops it replaces: the same values and
-//! gradients bit for bit on the CPU (every conv algorithm the shape picks), on the GPU within
-//! the parity tolerance (its default composes the same two kernels), PyTorch's grad_fn name,
-//! and one activation map held for backward instead of two.
+//! The fused conv + activation and batch-norm + activation ops (`Tensor::conv2d_act`,
+//! `Tensor::batch_norm_act`, which `nn.Sequential` and d2l's Residual use for the book's
+//! conv/ReLU, conv/sigmoid and BN/ReLU pairs) against the two ops they replace: the same values
+//! and gradients bit for bit on the CPU (every conv algorithm the shape picks), on the GPU
+//! within a few ulps (the conv epilogue is compiled into the conv kernel), PyTorch's grad_fn
+//! name, and one activation map held for backward instead of two.
 
 use ferrograd_core::backend::Activation;
-use ferrograd_core::{live_buffers, Device, Tensor};
+use ferrograd_core::{live_buffers, BatchNormState, Device, Tensor};
 use std::sync::Mutex;
 
 /// The tests of this binary run in parallel; the memory test reads process-wide counters.
@@ -140,4 +141,51 @@ fn fused_conv_activation_holds_one_activation_map() {
     let map = 4 * 16 * 32 * 32 * 4;
     let (unfused, fused) = (held(false), held(true));
     assert_eq!(unfused - fused, map, "unfused {unfused} B, fused {fused} B held");
+}
+
+/// `[values, grads of x, weight, bias, running mean, running var]` of batch norm then `act`.
+fn run_bn(dev: &Device, shape: &[usize], training: bool, act: Activation, fused: bool) -> Vec<Vec<f32>> {
+    let x = leaf(shape, 5, dev);
+    let c = shape[1];
+    let (w, b) = (leaf(&[c], 6, dev), leaf(&[c], 7, dev));
+    let rm = Tensor::from_vec(data(c, 8), &[c], dev).unwrap();
+    let rv = Tensor::from_vec(data(c, 9).iter().map(|v| v.abs() + 0.5).collect(), &[c], dev).unwrap();
+    let st = BatchNormState { running_mean: &rm, running_var: &rv, momentum: 0.1 };
+    let y = if fused {
+        x.batch_norm_act(Some(&w), Some(&b), Some(st), training, 1e-5, act).unwrap()
+    } else {
+        x.batch_norm(Some(&w), Some(&b), Some(st), training, 1e-5).unwrap().unary(act.unary()).unwrap()
+    };
+    let up = Tensor::from_vec(data(y.numel(), 4), y.shape(), dev).unwrap();
+    y.mul(&up).unwrap().sum_all().unwrap().backward().unwrap();
+    [&y, &x.grad().unwrap(), &w.grad().unwrap(), &b.grad().unwrap(), &rm, &rv]
+        .iter()
+        .map(|t| t.to_vec().unwrap())
+        .collect()
+}
+
+#[test]
+fn fused_batch_norm_activation_equals_the_two_ops() {
+    let _l = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    for dev in devices() {
+        for shape in [[4, 6, 5, 5].as_slice(), &[8, 3], &[2, 16, 9, 7]] {
+            for training in [true, false] {
+                for act in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+                    let want = run_bn(&dev, shape, training, act, false);
+                    let got = run_bn(&dev, shape, training, act, true);
+                    for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                        let same = g.iter().zip(w).all(|(a, b)| a.to_bits() == b.to_bits());
+                        assert!(
+                            same && g.len() == w.len(),
+                            "{} {shape:?} training {training} {act:?}: tensor {k} differs",
+                            dev.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let x = leaf(&[2, 3, 4, 4], 1, &Device::Cpu);
+    let y = x.batch_norm_act(None, None, None, true, 1e-5, Activation::Relu).unwrap();
+    assert_eq!(y.grad_fn_name(), Some("ReluBackward0"));
 }
