@@ -177,6 +177,23 @@ export const gpuCases: GpuCase[] = [
     },
   },
   {
+    // gemm_big.wgsl (128x128 tiles) through each host's WGSL compiler: a matmul with ragged
+    // edges, and a conv whose forward stores through the fused ReLU epilogue
+    name: 'large GEMM tiles: matmul and conv + fused ReLU, forward and backward',
+    async run(lib) {
+      await parity(lib, 'large tiles', (d) => {
+        const a = leaf(lib, [520, 100], 21, d);
+        const b = leaf(lib, [100, 520], 22, d);
+        const y = a.matmul(b);
+        const x = leaf(lib, [2, 32, 24, 24], 23, d);
+        const w = leaf(lib, [144, 32, 3, 3], 24, d, -0.2, 0.2);
+        const c = lib.F.conv2dAct(x, w, { padding: 1 }, 'relu');
+        backwardWeighted(lib, y.sum().add(c.mean()).reshape([1]));
+        return { y, c, da: grad(a), db: grad(b), dx: grad(x), dw: grad(w) };
+      });
+    },
+  },
+  {
     name: 'conv2d (padding, stride, groups, bias), forward and backward',
     async run(lib) {
       await parity(lib, 'conv2d', (d) => {
