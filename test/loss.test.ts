@@ -41,3 +41,19 @@ describe('F.crossEntropy options', () => {
     expect(F.crossEntropy(x(), tensor([-100, -100]), { reduction: 'sum' }).item()).toBe(0);
   });
 });
+
+describe('F.mseLoss reduction', () => {
+  it("'mean', 'sum' and 'none' give PyTorch's values; bad options are errors", async () => {
+    // torch 1.13: F.mse_loss([1, 2, 3], [0, 2, 5]) = 1.6667; 'sum' 5; 'none' [1, 0, 4]
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor([0, 2, 5]);
+    expect(F.mseLoss(a, b).item()).toBeCloseTo(5 / 3, 6);
+    expect(F.mseLoss(a, b, { reduction: 'sum' }).item()).toBe(5);
+    expect(Array.from(await F.mseLoss(a, b, { reduction: 'none' }).data())).toEqual([1, 0, 4]);
+    F.mseLoss(a, b, { reduction: 'sum' }).backward();
+    expect(Array.from(await a.grad!.data())).toEqual([2, 0, -4]);
+    expect(() => F.mseLoss(a, b, { reduction: 'avg' as never })).toThrow(/^mse_loss: argument 'reduction' must be one of 'mean', 'sum', 'none', got "avg"$/);
+    expect(() => F.mseLoss(a, b, { reduce: true } as never)).toThrow(TypeError);
+    expect(() => F.mseLoss(a, tensor([1, 2]), { reduction: 'none' })).toThrow(/mse_loss/);
+  });
+});

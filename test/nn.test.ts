@@ -104,6 +104,21 @@ describe('layers', () => {
     expect(w.mean().item()).toBe(2);
   });
 
+  it("calculate_gain and kaiming options: PyTorch's gains, options checked field by field", () => {
+    // torch 1.13: calculate_gain('selu') = 0.75, ('conv_transpose2d') = 1, ('leaky_relu', 0.2) = 1.3868
+    expect(init.calculateGain('selu')).toBe(0.75);
+    expect(init.calculateGain('conv_transpose2d')).toBe(1);
+    expect(init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(1.3867504905630728, 12);
+    expect(() => init.calculateGain('gelu' as never)).toThrow(/^calculate_gain: argument 'nonlinearity' must be one of 'linear', /);
+    const w = zeros([8, 4]);
+    expect(() => init.kaimingUniform_(w, { mode: 'fanin' as never })).toThrow(/^kaiming_uniform_: argument 'mode' must be one of 'fan_in', 'fan_out', got "fanin"$/);
+    expect(() => init.kaimingNormal_(w, { gain: 2 } as never)).toThrow(/^kaiming_normal_: got an unexpected option 'gain'/);
+    expect(() => init.kaimingNormal_(w, { a: '1' as never })).toThrow(TypeError);
+    manualSeed(1);
+    init.kaimingUniform_(w, { mode: 'fan_out', nonlinearity: 'relu' });
+    expect(Math.max(...w.dataSync().map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(3) * (Math.SQRT2 / Math.sqrt(8)));
+  });
+
   it('pool, flatten, relu, dropout and adaptive pooling layers', () => {
     const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]]);
     expect(new MaxPool2d(2).forward(x).toArray()).toEqual([[[[6, 8], [14, 16]]]]);

@@ -2,7 +2,7 @@
  * `torch.nn.functional` for ferrograd (imported as `F`).
  * @module
  */
-import { boolArg, dimArg, intArg, optionsArg, optTensorArg, pairArg, realArg, show, tensorArg, tensorListArg } from './check.js';
+import { boolArg, dimArg, enumArg, intArg, optionsArg, optTensorArg, pairArg, realArg, show, tensorArg, tensorListArg } from './check.js';
 import { activationCode, type Activation } from './conv.js';
 import { type Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
@@ -94,9 +94,18 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 
 export { crossEntropy, type CrossEntropyOptions } from './loss.js';
 
-export function mseLoss(input: Tensor, target: Tensor): Tensor {
+/** `F.mse_loss(input, target, reduction='mean')`: `reduction` is 'mean' (default), 'sum' or 'none'. */
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: 'mean' | 'sum' | 'none' } = {}): Tensor {
   const op = 'mse_loss';
-  return wrap(wasm().mseLoss(tensorArg(op, 'input', input), tensorArg(op, 'target', target)));
+  const x = tensorArg(op, 'input', input);
+  const y = tensorArg(op, 'target', target);
+  const o = optionsArg(op, opts, ['reduction']);
+  const reduction = o.reduction === undefined ? 'mean' : enumArg(op, 'reduction', o.reduction, ['mean', 'sum', 'none'] as const);
+  if (reduction === 'mean') return wrap(wasm().mseLoss(x, y));
+  // the same shape check as the fused mean (which has PyTorch's message)
+  if (input.shape.join() !== target.shape.join()) return wrap(wasm().mseLoss(x, y));
+  const sq = input.sub(target).pow(2);
+  return reduction === 'sum' ? sq.sum() : sq;
 }
 
 export interface BatchNormOptions {

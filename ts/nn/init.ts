@@ -2,6 +2,7 @@
  * `torch.nn.init`: in-place initialisers with PyTorch's fan computations.
  * @module
  */
+import { enumArg, optionsArg, realArg } from '../check.js';
 import { noGrad, rand, randn } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 
@@ -38,13 +39,33 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
-export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
+
+const NONLINEARITIES: readonly Nonlinearity[] = ['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'];
 
 /** PyTorch's `calculate_gain`. */
-export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
-  switch (nonlinearity) {
+export function calculateGain(nonlinearity: Nonlinearity, param?: number | null): number {
+  const op = 'calculate_gain';
+  switch (enumArg(op, 'nonlinearity', nonlinearity, NONLINEARITIES)) {
     case 'linear':
+    case 'conv1d':
     case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
     case 'sigmoid':
       return 1;
     case 'tanh':
@@ -52,9 +73,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'relu':
       return Math.SQRT2;
     case 'leaky_relu': {
-      const slope = param ?? 0.01;
+      const slope = param === undefined || param === null ? 0.01 : realArg(op, 'param', param);
       return Math.sqrt(2 / (1 + slope * slope));
     }
+    case 'selu':
+      return 3 / 4;
   }
 }
 
@@ -64,16 +87,21 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
-export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+/** The fan and gain of a Kaiming init, options checked field by field. */
+function kaiming(op: string, t: Tensor, opts: KaimingOptions): [fan: number, gain: number] {
+  const o = optionsArg(op, opts, ['a', 'mode', 'nonlinearity']);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = (opts.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
-  const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  const mode = o.mode === undefined ? 'fan_in' : enumArg(op, 'mode', o.mode, ['fan_in', 'fan_out'] as const);
+  const a = o.a === undefined ? 0 : realArg(op, 'a', o.a);
+  return [mode === 'fan_in' ? fanIn : fanOut, calculateGain(o.nonlinearity ?? 'leaky_relu', a)];
+}
+
+export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  const [fan, gain] = kaiming('kaiming_uniform_', t, opts);
   const bound = Math.sqrt(3) * (gain / Math.sqrt(fan));
   return uniform_(t, -bound, bound);
 }
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = (opts.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
-  const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  const [fan, gain] = kaiming('kaiming_normal_', t, opts);
   return normal_(t, 0, gain / Math.sqrt(fan));
 }
