@@ -3,7 +3,7 @@
  * PyTorch's factory functions.
  * @module
  */
-import type { DType } from './format.js';
+import { castValues, checkRequiresGrad, DTYPES, isFloating, TORCH_NAME, type DType } from './dtype.js';
 import { deviceCode, wrap, type DeviceSpec, type NestedArray, type Tensor } from './tensor.js';
 import { boolArg, enumArg, intArg, MAX_NUMEL, numberArg, optionsArg, realArg, shapeArg, show, tensorArg } from './check.js';
 import { wasm } from './wasm.js';
@@ -12,7 +12,10 @@ export interface TensorOptions {
   requiresGrad?: boolean;
   /** `'cpu'`, `'gpu'` (after `await initGpu()`) or `'auto'`; default: {@link getDefaultDevice}. */
   device?: DeviceSpec;
-  /** Display dtype ('int64' prints like PyTorch's integer tensors); storage is float32. */
+  /**
+   * The dtype (`torch.float32`, `int64`, `int32`, `bool`); storage is float32 for all, so
+   * integers are exact for |v| < 2^24 and larger ones are refused.
+   */
   dtype?: DType;
 }
 
@@ -42,18 +45,18 @@ export function withDefaultDevice<T>(device: DeviceSpec, fn: () => T): T {
 }
 
 const TENSOR_OPTIONS = ['requiresGrad', 'device', 'dtype'] as const;
-const DTYPES: readonly DType[] = ['float32', 'int64', 'bool'];
 
 /** Checks `opts` field by field (with `extra` fields of the op); the device code to use. */
 function checked<T extends TensorOptions>(op: string, opts: T | undefined, extra: readonly (keyof T & string)[] = []): [Partial<T>, number] {
   const o = optionsArg(op, opts, [...TENSOR_OPTIONS, ...extra] as (keyof T & string)[]);
   if (o.requiresGrad !== undefined) boolArg(op, 'requires_grad', o.requiresGrad);
   if (o.dtype !== undefined) enumArg(op, 'dtype', o.dtype, DTYPES);
+  if (o.requiresGrad && o.dtype !== undefined) checkRequiresGrad(op, o.dtype);
   if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'gpu' && o.device !== 'auto') enumArg(op, 'device', o.device, ['cpu', 'gpu', 'auto']);
   return [o, deviceCode(o.device ?? defaultDevice)];
 }
 
-function flattenNested(data: NestedArray, op: string): { values: Float32Array; shape: number[] } {
+function flattenNested(data: NestedArray, op: string): { values: Float32Array; shape: number[]; allBool: boolean } {
   const shape: number[] = [];
   let probe: NestedArray = data;
   while (Array.isArray(probe)) {
@@ -64,10 +67,12 @@ function flattenNested(data: NestedArray, op: string): { values: Float32Array; s
   const n = shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(n);
   let k = 0;
+  let allBool = n > 0;
   const walk = (v: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (Array.isArray(v)) throw new RangeError(`${op}: ragged nested array: expected a number at [${path.join('][')}] but found an array (shape so far [${shape.join(', ')}])`);
       if (typeof v === 'boolean') v = v ? 1 : 0;
+      else allBool = false;
       if (typeof v !== 'number') throw new TypeError(`${op}: expected numbers, found ${show(v)} at [${path.join('][')}]`);
       values[k++] = v;
       return;
@@ -79,7 +84,12 @@ function flattenNested(data: NestedArray, op: string): { values: Float32Array; s
     v.forEach((x, i) => walk(x, depth + 1, [...path, i]));
   };
   walk(data, 0, []);
-  return { values, shape };
+  return { values, shape, allBool };
+}
+
+/** Random floats have no integer form (PyTorch's "not implemented for 'Long'"). */
+function floatOnly(op: string, kernel: string, dtype: DType | undefined): void {
+  if (dtype !== undefined && !isFloating(dtype)) throw new TypeError(`${op}: "${kernel}" not implemented for '${TORCH_NAME[dtype]}'`);
 }
 
 function finish(t: Tensor, opts: Partial<TensorOptions>): Tensor {
@@ -100,11 +110,15 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOption
   const [o, device] = checked(op, opts);
   let values: Float32Array;
   let shape: number[];
+  let inferred: DType = 'float32';
   if (typeof data === 'number' || typeof data === 'boolean') {
     values = Float32Array.of(Number(data));
     shape = [];
+    if (typeof data === 'boolean') inferred = 'bool';
   } else if (Array.isArray(data)) {
-    ({ values, shape } = flattenNested(data as NestedArray, op));
+    let allBool: boolean;
+    ({ values, shape, allBool } = flattenNested(data as NestedArray, op));
+    if (allBool) inferred = 'bool';
   } else if (isNumericView(data)) {
     values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
     shape = [values.length];
@@ -112,8 +126,10 @@ export function tensor(data: NestedArray | ArrayLike<number>, opts: TensorOption
     throw new TypeError(`tensor: could not infer dtype of ${show(data)}: expected a number, a boolean, nested arrays of numbers or a typed array`);
   }
   shapeArg(op, 'shape', shape);
-  const dtype = o.dtype ?? (typeof data === 'boolean' ? 'bool' : 'float32');
-  return finish(wrap(wasm().fromF32(values, Uint32Array.from(shape), device), dtype), o);
+  // JS numbers cannot tell 1 from 1.0: `tensor([1, 2])` is float32 (PyTorch: int64); all
+  // booleans infer bool, as PyTorch; ask for `dtype: 'int64'` for integer tensors
+  const dtype = o.dtype ?? inferred;
+  return finish(wrap(wasm().fromF32(castValues(op, values, dtype), Uint32Array.from(shape), device), dtype), o);
 }
 
 /** A typed array of numbers (not a DataView, not BigInt64Array). */
@@ -140,14 +156,15 @@ export function fromArray(data: ArrayLike<number>, shape: Shape, opts: TensorOpt
   }
   const numel = dims.reduce((a, b) => a * b, 1);
   if (values.length !== numel) throw new RangeError(`${op}: ${values.length} values do not fill shape [${dims.join(', ')}] (${numel} elements)`);
-  return finish(wrap(wasm().fromF32(values, dims, device), o.dtype), o);
+  return finish(wrap(wasm().fromF32(castValues(op, values, o.dtype ?? 'float32'), dims, device), o.dtype), o);
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   const [o, device] = checked('full', opts);
   const dims = checkShape('full', shape);
   const v = typeof value === 'boolean' ? Number(value) : numberArg('full', 'fill_value', value);
-  return finish(wrap(wasm().full(dims, v, device), o.dtype), o);
+  const cast = castValues('full', Float32Array.of(v), o.dtype ?? 'float32')[0]!;
+  return finish(wrap(wasm().full(dims, cast, device), o.dtype), o);
 }
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
   const [o, device] = checked('zeros', opts);
@@ -177,6 +194,7 @@ export function rand(shape: Shape, opts: RandOptions = {}): Tensor {
   const low = realArg(op, 'low', o.low ?? 0);
   const high = realArg(op, 'high', o.high ?? 1);
   if (low > high) throw new RangeError(`rand: uniform_ expects to return a [from, to) range, but found from=${low} > to=${high}`);
+  floatOnly(op, 'check_uniform_bounds', o.dtype);
   return finish(wrap(wasm().rand(dims, low, high, device), o.dtype), o);
 }
 /** Normal samples (mean 0, std 1 unless given) from the seeded generator. */
@@ -185,6 +203,7 @@ export function randn(shape: Shape, opts: RandnOptions = {}): Tensor {
   const [o, device] = checked<RandnOptions>(op, opts, ['mean', 'std']);
   const dims = checkShape(op, shape);
   const mean = realArg(op, 'mean', o.mean ?? 0);
+  floatOnly(op, 'normal_kernel_cpu', o.dtype);
   const std = o.std ?? 1;
   if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) {
     if (typeof std !== 'number') numberArg(op, 'std', std);

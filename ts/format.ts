@@ -5,7 +5,8 @@
  * @module
  */
 
-export type DType = 'float32' | 'int64' | 'bool';
+import { TORCH_DTYPE, type DType } from './dtype.js';
+export type { DType };
 
 const LINEWIDTH = 80;
 const THRESHOLD = 1000;
@@ -152,7 +153,8 @@ export function formatTensor(data: ArrayLike<number>, shape: number[], opts: For
     body = tensorStr(data, shape, strides(shape), 0, 0, indent, fmt, summarize);
   }
   if (opts.device && opts.device !== 'cpu') suffixes.push(`device='${opts.device}'`);
-  if (dtype === 'int64' && numel === 0) suffixes.push('dtype=torch.int64');
+  // PyTorch names the dtype unless the values imply it (float32, int64 and bool do; int32 never)
+  if ((dtype === 'int64' && numel === 0) || dtype === 'int32') suffixes.push(`dtype=${TORCH_DTYPE[dtype]}`);
   if (opts.gradFn) suffixes.push(`grad_fn=<${opts.gradFn}>`);
   else if (opts.requiresGrad) suffixes.push('requires_grad=True');
   // PyTorch moves a suffix to its own line when it would overflow the last one.

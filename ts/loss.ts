@@ -7,6 +7,7 @@
  */
 import { enumArg, intArg, isTensor, optionsArg, realArg, show, tensorArg } from './check.js';
 import { arange } from './creation.js';
+import { TORCH_NAME } from './dtype.js';
 import { type Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
@@ -40,6 +41,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const ignoreIndex = o.ignoreIndex === undefined ? -100 : intArg(OP, 'ignoreIndex', o.ignoreIndex);
   const reduction = o.reduction === undefined ? 'mean' : enumArg(OP, 'reduction', o.reduction, REDUCTIONS);
   const eps = o.labelSmoothing === undefined ? 0 : realArg(OP, 'labelSmoothing', o.labelSmoothing, { min: 0, max: 1 });
+  // PyTorch's rule: integer targets are class indices, float targets of the input's shape
+  // probabilities; float targets of the indices' shape are read as indices too (labels held as
+  // float32 before ferrograd had integer dtypes)
+  if (target.dtype === 'int32' || target.dtype === 'bool') throw new TypeError(`${OP}: expected scalar type Long but found ${TORCH_NAME[target.dtype]}`);
+  if (target.dtype === 'int64' && target.ndim === input.ndim) throw new TypeError(`${OP}: Expected floating point type for target with class probabilities, got Long`);
   const plain = weight === null && o.ignoreIndex === undefined && reduction === 'mean' && eps === 0;
   // the fused kernel has no ignore index: CPU targets holding the default one (-100) go the
   // composed way (on the GPU they cannot be looked at, and the kernel's label check fails them)
@@ -72,7 +78,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   } else {
     const labels = target.reshape(-1);
     checkLabels(labels, c, ignoreIndex);
-    const keep = labels.eq(ignoreIndex).rsub(1);
+    const keep = labels.ne(ignoreIndex);
     const onehot = labels.unsqueeze(1).eq(arange(c, null, 1, { device: input.device }).unsqueeze(0)).mul(keep.unsqueeze(1));
     const picked = w === null ? onehot : onehot.mul(w);
     // -w_y · log p_y per row, 0 for ignored rows; the mean divides by Σ w_y over the kept rows

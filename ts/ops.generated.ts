@@ -22,6 +22,10 @@ export const UnaryOp = {
   LtScalar: 16,
   EqScalar: 17,
   LeakyRelu: 18,
+  Floor: 19,
+  Ceil: 20,
+  Trunc: 21,
+  Round: 22,
 } as const;
 export type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { boolArg, intArg, optionsArg, pairArg, show, tensorArg } from './check.js';
+import { TORCH_NAME } from './dtype.js';
 import { type Tensor, wrap } from './tensor.js';
 import { wasm } from './wasm.js';
 
@@ -206,10 +207,12 @@ export function maxUnpool2d(input: Tensor, indices: Tensor, kernelSize: Pair, op
   for (let i = 0; i < 2; i++) {
     if (!(out[i]! > 0)) throw new RangeError(`${op}: output size [${out.join(', ')}] must be positive (input shape [${input.shape.join(', ')}])`);
   }
+  // PyTorch wants int64 indices; float32 ones (integer-valued) are accepted as well
+  if (indices.dtype === 'int32' || indices.dtype === 'bool') throw new TypeError(`${op}: elements in indices should be type int64 but got: ${TORCH_NAME[indices.dtype]}`);
   const unb = input.ndim === 3;
   const x = unb ? input.unsqueeze(0) : input;
   const i = unb && indices.ndim === 3 ? indices.unsqueeze(0) : indices;
-  const r = wrap(wasm().maxUnpool2d(x.h, i.h, Uint32Array.from(out)));
+  const r = wrap(wasm().maxUnpool2d(x.h, i.h, Uint32Array.from(out)), input.dtype);
   return unb ? r.squeeze(0) : r;
 }
 

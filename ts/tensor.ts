@@ -3,9 +3,11 @@
  * names (camelCase where PyTorch has snake_case) and record autograd as PyTorch does.
  * @module
  */
-import { formatTensor, type DType } from './format.js';
+import { formatTensor } from './format.js';
+import { binaryDType, checkRequiresGrad, DTYPES, isFloating, matmulDType, powScalarDType, reductionDType, resultType, scalarDType, unaryDType, type BinaryName, type DType, type Operand, type UnaryName } from './dtype.js';
+import { castHandle, divide, intPow, type DivKind } from './intops.js';
 import { resolveDevice, type DeviceName, type DeviceSpec } from './gpu/index.js';
-import { boolArg, dimArg, dimsArg, intArg, intListArg, isTensor, numberArg, operandArg, optIntArg, optTensorArg, registerTensorClass, shapeArg, show, tensorArg, viewShapeArg } from './check.js';
+import { boolArg, dimArg, dimsArg, enumArg, intArg, optionsArg, intListArg, isTensor, numberArg, operandArg, optIntArg, optTensorArg, registerTensorClass, shapeArg, show, tensorArg, viewShapeArg } from './check.js';
 import { release, track, untrack } from './memory.js';
 import { BinaryOp, UnaryOp } from './ops.generated.js';
 import { wasm } from './wasm.js';
@@ -14,6 +16,8 @@ export type { DeviceName, DeviceSpec };
 
 /** A number or a Tensor, accepted wherever PyTorch accepts a Python scalar. */
 export type TensorOrScalar = Tensor | number;
+/** `div`'s `rounding_mode`. */
+export type RoundingMode = 'floor' | 'trunc';
 /** Nested arrays of numbers, as `tensor()` accepts them. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -33,7 +37,10 @@ function syncReadError(op: string, t: Tensor): Error {
 export class Tensor {
   /** @internal The core handle; -1 once freed. */
   _h: number;
-  /** Display dtype: ferrograd computes in float32; int64/bool tag indices and masks. */
+  /**
+   * The dtype, with PyTorch's promotion rules (`ts/dtype.ts`); every dtype is stored as
+   * float32 (integers exact for |v| < 2^24, bools 0/1).
+   */
   readonly dtype: DType;
   #shape: readonly number[] | undefined;
   #freedBecause: string | undefined;
@@ -87,11 +94,13 @@ export class Tensor {
     return DEVICE_NAMES[wasm().deviceOf(this.h)] ?? 'cpu';
   }
   /**
-   * This tensor on `device` (itself when already there). The copy is a new leaf: transfers are
-   * not recorded by autograd. GPU to CPU needs {@link toAsync} (reads cannot block on the web).
+   * This tensor on `device` (itself when already there), or cast to a dtype
+   * (`t.to('int64')`, PyTorch's `t.to(torch.int64)`). The device copy is a new leaf: transfers
+   * are not recorded by autograd. GPU to CPU needs {@link toAsync} (reads cannot block on the web).
    */
-  to(device: DeviceSpec): Tensor {
-    const target = resolveDevice(device);
+  to(device: DeviceSpec | DType): Tensor {
+    if ((DTYPES as readonly unknown[]).includes(device)) return this.#cast(device as DType);
+    const target = resolveDevice(device as DeviceSpec);
     if (target === this.device) return this;
     if (this.device === 'gpu') throw syncReadError('to', this);
     return new Tensor(wasm().toDevice(this.h, deviceCode(target)), this.dtype);
@@ -117,7 +126,8 @@ export class Tensor {
     return wasm().requiresGrad(this.h);
   }
   set requiresGrad(on: boolean) {
-    wasm().setRequiresGrad(this.h, boolArg('requires_grad_', 'requires_grad', on));
+    if (boolArg('requires_grad_', 'requires_grad', on)) checkRequiresGrad('requires_grad_', this.dtype);
+    wasm().setRequiresGrad(this.h, on);
   }
   /** `requires_grad_()`: marks a leaf as requiring grad; returns this tensor. */
   requiresGrad_(on = true): this {
@@ -148,88 +158,190 @@ export class Tensor {
     return new Tensor(wasm().detach(this.h), this.dtype);
   }
 
-  // ---- elementwise ----
+  // ---- elementwise (result dtypes: ts/dtype.ts) ----
   add(other: TensorOrScalar): Tensor {
     const o = operandArg('add', 'other', other);
-    return typeof o === 'number' ? this.#affine(1, o) : this.#binary(BinaryOp.Add, o);
+    const d = this.#binaryDType('add', 'add', other);
+    // bool + bool is logical or
+    if (d === 'bool') return typeof o === 'number' ? this.#unary(UnaryOp.MaxScalar, o, 0, d) : this.#binary(BinaryOp.Maximum, o, d);
+    return typeof o === 'number' ? this.#affine(1, o, d) : this.#binary(BinaryOp.Add, o, d);
   }
   sub(other: TensorOrScalar): Tensor {
     const o = operandArg('sub', 'other', other);
-    return typeof o === 'number' ? this.#affine(1, -o) : this.#binary(BinaryOp.Sub, o);
+    const d = this.#binaryDType('sub', 'sub', other);
+    return typeof o === 'number' ? this.#affine(1, -o, d) : this.#binary(BinaryOp.Sub, o, d);
   }
   mul(other: TensorOrScalar): Tensor {
     const o = operandArg('mul', 'other', other);
-    return typeof o === 'number' ? this.#affine(o, 0) : this.#binary(BinaryOp.Mul, o);
+    const d = this.#binaryDType('mul', 'mul', other);
+    return typeof o === 'number' ? this.#affine(o, 0, d) : this.#binary(BinaryOp.Mul, o, d);
   }
-  div(other: TensorOrScalar): Tensor {
+  /**
+   * True division (ints give float32), or with `roundingMode` PyTorch's rounded division:
+   * `'trunc'` toward zero, `'floor'` as {@link floorDivide}.
+   */
+  div(other: TensorOrScalar, opts?: { roundingMode?: RoundingMode | null }): Tensor {
+    const mode = optionsArg('div', opts, ['roundingMode']).roundingMode;
+    if (mode !== undefined && mode !== null) {
+      return enumArg('div', 'rounding_mode', mode, ['floor', 'trunc']) === 'floor' ? this.#divide('floor', 'floor_divide', other) : this.#divide('trunc', 'div_trunc', other);
+    }
     const o = operandArg('div', 'other', other);
+    const d = this.#binaryDType('div', 'div', other);
     // x * (1/o) is the correctly rounded x / o only when 1/o is exact (o a power of two)
-    if (typeof o === 'number' && exactReciprocal(o)) return this.#affine(1 / o, 0);
-    return this.#binary(BinaryOp.Div, asTensor(o, this.device));
+    if (typeof o === 'number' && exactReciprocal(o)) return this.#affine(1 / o, 0, d);
+    return this.#binary(BinaryOp.Div, asTensor(o, this.device), d);
+  }
+  /** `torch.floor_divide` (`//`): the quotient rounded down; exact for integer dtypes. */
+  floorDivide(other: TensorOrScalar): Tensor {
+    return this.#divide('floor', 'floor_divide', other);
+  }
+  /** `torch.remainder` (`%`): Python's modulus, with the sign of the divisor. */
+  remainder(other: TensorOrScalar): Tensor {
+    return this.#divide('remainder', 'remainder', other);
+  }
+  /** `torch.fmod`: C's remainder, with the sign of the dividend. */
+  fmod(other: TensorOrScalar): Tensor {
+    return this.#divide('fmod', 'fmod', other);
+  }
+  /**
+   * Integer dtypes: exact for |values| < 2^24, and a zero divisor is PyTorch's
+   * ZeroDivisionError (a RangeError) on the CPU. On the GPU the divisor is not read back, so a
+   * zero divisor is not detected: the quotient and remainder come out NaN.
+   */
+  #divide(kind: DivKind, name: BinaryName, other: TensorOrScalar): Tensor {
+    const op = name === 'div_trunc' ? 'div' : name;
+    const o = asTensor(operandArg(op, 'other', other), this.device);
+    const d = this.#binaryDType(op, name, other);
+    const exact = !isFloating(d);
+    if (exact && o.device === 'cpu' && o.dataSync().includes(0)) throw new RangeError(`${op}: ZeroDivisionError: integer division by zero`);
+    return wrap(divide(this.h, o.h, kind, exact), d);
   }
   pow(exponent: TensorOrScalar): Tensor {
     const e = operandArg('pow', 'exponent', exponent);
-    return typeof e === 'number' ? this.#unary(UnaryOp.PowScalar, e) : this.#binary(BinaryOp.Pow, e);
+    if (typeof e === 'number') return this.#unary(UnaryOp.PowScalar, e, 0, powScalarDType(this.dtype, exponent as number | boolean));
+    const d = this.#binaryDType('pow', 'pow', e);
+    if (isFloating(d)) return this.#binary(BinaryOp.Pow, e, d);
+    return wrap(intPow(this.h, e.h), d);
   }
   /** `other - this` (Python's `2 - x`). */
   rsub(other: number): Tensor {
-    return this.#affine(-1, numberArg('rsub', 'other', other));
+    const v = numberArg('rsub', 'other', other);
+    return this.#affine(-1, v, binaryDType('rsub', 'sub', { dtype: scalarDType(other), kind: 'scalar' }, this.#operand()));
   }
   maximum(other: Tensor): Tensor {
-    return wrap(wasm().binary(this.h, tensorArg('maximum', 'other', other), BinaryOp.Maximum));
+    const h = tensorArg('maximum', 'other', other);
+    return wrap(wasm().binary(this.h, h, BinaryOp.Maximum), this.#binaryDType('maximum', 'maximum', other));
   }
   minimum(other: Tensor): Tensor {
-    return wrap(wasm().binary(this.h, tensorArg('minimum', 'other', other), BinaryOp.Minimum));
+    const h = tensorArg('minimum', 'other', other);
+    return wrap(wasm().binary(this.h, h, BinaryOp.Minimum), this.#binaryDType('minimum', 'minimum', other));
   }
   neg(): Tensor {
-    return this.#unary(UnaryOp.Neg);
+    return this.#unaryOp('neg', UnaryOp.Neg);
   }
   exp(): Tensor {
-    return this.#unary(UnaryOp.Exp);
+    return this.#unaryOp('exp', UnaryOp.Exp);
   }
   log(): Tensor {
-    return this.#unary(UnaryOp.Log);
+    return this.#unaryOp('log', UnaryOp.Log);
   }
   sqrt(): Tensor {
-    return this.#unary(UnaryOp.Sqrt);
+    return this.#unaryOp('sqrt', UnaryOp.Sqrt);
   }
   abs(): Tensor {
-    return this.#unary(UnaryOp.Abs);
+    return this.#unaryOp('abs', UnaryOp.Abs);
+  }
+  reciprocal(): Tensor {
+    return this.#unaryOp('reciprocal', UnaryOp.Recip);
   }
   relu(): Tensor {
-    return this.#unary(UnaryOp.Relu);
+    return this.#unaryOp('relu', UnaryOp.Relu);
   }
   sigmoid(): Tensor {
-    return this.#unary(UnaryOp.Sigmoid);
+    return this.#unaryOp('sigmoid', UnaryOp.Sigmoid);
   }
   tanh(): Tensor {
-    return this.#unary(UnaryOp.Tanh);
+    return this.#unaryOp('tanh', UnaryOp.Tanh);
+  }
+  /** -1, 0 or 1 (0 for NaN). */
+  sign(): Tensor {
+    return this.#unaryOp('sign', UnaryOp.Sign);
+  }
+  /** Rounding: `floor`, `ceil`, `trunc`, and `round` half to even (as PyTorch); zero gradient. */
+  floor(): Tensor {
+    return this.#unaryOp('floor', UnaryOp.Floor);
+  }
+  ceil(): Tensor {
+    return this.#unaryOp('ceil', UnaryOp.Ceil);
+  }
+  trunc(): Tensor {
+    return this.#unaryOp('trunc', UnaryOp.Trunc);
+  }
+  round(): Tensor {
+    return this.#unaryOp('round', UnaryOp.Round);
   }
   /** `clamp(min, max)`; either bound may be omitted (`undefined`/`null`), not both. */
   clamp(min?: number | null, max?: number | null): Tensor {
     const lo = min === undefined || min === null ? NaN : numberArg('clamp', 'min', min);
     const hi = max === undefined || max === null ? NaN : numberArg('clamp', 'max', max);
     if (min == null && max == null) throw new TypeError("clamp: at least one of 'min' or 'max' must not be None (got " + `${show(min)}, ${show(max)})`);
+    const bounds = [min, max].filter((v): v is number => v != null).map((v): Operand => ({ dtype: scalarDType(v), kind: 'scalar' }));
+    const d = resultType([this.#operand(), ...bounds]);
     // a NaN bound makes every element NaN, as in PyTorch (the kernel reads NaN as no bound)
     if ((min != null && Number.isNaN(lo)) || (max != null && Number.isNaN(hi))) return this.mul(0).add(NaN);
-    return wrap(wasm().clamp(this.h, lo, hi));
+    return wrap(wasm().clamp(this.h, lo, hi), d);
   }
   /** PyTorch's `F.leaky_relu(x, negative_slope)`: `x > 0 ? x : x * negative_slope`. */
   leakyRelu(negativeSlope = 0.01): Tensor {
-    return this.#unary(UnaryOp.LeakyRelu, numberArg('leaky_relu', 'negative_slope', negativeSlope));
+    const d = unaryDType('leaky_relu', 'leaky_relu', this.dtype);
+    return this.#unary(UnaryOp.LeakyRelu, numberArg('leaky_relu', 'negative_slope', negativeSlope), 0, d);
   }
-  #affine(mul: number, add: number): Tensor {
-    return this.#unary(UnaryOp.Affine, mul, add);
+  #affine(mul: number, add: number, dtype: DType = 'float32'): Tensor {
+    return this.#unary(UnaryOp.Affine, mul, add, dtype);
   }
   /** An op of the core's op table (`ts/ops.generated.ts`); parameters are numbers checked by the caller. */
-  #unary(op: UnaryOp, p0 = 0, p1 = 0): Tensor {
-    return wrap(wasm().unary(this.h, op, p0, p1));
+  #unary(op: UnaryOp, p0 = 0, p1 = 0, dtype: DType = 'float32'): Tensor {
+    return wrap(wasm().unary(this.h, op, p0, p1), dtype);
   }
-  #binary(op: BinaryOp, other: Tensor): Tensor {
-    return wrap(wasm().binary(this.h, other.h, op));
+  #unaryOp(name: UnaryName, op: UnaryOp): Tensor {
+    return this.#unary(op, 0, 0, unaryDType(name, name, this.dtype));
+  }
+  #binary(op: BinaryOp, other: Tensor, dtype: DType = 'float32'): Tensor {
+    return wrap(wasm().binary(this.h, other.h, op), dtype);
+  }
+  /** This tensor as an operand of the promotion rules. */
+  #operand(): Operand {
+    return { dtype: this.dtype, kind: this.ndim === 0 ? 'zero' : 'dim' };
+  }
+  /** The result dtype of `this op other` (PyTorch's errors for refused dtypes). */
+  #binaryDType(op: string, name: BinaryName, other: unknown): DType {
+    const o: Operand = isTensor(other) ? other.#operand() : typeof other === 'number' || typeof other === 'boolean' ? { dtype: scalarDType(other), kind: 'scalar' } : this.#operand();
+    return binaryDType(op, name, this.#operand(), o);
   }
 
-  // ---- comparisons (bool-tagged 0/1 tensors) ----
+  // ---- dtype casts (not recorded by autograd: ints never require grad) ----
+  /** A copy as `dtype`: floats to ints truncate toward zero, anything to bool is `x != 0`. */
+  #cast(dtype: DType): Tensor {
+    return dtype === this.dtype ? this : wrap(castHandle(this.h, isFloating(this.dtype), dtype), dtype);
+  }
+  /** `t.float()`: float32. */
+  float(): Tensor {
+    return this.#cast('float32');
+  }
+  /** `t.long()`: int64. */
+  long(): Tensor {
+    return this.#cast('int64');
+  }
+  /** `t.int()`: int32. */
+  int(): Tensor {
+    return this.#cast('int32');
+  }
+  /** `t.bool()`: `t != 0`. */
+  bool(): Tensor {
+    return this.#cast('bool');
+  }
+
+  // ---- comparisons (bool tensors: 0/1, usable in arithmetic) ----
   gt(other: TensorOrScalar): Tensor {
     return this.#compare('gt', BinaryOp.Gt, other);
   }
@@ -245,6 +357,11 @@ export class Tensor {
   eq(other: TensorOrScalar): Tensor {
     return this.#compare('eq', BinaryOp.Eq, other);
   }
+  /** `!=` (true for NaN). */
+  ne(other: TensorOrScalar): Tensor {
+    const e = this.eq(other);
+    return wrap(wasm().unary(e.h, UnaryOp.Affine, -1, 1), 'bool');
+  }
   #compare(name: string, op: BinaryOp, other: TensorOrScalar): Tensor {
     const o = asTensor(operandArg(name, 'other', other), this.device);
     return wrap(wasm().binary(this.h, o.h, op), 'bool');
@@ -253,36 +370,43 @@ export class Tensor {
   // ---- reductions ----
   /** Sum over `dim` (a number or list; all dims when omitted). */
   sum(dim?: number | number[] | null, keepdim = false): Tensor {
-    return wrap(wasm().sum(this.h, dimsArg('sum', 'dim', dim, this.ndim), boolArg('sum', 'keepdim', keepdim)));
+    const d = reductionDType('sum', 'sum', this.dtype);
+    return wrap(wasm().sum(this.h, dimsArg('sum', 'dim', dim, this.ndim), boolArg('sum', 'keepdim', keepdim)), d);
   }
   mean(dim?: number | number[] | null, keepdim = false): Tensor {
-    return wrap(wasm().mean(this.h, dimsArg('mean', 'dim', dim, this.ndim), boolArg('mean', 'keepdim', keepdim)));
+    const d = reductionDType('mean', 'mean', this.dtype);
+    return wrap(wasm().mean(this.h, dimsArg('mean', 'dim', dim, this.ndim), boolArg('mean', 'keepdim', keepdim)), d);
   }
   /** Maximum values over `dim` (`amax`). */
   max(dim?: number | number[] | null, keepdim = false): Tensor {
-    return wrap(wasm().max(this.h, dimsArg('max', 'dim', dim, this.ndim), boolArg('max', 'keepdim', keepdim)));
+    return wrap(wasm().max(this.h, dimsArg('max', 'dim', dim, this.ndim), boolArg('max', 'keepdim', keepdim)), this.dtype);
   }
   min(dim?: number | number[] | null, keepdim = false): Tensor {
-    return wrap(wasm().min(this.h, dimsArg('min', 'dim', dim, this.ndim), boolArg('min', 'keepdim', keepdim)));
+    return wrap(wasm().min(this.h, dimsArg('min', 'dim', dim, this.ndim), boolArg('min', 'keepdim', keepdim)), this.dtype);
   }
   /** Index of the first maximum along `dim` (of the flattened tensor when omitted). */
   argmax(dim?: number | null, keepdim = false): Tensor {
+    const t = reductionDType('argmax', 'argmax', this.dtype);
     const d = dim === undefined || dim === null ? undefined : dimArg('argmax', 'dim', dim, this.ndim);
-    return wrap(wasm().argmax(this.h, d, boolArg('argmax', 'keepdim', keepdim)), 'int64');
+    return wrap(wasm().argmax(this.h, d, boolArg('argmax', 'keepdim', keepdim)), t);
   }
   var(dim?: number | number[] | null, keepdim = false, unbiased = true): Tensor {
+    reductionDType('var', 'var', this.dtype);
     return wrap(wasm().variance(this.h, dimsArg('var', 'dim', dim, this.ndim), boolArg('var', 'keepdim', keepdim), boolArg('var', 'unbiased', unbiased)));
   }
   softmax(dim: number): Tensor {
+    unaryDType('softmax', 'softmax', this.dtype);
     return wrap(wasm().softmax(this.h, dimArg('softmax', 'dim', dim, this.ndim)));
   }
   logSoftmax(dim: number): Tensor {
+    unaryDType('log_softmax', 'log_softmax', this.dtype);
     return wrap(wasm().logSoftmax(this.h, dimArg('log_softmax', 'dim', dim, this.ndim)));
   }
 
   // ---- linear algebra ----
   matmul(other: Tensor): Tensor {
-    return wrap(wasm().matmul(this.h, tensorArg('matmul', 'other', other)));
+    const h = tensorArg('matmul', 'other', other);
+    return wrap(wasm().matmul(this.h, h), matmulDType(this.dtype, other.dtype));
   }
 
   // ---- movement ----
@@ -443,7 +567,8 @@ export class Tensor {
   #single(data: Float32Array | null): number {
     const n = this.numel();
     if (n !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(', ')}]`);
-    return data ? data[0]! : NaN;
+    // + 0: an integer tensor's -0 (0 * -1 in float32) reads as 0
+    return data ? (isFloating(this.dtype) ? data[0]! : data[0]! + 0) : NaN;
   }
   /** Nested arrays of numbers (booleans for bool tensors), like `tolist()` (CPU; see {@link array}). */
   toArray(): NestedArray {
@@ -456,7 +581,7 @@ export class Tensor {
   }
   #nest(data: Float32Array): NestedArray {
     const shape = this.shape;
-    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : isFloating(this.dtype) ? (v: number) => v : (v: number) => v + 0;
     if (shape.length === 0) return conv(data[0]!);
     let off = 0;
     const build = (d: number): NestedArray[] => {

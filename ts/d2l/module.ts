@@ -92,7 +92,8 @@ export abstract class Classifier extends Module {
   /** Fraction (or count, unaveraged) of correct predictions. */
   accuracy(yHat: Tensor, y: Tensor, averaged = true): Tensor {
     const preds = yHat.reshape(-1, yHat.shape.at(-1)!).argmax(1);
-    const cmp = preds.eq(y.reshape(-1));
+    // d2l: `(preds == Y).type(torch.float32)`; the mean of a bool tensor is an error
+    const cmp = preds.eq(y.reshape(-1)).float();
     return averaged ? cmp.mean() : cmp;
   }
 

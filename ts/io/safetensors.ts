@@ -280,12 +280,15 @@ export function tensorToRecord(t: Tensor, name = 'tensor'): TensorRecord {
     return { dtype: 'I64', shape, data };
   }
   if (t.dtype === 'bool') return { dtype: 'BOOL', shape, data: Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)) };
+  if (t.dtype === 'int32') return { dtype: 'I32', shape, data: Int32Array.from(values, (v) => v + 0) };
   return { dtype: 'F32', shape, data: values instanceof Float32Array ? values : Float32Array.from(values) };
 }
 
 /** A tensor for a record: floats become float32; integer types keep an `int64` tag; BOOL a `bool` tag. */
 export function recordToTensor(r: TensorRecord, name = 'tensor'): Tensor {
-  return fromArray(recordToFloat32(r, name), r.shape, { dtype: recordDType(r.dtype) });
+  // cast rather than `{ dtype }`: a file's integers past 2^24 load rounded (float32 storage)
+  // instead of failing, as before integer dtypes were checked
+  return fromArray(recordToFloat32(r, name), r.shape).to(recordDType(r.dtype));
 }
 
 /** The values of a record as float32 (what ferrograd computes in). */
@@ -318,7 +321,8 @@ export function recordToFloat32(r: TensorRecord, name = 'tensor'): Float32Array 
 
 function recordDType(d: SafetensorsDType): DType {
   if (d === 'BOOL') return 'bool';
-  if (d === 'I64' || d === 'I32' || d === 'U8') return 'int64';
+  if (d === 'I32') return 'int32';
+  if (d === 'I64' || d === 'U8') return 'int64';
   return 'float32';
 }
 

@@ -147,9 +147,16 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 UnaryOp::MinScalar(v) => g.mul(&x.unary(UnaryOp::GtScalar(v))?.affine(-1.0, 1.0)?)?,
                 // g where x > 0, else g · slope
                 UnaryOp::LeakyRelu(slope) => g.mul(&x.unary(UnaryOp::GtScalar(0.0))?.affine(1.0 - slope, slope)?)?,
-                UnaryOp::Step | UnaryOp::Sign | UnaryOp::GtScalar(_) | UnaryOp::LtScalar(_) | UnaryOp::EqScalar(_) => {
-                    g.zeros_like()?
-                }
+                // piecewise constant: zero almost everywhere, as PyTorch's FloorBackward0 etc.
+                UnaryOp::Step
+                | UnaryOp::Sign
+                | UnaryOp::GtScalar(_)
+                | UnaryOp::LtScalar(_)
+                | UnaryOp::EqScalar(_)
+                | UnaryOp::Floor
+                | UnaryOp::Ceil
+                | UnaryOp::Trunc
+                | UnaryOp::Round => g.zeros_like()?,
             };
             vec![(x, d)]
         }

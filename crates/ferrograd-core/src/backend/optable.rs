@@ -257,6 +257,16 @@ unary_table! {
     /// PyTorch's `leaky_relu(x, negative_slope)`: `x > 0 ? x : x * negative_slope`.
     LeakyRelu(slope) { name: "leaky_relu", grad_fn: Some("LeakyReluBackward0"), saves: true,
         cpu: |x| select(gt(x, splat(0.0)), x, x * splat(slope)), wgsl: "select(x * slope, x, x > 0.0)", nan: "x" }
+    /// Rounding to an integer (`torch.floor`/`ceil`/`trunc`/`round`, the last half to even as
+    /// PyTorch and WGSL's `round`); the gradient is zero, as PyTorch's.
+    Floor { name: "floor", grad_fn: Some("FloorBackward0"), saves: false,
+        cpu: |x| floor(x), wgsl: "floor(x)", nan: "x" }
+    Ceil { name: "ceil", grad_fn: Some("CeilBackward0"), saves: false,
+        cpu: |x| ceil(x), wgsl: "ceil(x)", nan: "x" }
+    Trunc { name: "trunc", grad_fn: Some("TruncBackward0"), saves: false,
+        cpu: |x| trunc(x), wgsl: "trunc(x)", nan: "x" }
+    Round { name: "round", grad_fn: Some("RoundBackward0"), saves: false,
+        cpu: |x| round_even(x), wgsl: "round(x)", nan: "x" }
 }
 
 binary_table! {

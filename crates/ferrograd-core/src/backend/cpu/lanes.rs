@@ -32,6 +32,12 @@ pub trait Lane:
     fn nan_where(m: Self::Mask, x: Self) -> Self;
     fn abs(self) -> Self;
     fn sqrt(self) -> Self;
+    /// Rounding to an integer: toward -inf, +inf, zero, and to nearest with ties to even
+    /// (wasm's `f32x4.floor`/`ceil`/`trunc`/`nearest`; NaN and infinities pass through).
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    fn trunc(self) -> Self;
+    fn round_even(self) -> Self;
     /// `self < o ? o : self`, `o < self ? o : self`: a tie and a NaN `self` keep `self`.
     fn max_keep(self, o: Self) -> Self;
     fn min_keep(self, o: Self) -> Self;
@@ -106,6 +112,22 @@ impl Lane for f32 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
+    }
+    #[inline(always)]
+    fn floor(self) -> Self {
+        f32::floor(self)
+    }
+    #[inline(always)]
+    fn ceil(self) -> Self {
+        f32::ceil(self)
+    }
+    #[inline(always)]
+    fn trunc(self) -> Self {
+        f32::trunc(self)
+    }
+    #[inline(always)]
+    fn round_even(self) -> Self {
+        f32::round_ties_even(self)
     }
     #[inline(always)]
     fn max_keep(self, o: Self) -> Self {
@@ -193,6 +215,22 @@ impl Lane for F32x4 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F32x4::sqrt(self)
+    }
+    #[inline(always)]
+    fn floor(self) -> Self {
+        F32x4::floor(self)
+    }
+    #[inline(always)]
+    fn ceil(self) -> Self {
+        F32x4::ceil(self)
+    }
+    #[inline(always)]
+    fn trunc(self) -> Self {
+        F32x4::trunc(self)
+    }
+    #[inline(always)]
+    fn round_even(self) -> Self {
+        F32x4::round_even(self)
     }
     #[inline(always)]
     fn max_keep(self, o: Self) -> Self {
@@ -290,6 +328,23 @@ pub fn abs<L: Lane>(x: L) -> L {
 #[inline(always)]
 pub fn sqrt<L: Lane>(x: L) -> L {
     x.sqrt()
+}
+#[inline(always)]
+pub fn floor<L: Lane>(x: L) -> L {
+    x.floor()
+}
+#[inline(always)]
+pub fn ceil<L: Lane>(x: L) -> L {
+    x.ceil()
+}
+#[inline(always)]
+pub fn trunc<L: Lane>(x: L) -> L {
+    x.trunc()
+}
+/// Round half to even (PyTorch's `torch.round`).
+#[inline(always)]
+pub fn round_even<L: Lane>(x: L) -> L {
+    x.round_even()
 }
 #[inline(always)]
 pub fn max_keep<L: Lane>(a: L, b: L) -> L {

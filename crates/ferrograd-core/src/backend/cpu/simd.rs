@@ -76,6 +76,23 @@ mod imp {
         pub fn abs(self) -> Self {
             Self(f32x4_abs(self.0))
         }
+        /// Rounding to an integer: toward -inf, +inf, zero, and to nearest (ties to even).
+        #[inline(always)]
+        pub fn floor(self) -> Self {
+            Self(f32x4_floor(self.0))
+        }
+        #[inline(always)]
+        pub fn ceil(self) -> Self {
+            Self(f32x4_ceil(self.0))
+        }
+        #[inline(always)]
+        pub fn trunc(self) -> Self {
+            Self(f32x4_trunc(self.0))
+        }
+        #[inline(always)]
+        pub fn round_even(self) -> Self {
+            Self(f32x4_nearest(self.0))
+        }
         /// `a * b + self` with one rounding where the host fuses it (relaxed SIMD). Inlined
         /// only into functions that enable `relaxed-simd`.
         #[cfg(ferrograd_relaxed)]
@@ -231,6 +248,22 @@ mod imp {
         #[inline(always)]
         pub fn abs(self) -> Self {
             Self(self.0.map(f32::abs))
+        }
+        #[inline(always)]
+        pub fn floor(self) -> Self {
+            Self(self.0.map(f32::floor))
+        }
+        #[inline(always)]
+        pub fn ceil(self) -> Self {
+            Self(self.0.map(f32::ceil))
+        }
+        #[inline(always)]
+        pub fn trunc(self) -> Self {
+            Self(self.0.map(f32::trunc))
+        }
+        #[inline(always)]
+        pub fn round_even(self) -> Self {
+            Self(self.0.map(f32::round_ties_even))
         }
         #[inline(always)]
         pub fn lt(self, o: Self) -> Self {
