@@ -22,7 +22,8 @@ describe('pooling options', () => {
       [() => F.maxPool2d(x, 2, { dilation: 0 }), RangeError, /^max_pool2d: argument 'dilation' must be an integer in \[1, /],
       [() => F.maxPool2d(x, 2, { dilation: [1, 1.5] }), TypeError, /^max_pool2d: argument 'dilation\[1\]' must be an integer, got a non-integer number \(1\.5\)$/],
       [() => F.maxPool2d(x, 3, { padding: 2 }), RangeError, /^max_pool2d: pad should be at most half of kernel size, but got pad=2 and kernel_size=3$/],
-      [() => F.maxPool2d(x, 7), Error, /^max_pool2d: Given input size: \(3x5x7\)\. Calculated output size is too small/],
+      [() => F.maxPool2d(x, 7), RangeError, /^max_pool2d: Given input size: \(3x5x7\)\. Calculated output size: \(3x0x1\)\. Output size is too small$/],
+      [() => F.maxPool1d(x.reshape([6, 5, 7]), 9), RangeError, /^max_pool1d: Given input size: \(5x1x7\)\. Calculated output size: \(5x1x0\)\. Output size is too small$/],
       [() => F.maxPool2d(x, 2, { returnIndices: 1 as never }), TypeError, /^max_pool2d: argument 'return_indices' must be a boolean, got 1$/],
       [() => F.avgPool2d(x, 2, { dilation: 2 } as never), TypeError, /^avg_pool2d: got an unexpected option 'dilation'/],
       [() => F.avgPool2d(x, 2, { divisorOverride: 0 }), RangeError, /^avg_pool2d: divisor must be not zero$/],
@@ -43,6 +44,15 @@ describe('pooling options', () => {
       expect(f, String(msg)).toThrow(msg);
     }
     expect(F.maxPool2d(x, 2, { ceilMode: true }).shape).toEqual([2, 3, 3, 4]);
+  });
+
+  it("a ceil-mode window over a span shorter than the dilated kernel, as PyTorch counts it", async () => {
+    // torch 1.13: F.max_pool1d([[1, 2, 3], [4, 5, 6]], 4, None, 1, 2, ceil_mode=True) = [[2], [5]]
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const y = F.maxPool1d(x, 4, { padding: 1, dilation: 2, ceilMode: true });
+    expect(y.shape).toEqual([2, 1]);
+    expect(Array.from(await y.data())).toEqual([2, 5]);
+    expect(() => F.maxPool1d(x, 4, { padding: 1, dilation: 2 })).toThrow(/^max_pool1d: Given input size: \(2x1x3\)\. Calculated output size: \(2x1x0\)\. Output size is too small$/);
   });
 
   it('layers print as PyTorch prints them', () => {

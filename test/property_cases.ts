@@ -58,6 +58,20 @@ const shape: fc.Arbitrary<Arg> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<unknown>(null, '3', 3.5, {}, [[2]]).map(bad) },
 );
 
+/**
+ * A 1-D size (PyTorch's `_single`): an integer or a one-element list of one in [lo, hi];
+ * `optional` sizes may also be left out (`undefined`: the default).
+ */
+const single = (lo: number, hi: number, bads: number[], optional = true): fc.Arbitrary<Arg> => {
+  const fits = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+  const reclassify = (g: Arg): Arg => (g.v === undefined && optional) || (Array.isArray(g.v) && g.v.length === 1 && fits(g.v[0])) ? good(g.v) : g;
+  return fc.oneof({ weight: 5, arbitrary: int(lo, hi, bads).map(reclassify) }, { weight: 1, arbitrary: fc.integer({ min: lo, max: hi }).map((v) => good([v])) });
+};
+/** A 1-D stride: a size, or left out (`null`/`undefined`: the kernel size). */
+const stride1d: fc.Arbitrary<Arg> = fc.oneof({ weight: 4, arbitrary: single(1, 3, [0]).map((g) => (g.v === null ? good(g.v) : g)) }, { weight: 1, arbitrary: fc.constantFrom(null, undefined).map(good) });
+/** A `single` value as a number (`dflt` when left out). */
+const one = (v: unknown, dflt = NaN): number => (v === undefined || v === null ? dflt : Array.isArray(v) ? (v[0] as number) : (v as number));
+
 /** The base operands: x is 2×3 with these values, y too. */
 type M = number[][];
 const values = fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 12, maxLength: 12 }).map((v) => v.map((k) => k / 4));
@@ -235,6 +249,19 @@ const CASES: OpCase[] = [
     ref: (_a, _b, [d]) => (typeof d === 'number' ? { shape: [], values: [d] } : { shape: Array.isArray((d as unknown[])[0]) ? [2, 1] : [2], values: (d as unknown[]).flat() as number[] }),
   },
   {
+    // x as an unbatched [C=2, L=3] sequence
+    name: 'max_pool1d',
+    args: fc.tuple(single(1, 4, [0, -1], false), stride1d, single(0, 2, [-1]), single(1, 2, [0]), bool),
+    call: (lib, x, [k, st, p, d, c]) => lib.F.maxPool1d(x, k as number, { stride: st as number | null, padding: p as number, dilation: d as number, ceilMode: c as boolean }),
+    ref: (a, _b, [k, st, p, d, c]) => pool1d(a, 'max', one(k), one(st, one(k)), one(p, 0), one(d, 1), c as boolean, true),
+  },
+  {
+    name: 'avg_pool1d',
+    args: fc.tuple(single(1, 4, [0, -1], false), stride1d, single(0, 2, [-1]), bool, bool),
+    call: (lib, x, [k, st, p, c, inc]) => lib.F.avgPool1d(x, k as number, { stride: st as number | null, padding: p as number, ceilMode: c as boolean, countIncludePad: inc as boolean }),
+    ref: (a, _b, [k, st, p, c, inc]) => pool1d(a, 'avg', one(k), one(st, one(k)), one(p, 0), 1, c as boolean, inc as boolean),
+  },
+  {
     name: 'Dropout',
     args: fc.tuple(fc.oneof(fc.constantFrom(0, 0.5, 1).map(good), fc.constantFrom<unknown>('0.5', -0.1, 1.5, NaN, null).map(bad))),
     call: (lib, x, [p]) => new lib.nn.Dropout(p as number).eval().forward(x),
@@ -247,6 +274,36 @@ const CASES: OpCase[] = [
     ref: (_a, _b, [i, o]) => ({ shape: [o as number, i as number] }),
   },
 ];
+
+/**
+ * PyTorch's 1-D pooling of each row, read from its docs: output length by
+ * `pooling_output_shape`, max over the dilated taps inside the row (-inf padding), average of
+ * the window's sum over `divide_factor` (the window clipped to the padded row, or the taps in
+ * the row without `count_include_pad`). 'error' where PyTorch refuses.
+ */
+function pool1d(a: M, kind: 'max' | 'avg', k: number, s: number, p: number, d: number, ceil: boolean, include: boolean): Ref | 'error' {
+  const len = a[0]!.length;
+  if (2 * p > k) return 'error';
+  let out = Math.floor((len + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= len + p) out--;
+  if (out < 1) return 'error';
+  const values = a.flatMap((row) =>
+    Array.from({ length: out }, (_, o) => {
+      const start = o * s - p;
+      if (kind === 'max') {
+        const taps = Array.from({ length: k }, (_, i) => start + i * d).filter((j) => j >= 0 && j < len);
+        return taps.length ? Math.max(...taps.map((j) => row[j]!)) : -Infinity;
+      }
+      const end = Math.min(start + k, len + p);
+      const [lo, hi] = [Math.max(start, 0), Math.min(end, len)];
+      let sum = 0;
+      for (let j = lo; j < hi; j++) sum += row[j]!;
+      const div = include ? end - start : hi - lo;
+      return div > 0 ? sum / div : 0;
+    }),
+  );
+  return { shape: [a.length, out], values };
+}
 
 function withKeep(r: Ref, d: number, keep: boolean): Ref {
   if (!keep) return r;
@@ -269,7 +326,7 @@ export interface PropertyReport {
 
 /** The op name a message must start with (a method, a function or a module's constructor). */
 function namesOp(msg: string, op: string): boolean {
-  const m = /^([A-Za-z_.]+)(\(\))?:/.exec(msg);
+  const m = /^([A-Za-z][A-Za-z0-9_.]*)(\(\))?:/.exec(msg);
   if (!m) return false;
   const got = m[1]!.toLowerCase();
   const want = op.toLowerCase();

@@ -80,9 +80,9 @@ function geometry(op: string, kernelSize: unknown, o: { stride?: unknown; paddin
   };
   const k = arg('kernel_size', kernelSize, 1);
   const stride = o.stride === undefined || o.stride === null ? k : arg('stride', o.stride, 1);
-  const padding = arg('padding', o.padding ?? 0, 0);
+  const padding = arg('padding', o.padding === undefined ? 0 : o.padding, 0);
   if (oneD) padding[0] = 0;
-  const dilation = arg('dilation', o.dilation ?? 1, 1);
+  const dilation = arg('dilation', o.dilation === undefined ? 1 : o.dilation, 1);
   for (let i = 0; i < 2; i++) {
     if (2 * padding[i]! > k[i]!) throw new RangeError(`${op}: pad should be at most half of kernel size, but got pad=${padding[i]} and kernel_size=${k[i]}`);
   }
@@ -96,10 +96,26 @@ export function maxPoolArgs(op: string, kernelSize: unknown, opts: MaxPool2dOpti
   return [geometry(op, kernelSize, o, oneD), flag(op, 'return_indices', o.returnIndices, false)];
 }
 
+/**
+ * PyTorch's `pooling_output_shape` for `[N, C, H, W]` (`div_rtn`, and a ceil-mode window must
+ * start inside the input or its left padding), and its error when an axis comes out empty.
+ */
+function checkOutput(op: string, x: Tensor, g: Geometry): void {
+  const [, c, h, w] = x.shape as [number, number, number, number];
+  const out = [h, w].map((len, i) => {
+    const [k, s, p, d] = [g.k[i]!, g.stride[i]!, g.padding[i]!, g.dilation[i]!];
+    let o = Math.floor((len + 2 * p - d * (k - 1) - 1 + (g.ceilMode ? s - 1 : 0)) / s) + 1;
+    if (g.ceilMode && (o - 1) * s >= len + p) o--;
+    return o;
+  });
+  if (out.some((o) => o < 1)) throw new RangeError(`${op}: Given input size: (${c}x${h}x${w}). Calculated output size: (${c}x${out[0]}x${out[1]}). Output size is too small`);
+}
+
 function maxPool(op: string, input: Tensor, kernelSize: unknown, opts: MaxPool2dOptions | undefined, oneD: boolean): Tensor | [Tensor, Tensor] {
   tensorArg(op, 'input', input);
   const [g, indices] = maxPoolArgs(op, kernelSize, opts, oneD);
   return batched(op, input, oneD ? 2 : 3, (x): Tensor | [Tensor, Tensor] => {
+    checkOutput(op, x, g);
     if (!indices) return wrap(wasm().maxPool2d(x.h, g.k, g.stride, g.padding, g.dilation, g.ceilMode));
     const [v, i] = wasm().maxPool2dWithIndices(x.h, g.k, g.stride, g.padding, g.dilation, g.ceilMode);
     return [wrap(v!), wrap(i!, 'int64')];
@@ -121,7 +137,10 @@ export function avgPoolArgs(op: string, kernelSize: unknown, opts: AvgPool2dOpti
 function avgPool(op: string, input: Tensor, kernelSize: unknown, opts: AvgPool2dOptions | undefined, oneD: boolean): Tensor {
   tensorArg(op, 'input', input);
   const [g, include, div] = avgPoolArgs(op, kernelSize, opts, oneD);
-  return batched(op, input, oneD ? 2 : 3, (x) => wrap(wasm().avgPool2d(x.h, g.k, g.stride, g.padding, g.ceilMode, include, div)));
+  return batched(op, input, oneD ? 2 : 3, (x) => {
+    checkOutput(op, x, g);
+    return wrap(wasm().avgPool2d(x.h, g.k, g.stride, g.padding, g.ceilMode, include, div));
+  });
 }
 
 /** `F.max_pool2d`; with `returnIndices: true`, `[values, indices]` (indices tagged int64). */

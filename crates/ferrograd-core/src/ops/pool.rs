@@ -27,15 +27,17 @@ impl Default for PoolOptions {
     }
 }
 
-/// PyTorch's `pooling_output_shape`: floor or ceil of the window count, where a ceil-mode window
-/// must start inside the image or its left padding.
+/// PyTorch's `pooling_output_shape`: `div_rtn` (floor, also of a negative span) of the window
+/// count, where a ceil-mode window must start inside the image or its left padding; `None` when
+/// no window fits.
 fn pool_out(len: usize, k: usize, s: usize, p: usize, d: usize, ceil: bool) -> Option<usize> {
-    let span = (len + 2 * p).checked_sub(d.checked_mul(k - 1)?.checked_add(1)?)?;
-    let mut o = if ceil { span.div_ceil(s) } else { span / s } + 1;
+    let (len, k, s, p, d) = (len as i128, k as i128, s as i128, p as i128, d as i128);
+    let span = len + 2 * p - d * (k - 1) - 1 + if ceil { s - 1 } else { 0 };
+    let mut o = span.div_euclid(s) + 1;
     if ceil && (o - 1) * s >= len + p {
         o -= 1;
     }
-    Some(o)
+    usize::try_from(o).ok().filter(|&o| o >= 1)
 }
 
 impl Tensor {
