@@ -177,19 +177,23 @@ export const gpuCases: GpuCase[] = [
     },
   },
   {
-    // gemm_big.wgsl (128x128 tiles) through each host's WGSL compiler: a matmul with ragged
-    // edges, and a conv whose forward stores through the fused ReLU epilogue
+    // gemm_big.wgsl (128x128 tiles) through each host's WGSL compiler: a matmul whose operands
+    // are read as vec4s (aligned rows; its backward reads transposed views), one with ragged
+    // rows (scalar loads), and a conv whose forward stores through the fused ReLU epilogue
     name: 'large GEMM tiles: matmul and conv + fused ReLU, forward and backward',
     async run(lib) {
       await parity(lib, 'large tiles', (d) => {
         const a = leaf(lib, [520, 100], 21, d);
         const b = leaf(lib, [100, 520], 22, d);
         const y = a.matmul(b);
+        const e = leaf(lib, [520, 102], 25, d);
+        const f = leaf(lib, [102, 530], 26, d);
+        const z = e.matmul(f);
         const x = leaf(lib, [2, 32, 24, 24], 23, d);
         const w = leaf(lib, [144, 32, 3, 3], 24, d, -0.2, 0.2);
         const c = lib.F.conv2dAct(x, w, { padding: 1 }, 'relu');
-        backwardWeighted(lib, y.sum().add(c.mean()).reshape([1]));
-        return { y, c, da: grad(a), db: grad(b), dx: grad(x), dw: grad(w) };
+        backwardWeighted(lib, y.sum().add(z.mean()).add(c.mean()).reshape([1]));
+        return { y, z, c, da: grad(a), db: grad(b), de: grad(e), df: grad(f), dx: grad(x), dw: grad(w) };
       });
     },
   },

@@ -1,10 +1,11 @@
 //! Errors carry the op name and the offending shapes/values, because they end up as the
-//! message of a JS `Error` and a user must be able to act on it without a debugger.
+//! message of a JS `RangeError` and a user must be able to act on it without a debugger.
 
 use std::fmt;
 
-/// What went wrong, for the JS error class: a bad argument is an `Error`, memory that cannot be
-/// served a `RangeError` (as JS itself throws for an `ArrayBuffer` too large).
+/// What went wrong. Both reach JS as a `RangeError` (the TS layer has already checked types, so a
+/// refused value is out of range: shapes that do not fit, or memory that cannot be served, as JS
+/// itself throws for an `ArrayBuffer` too large); the kind tells the two apart in Rust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     Invalid,

@@ -211,6 +211,12 @@ fn matmul_shapes_and_strides() {
         (vec![520, 300], vec![300, 530], false, false),
         (vec![300, 520], vec![530, 300], true, true),
         (vec![4, 130, 70], vec![70, 260], false, false),
+        // aligned: the vec4-operand kernel (ops.rs vec4_operands), along K and along M/N
+        // (the backward's transposed views), batched, and K split over workgroups
+        (vec![520, 304], vec![304, 532], false, false),
+        (vec![304, 520], vec![532, 304], true, true),
+        (vec![4, 132, 68], vec![68, 264], false, false),
+        (vec![520, 2048], vec![2048, 532], false, false),
     ];
     for (sa, sb, ta, tb) in cases {
         parity(&format!("matmul {sa:?} {sb:?}"), |d| {

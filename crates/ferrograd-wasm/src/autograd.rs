@@ -24,7 +24,7 @@ pub fn set_grad(h: u32, g: Option<u32>) -> JsResult<()> {
     let g = g.map(get).transpose()?;
     if let Some(g) = &g {
         if g.shape() != t.shape() {
-            return Err(crate::js_error(&format!(
+            return Err(crate::js_range_error(&format!(
                 "grad: assigned grad of shape {:?} to a tensor of shape {:?}",
                 g.shape(),
                 t.shape()

@@ -84,9 +84,9 @@ pub fn get(h: u32) -> JsResult<Tensor> {
         match slot {
             Some(Slot { gen, tensor: Some(t) }) if *gen == gen_of(h) => Ok(t.clone()),
             _ if h == 0 => {
-                Err(crate::js_error("tensor: expected a tensor handle, got 0 (a value that is not a Tensor)"))
+                Err(crate::js_type_error("tensor: expected a tensor handle, got 0 (a value that is not a Tensor)"))
             }
-            _ => Err(crate::js_error(&format!("tensor: handle {h} refers to a tensor that was already freed"))),
+            _ => Err(crate::js_type_error(&format!("tensor: handle {h} refers to a tensor that was already freed"))),
         }
     })
 }

@@ -25,14 +25,27 @@ extern "C" {
     fn console_error(s: &str);
 }
 
-/// Converts a core error into a JS `Error` with the op name in the message; memory that cannot
-/// be served is a `RangeError`, as JS throws for an `ArrayBuffer` too large.
+/// Converts a core error into a JS `RangeError` with the op name in the message: the core sees
+/// only values the TS layer has already typed (live tensors, safe integers), so what it refuses
+/// is a value out of range — shapes that do not fit, a dim past the rank, memory that cannot be
+/// served (as JS throws for an `ArrayBuffer` too large).
 pub(crate) fn js_err(e: ferrograd_core::Error) -> JsValue {
     let msg = e.to_string();
     match e.kind {
-        ferrograd_core::ErrorKind::OutOfMemory => js_sys::RangeError::new(&msg).into(),
-        ferrograd_core::ErrorKind::Invalid => js_error(&msg),
+        ferrograd_core::ErrorKind::OutOfMemory | ferrograd_core::ErrorKind::Invalid => {
+            js_sys::RangeError::new(&msg).into()
+        }
     }
+}
+
+/// A JS `RangeError` with this message: an argument value the op cannot take.
+pub(crate) fn js_range_error(msg: &str) -> JsValue {
+    js_sys::RangeError::new(msg).into()
+}
+
+/// A JS `TypeError` with this message: a handle that is not a live tensor of this instance.
+pub(crate) fn js_type_error(msg: &str) -> JsValue {
+    js_sys::TypeError::new(msg).into()
 }
 
 /// A JS `Error` with this message.

@@ -9,7 +9,7 @@ fn pair(v: &[u32], what: &str, op: &str) -> JsResult<(usize, usize)> {
     match v {
         [a] => Ok((*a as usize, *a as usize)),
         [a, b] => Ok((*a as usize, *b as usize)),
-        _ => Err(crate::js_error(&format!("{op}: {what} must have 1 or 2 values, got {v:?}"))),
+        _ => Err(crate::js_range_error(&format!("{op}: {what} must have 1 or 2 values, got {v:?}"))),
     }
 }
 
@@ -208,7 +208,7 @@ pub fn batch_norm(
     let state = match (&rm, &rv) {
         (Some(m), Some(v)) => Some(BatchNormState { running_mean: m, running_var: v, momentum }),
         (None, None) => None,
-        _ => return Err(crate::js_error("batch_norm: running_mean and running_var must be given together")),
+        _ => return Err(crate::js_range_error("batch_norm: running_mean and running_var must be given together")),
     };
     let x = get(x)?;
     let out = match act {

@@ -175,7 +175,7 @@ pub fn stack(hs: &[u32], dim: i32) -> JsResult<u32> {
 #[wasm_bindgen]
 pub fn pad(h: u32, pads: &[u32]) -> JsResult<u32> {
     if !pads.len().is_multiple_of(2) {
-        return Err(crate::js_error(&format!("pad: expected (before, after) pairs, got {} numbers", pads.len())));
+        return Err(crate::js_range_error(&format!("pad: expected (before, after) pairs, got {} numbers", pads.len())));
     }
     let p: Vec<(usize, usize)> = pads.chunks(2).map(|c| (c[0] as usize, c[1] as usize)).collect();
     put(get(h)?.pad(&p).map_err(js_err)?)

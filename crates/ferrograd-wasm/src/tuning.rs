@@ -14,7 +14,7 @@ pub fn set_conv_algorithm(name: &str) -> Result<(), JsValue> {
         "winograd" => Algo::Winograd,
         "winograd4" => Algo::Winograd4,
         other => {
-            return Err(crate::js_error(&format!(
+            return Err(crate::js_range_error(&format!(
                 "setConvAlgorithm: unknown algorithm '{other}' (auto, im2col, direct, winograd, winograd4)"
             )))
         }

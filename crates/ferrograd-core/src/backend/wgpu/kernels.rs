@@ -81,8 +81,11 @@ fn conv_act_source() -> String {
 }
 
 macro_rules! wgsl {
+    (vec4: $($file:literal),*) => {
+        concat!(include_str!("shaders/bindings_vec4.wgsl"), include_str!("shaders/common.wgsl"), $(include_str!(concat!("shaders/", $file))),*)
+    };
     ($($file:literal),*) => {
-        concat!(include_str!("shaders/common.wgsl"), $(include_str!(concat!("shaders/", $file))),*)
+        concat!(include_str!("shaders/bindings.wgsl"), include_str!("shaders/common.wgsl"), $(include_str!(concat!("shaders/", $file))),*)
     };
 }
 
@@ -92,14 +95,18 @@ const BINARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "binary.wgsl");
 const REDUCE: &str = wgsl!("reduce.wgsl");
 const POOL: &str = wgsl!("pool.wgsl");
 const INDEX: &str = wgsl!("index.wgsl");
-const MATMUL: &str = wgsl!("gemm.wgsl", "gemm_matmul.wgsl");
+const MATMUL: &str = wgsl!("gemm.wgsl", "gemm_matmul.wgsl", "gemm_matmul_store.wgsl");
 const CONV_FWD: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "ew_math.wgsl", "gemm_conv_fwd.wgsl");
 const CONV_BWD_INPUT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
 const CONV_BWD_WEIGHT: &str = wgsl!("gemm.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
-const MATMUL_BIG: &str = wgsl!("gemm_big.wgsl", "gemm_matmul.wgsl");
-const CONV_FWD_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "ew_math.wgsl", "gemm_conv_fwd.wgsl");
-const CONV_BWD_INPUT_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
-const CONV_BWD_WEIGHT_BIG: &str = wgsl!("gemm_big.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
+const MATMUL_BIG: &str = wgsl!("gemm_big.wgsl", "gemm_big_scalar.wgsl", "gemm_matmul.wgsl", "gemm_matmul_store.wgsl");
+const MATMUL_VEC4: &str = wgsl!(vec4: "gemm_big.wgsl", "gemm_matmul_vec4.wgsl", "gemm_matmul_store.wgsl");
+const CONV_FWD_BIG: &str =
+    wgsl!("gemm_big.wgsl", "gemm_big_scalar.wgsl", "conv_common.wgsl", "ew_math.wgsl", "gemm_conv_fwd.wgsl");
+const CONV_BWD_INPUT_BIG: &str =
+    wgsl!("gemm_big.wgsl", "gemm_big_scalar.wgsl", "conv_common.wgsl", "gemm_conv_bwd_input.wgsl");
+const CONV_BWD_WEIGHT_BIG: &str =
+    wgsl!("gemm_big.wgsl", "gemm_big_scalar.wgsl", "conv_common.wgsl", "gemm_conv_bwd_weight.wgsl");
 
 /// The GEMM body a GEMM-shaped kernel runs: 64x64 tiles (gemm.wgsl) or 128x128 (gemm_big.wgsl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -139,6 +146,8 @@ pub(crate) enum Kernel {
     ReduceThread,
     ArgMax,
     Matmul(Tile),
+    /// The 128x128 matmul reading its operands as aligned vec4s (`vec4_operands` in ops.rs).
+    MatmulVec4,
     ConvFwd(Tile),
     ConvBwdInput(Tile),
     ConvBwdWeight(Tile),
@@ -183,6 +192,7 @@ impl Kernel {
             ConvBwdInput(Tile::T64) => ("conv_bwd_input", CONV_BWD_INPUT),
             ConvBwdWeight(Tile::T64) => ("conv_bwd_weight", CONV_BWD_WEIGHT),
             Matmul(Tile::T128) => ("matmul_big", MATMUL_BIG),
+            MatmulVec4 => ("matmul_vec4", MATMUL_VEC4),
             ConvBwdInput(Tile::T128) => ("conv_bwd_input_big", CONV_BWD_INPUT_BIG),
             ConvBwdWeight(Tile::T128) => ("conv_bwd_weight_big", CONV_BWD_WEIGHT_BIG),
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
@@ -205,7 +215,7 @@ impl Kernel {
             ReduceWg => "reduce_wg",
             ReduceThread => "reduce_thread",
             ArgMax => "argmax",
-            Matmul(_) | ConvFwd(_) | ConvBwdInput(_) | ConvBwdWeight(_) => "gemm",
+            Matmul(_) | MatmulVec4 | ConvFwd(_) | ConvBwdInput(_) | ConvBwdWeight(_) => "gemm",
             DirectFwd => "direct_fwd",
             DirectBwdInput => "direct_bwd_input",
             DirectBwdWeight => "direct_bwd_weight",
@@ -237,6 +247,7 @@ impl Kernel {
             v.extend([Kernel::Matmul(t), Kernel::ConvFwd(t), Kernel::ConvBwdInput(t), Kernel::ConvBwdWeight(t)]);
         }
         v.extend([
+            Kernel::MatmulVec4,
             Kernel::DirectFwd,
             Kernel::DirectBwdInput,
             Kernel::DirectBwdWeight,

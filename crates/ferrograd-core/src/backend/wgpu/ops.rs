@@ -85,7 +85,6 @@ pub(super) fn fill(s: &GpuStorage, v: f32) -> Result<()> {
     s.dev.ctx.dispatch(Kernel::Fill, &m, &[], &s.buf, groups_for(s.len))
 }
 
-/// Few channels per group (LeNet): direct kernels beat GEMM tiles that would be mostly padding.
 /// The GEMM tile for an `m x n` output per batch: 128x128 (8x8 per thread) where the output
 /// fills such tiles and there are enough of them to occupy a GPU's cores, else 64x64.
 fn gemm_tile(m: usize, n: usize, batches: usize) -> Tile {
@@ -96,6 +95,21 @@ fn gemm_tile(m: usize, n: usize, batches: usize) -> Tile {
     }
 }
 
+/// Whether matmul's 128x128 kernel may read both operands as vec4s: each operand is contiguous
+/// along K or along M/N (stride 1) with that axis a multiple of 4 long, and its offset and other
+/// strides are multiples of 4, so every vec4 is 16-byte aligned and lies in one row.
+fn vec4_operands(p: &MatmulParams) -> bool {
+    // (strides, length along the first stride's axis, along the second's)
+    let ok = |s: &MatStrides, along_row: usize, along_col: usize| {
+        let base = s.offset.is_multiple_of(4) && (p.batch == 1 || s.batch.is_multiple_of(4));
+        let by_col = s.col == 1 && along_col.is_multiple_of(4) && s.row.is_multiple_of(4);
+        let by_row = s.row == 1 && along_row.is_multiple_of(4) && s.col.is_multiple_of(4);
+        base && (by_col || by_row)
+    };
+    ok(&p.lhs, p.m, p.k) && ok(&p.rhs, p.k, p.n)
+}
+
+/// Few channels per group (LeNet): direct kernels beat GEMM tiles that would be mostly padding.
 fn direct(p: &Conv2dParams) -> bool {
     p.c_in / p.groups < 32 && p.c_out / p.groups < 32
 }
@@ -249,7 +263,7 @@ impl GpuStorage {
     #[allow(clippy::too_many_arguments)]
     fn gemm(
         &self,
-        k: fn(Tile) -> Kernel,
+        k: impl Fn(Tile) -> Kernel,
         op: &'static str,
         inputs: &[&GpuStorage],
         mnk: [usize; 3],
@@ -307,7 +321,9 @@ impl GpuStorage {
         };
         let extra = [s(&p.lhs)?, s(&p.rhs)?].concat();
         let kc = [p.lhs.col == 1, p.rhs.row == 1];
-        self.gemm(Kernel::Matmul, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true, kc)
+        let vec4 = vec4_operands(p);
+        let kernel = |t| if t == Tile::T128 && vec4 { Kernel::MatmulVec4 } else { Kernel::Matmul(t) };
+        self.gemm(kernel, op, &[self, rhs], [p.m, p.n, p.k], p.batch, &extra, true, kc)
     }
 
     fn conv_extra(p: &Conv2dParams, has_bias: bool, act: Option<Activation>) -> Result<Vec<u32>> {
@@ -549,5 +565,30 @@ mod tests {
         assert_eq!(gemm_tile(6, 784, 128), Tile::T64);
         assert_eq!(gemm_tile(16, 100, 128), Tile::T64);
         assert_eq!(gemm_tile(128, 128, 1), Tile::T64);
+    }
+
+    fn mm(m: usize, n: usize, k: usize, lhs: [usize; 4], rhs: [usize; 4], batch: usize) -> MatmulParams {
+        let s = |v: [usize; 4]| MatStrides { offset: v[0], batch: v[1], row: v[2], col: v[3] };
+        MatmulParams { m, n, k, batch, lhs: s(lhs), rhs: s(rhs) }
+    }
+
+    /// vec4 operands only where every vec4 is aligned and inside one row.
+    #[test]
+    fn vec4_operands_need_aligned_rows() {
+        // row-major A [520, 304] and B [304, 532]; the backward's transposed views
+        assert!(vec4_operands(&mm(520, 532, 304, [0, 0, 304, 1], [0, 0, 532, 1], 1)));
+        assert!(vec4_operands(&mm(520, 304, 532, [0, 0, 532, 1], [0, 0, 1, 532], 1)));
+        assert!(vec4_operands(&mm(304, 532, 520, [0, 0, 1, 304], [0, 0, 532, 1], 1)));
+        // batched with a broadcast (stride 0) operand
+        assert!(vec4_operands(&mm(132, 264, 68, [0, 132 * 68, 68, 1], [0, 0, 264, 1], 4)));
+        // K = 302: a row of A ends inside a vec4
+        assert!(!vec4_operands(&mm(520, 532, 302, [0, 0, 302, 1], [0, 0, 532, 1], 1)));
+        // N = 530 along B's rows
+        assert!(!vec4_operands(&mm(520, 530, 304, [0, 0, 304, 1], [0, 0, 530, 1], 1)));
+        // an offset or batch stride that is not a multiple of 4
+        assert!(!vec4_operands(&mm(520, 532, 304, [2, 0, 304, 1], [0, 0, 532, 1], 1)));
+        assert!(!vec4_operands(&mm(132, 264, 68, [0, 130 * 68 + 2, 68, 1], [0, 0, 264, 1], 4)));
+        // neither axis contiguous (a strided view)
+        assert!(!vec4_operands(&mm(520, 532, 304, [0, 0, 608, 2], [0, 0, 532, 1], 1)));
     }
 }

@@ -8,7 +8,3 @@ fn load_a(b: u32, m: u32, k: u32) -> f32 {
 fn load_b(b: u32, k: u32, n: u32) -> f32 {
     return x1[prm[12] + b * prm[13] + k * prm[14] + n * prm[15]];
 }
-
-fn store_c(b: u32, s: u32, m: u32, n: u32, v: f32) {
-    dst[((s * prm[6] + b) * prm[0] + m) * prm[1] + n] = v;
-}
