@@ -101,6 +101,24 @@ describe('a model survives its own state dict; a failed load changes nothing', (
   });
 });
 
+describe('shapes the core refuses are a RangeError naming the op', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['x.add(y) that cannot broadcast', () => x().add(ones([3, 2])), /^add: /],
+    ['x.matmul(y) with inner sizes 3 and 2', () => x().matmul(ones([2, 2])), /^matmul: /],
+    ['cat of different trailing sizes', () => cat([x(), ones([2, 2])], 0), /^cat: /],
+    ['x.reshape(4)', () => x().reshape([4]), /^reshape: /],
+  ];
+  for (const [what, f, msg] of cases) {
+    it(what, () => {
+      const err = thrown(f);
+      expect(err).toBeInstanceOf(RangeError);
+      expect((err as Error).message).toMatch(msg);
+      // and the instance still works
+      expect(x().add(1).toArray()).toEqual([[2, 3, 4], [5, 6, 7]]);
+    });
+  }
+});
+
 describe("PyTorch's semantics", () => {
   it('narrow with a negative start counts from the end', () => {
     expect(x().narrow(1, -1, 1).toArray()).toEqual([[3], [6]]);

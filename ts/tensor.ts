@@ -566,7 +566,7 @@ export class Tensor {
   }
   #single(data: Float32Array | null): number {
     const n = this.numel();
-    if (n !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(', ')}]`);
+    if (n !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(', ')}]`);
     // + 0: an integer tensor's -0 (0 * -1 in float32) reads as 0
     return data ? (isFloating(this.dtype) ? data[0]! : data[0]! + 0) : NaN;
   }

@@ -72,10 +72,10 @@ export class ImageLoader implements DataLoader {
 
   constructor(opts: ImageLoaderOptions) {
     const { count, rows, cols, batchSize, images, labels, resize } = opts;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
-    if (images.length !== count * rows * cols) throw new Error(`DataLoader: ${count} images of ${rows}x${cols} need ${count * rows * cols} bytes, got ${images.length}`);
-    if (labels.length !== count) throw new Error(`DataLoader: ${count} images but ${labels.length} labels`);
-    if (!resize.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`DataLoader: resize must be positive integers, got [${resize.join(', ')}]`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (images.length !== count * rows * cols) throw new RangeError(`DataLoader: ${count} images of ${rows}x${cols} need ${count * rows * cols} bytes, got ${images.length}`);
+    if (labels.length !== count) throw new RangeError(`DataLoader: ${count} images but ${labels.length} labels`);
+    if (!resize.every((d) => Number.isInteger(d) && d > 0)) throw new RangeError(`DataLoader: resize must be positive integers, got [${resize.join(', ')}]`);
     this.#o = opts;
     this.batchSize = batchSize;
     this.length = Math.ceil(count / batchSize);

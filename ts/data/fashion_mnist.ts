@@ -141,14 +141,14 @@ export class FashionMNIST extends DataModule {
   constructor(opts: FashionMNISTOptions = {}) {
     super();
     const { batchSize = 64, resize = 28 } = opts;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fashion_mnist: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`fashion_mnist: batchSize must be a positive integer, got ${batchSize}`);
     const size: [number, number] = typeof resize === 'number' ? [resize, resize] : [resize[0], resize[1]];
-    if (!size.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`fashion_mnist: resize must be a positive integer or [h, w], got ${JSON.stringify(resize)}`);
+    if (!size.every((d) => Number.isInteger(d) && d > 0)) throw new RangeError(`fashion_mnist: resize must be a positive integer or [h, w], got ${JSON.stringify(resize)}`);
     for (const k of ['trainLimit', 'valLimit'] as const) {
       const v = opts[k];
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`fashion_mnist: ${k} must be a positive integer, got ${v}`);
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`fashion_mnist: ${k} must be a positive integer, got ${v}`);
     }
-    if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new Error(`fashion_mnist: seed must be a non-negative integer, got ${opts.seed}`);
+    if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new RangeError(`fashion_mnist: seed must be a non-negative integer, got ${opts.seed}`);
     this.#opts = { ...opts };
     this.batchSize = batchSize;
     this.resize = size;

@@ -44,7 +44,7 @@ abstract class BatchNormBase extends Module {
     return this.numFeatures !== null && (this.getBuffer('running_mean') !== null || !this.trackRunningStats) && (this.weight !== null || !this.affine);
   }
   protected materialize(c: number): void {
-    if (!Number.isInteger(c) || c <= 0) throw new Error(`${this.typeName}: num_features must be a positive integer, got ${c}`);
+    if (!Number.isInteger(c) || c <= 0) throw new RangeError(`${this.typeName}: num_features must be a positive integer, got ${c}`);
     this.numFeatures = c;
     if (this.affine) {
       this.weight = new Parameter(ones([c]));
@@ -87,7 +87,7 @@ abstract class BatchNormBase extends Module {
     }
     if (this.numFeatures === null) withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     if (x.shape[1] !== this.numFeatures) {
-      throw new Error(`${this.typeName}: input of shape [${x.shape.join(', ')}] has ${x.shape[1]} channels, expected ${this.numFeatures}`);
+      throw new RangeError(`${this.typeName}: input of shape [${x.shape.join(', ')}] has ${x.shape[1]} channels, expected ${this.numFeatures}`);
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     let momentum = this.momentum ?? 0;

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor.js';
 /** PyTorch's `_calculate_fan_in_and_fan_out`. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   const s = t.shape;
-  if (s.length < 2) throw new Error(`init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [${s.join(', ')}])`);
+  if (s.length < 2) throw new RangeError(`init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [${s.join(', ')}])`);
   const receptive = s.slice(2).reduce((a, b) => a * b, 1);
   return [s[1]! * receptive, s[0]! * receptive];
 }

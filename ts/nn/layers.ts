@@ -61,7 +61,7 @@ export class Linear extends Module {
     if (!this.weight) withDefaultDevice(x.device, () => this.materialize(x.shape.at(-1) ?? 1));
     const w = this.weight!;
     if (x.shape.at(-1) !== this.inFeatures) {
-      throw new Error(`${this.typeName}: input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
+      throw new RangeError(`${this.typeName}: input of shape [${x.shape.join(', ')}] does not end in in_features=${this.inFeatures}`);
     }
     const y = x.matmul(w.t());
     return this.bias ? y.add(this.bias) : y;
@@ -141,7 +141,7 @@ export class Conv2d extends Module {
   /** Materialises a lazy layer from its first input. */
   private ready(x: Tensor): Tensor {
     if (!this.weight) {
-      if (x.ndim !== 4) throw new Error(`${this.typeName}: expected a 4-D input (N, C, H, W), got shape [${x.shape.join(', ')}]`);
+      if (x.ndim !== 4) throw new RangeError(`${this.typeName}: expected a 4-D input (N, C, H, W), got shape [${x.shape.join(', ')}]`);
       withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
     }
     return x;

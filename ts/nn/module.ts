@@ -257,7 +257,7 @@ export abstract class Module {
 }
 
 function checkName(name: string, op: string): void {
-  if (!name || name.includes('.')) throw new Error(`${op}: invalid name '${name}' (non-empty, no '.')`);
+  if (!name || name.includes('.')) throw new RangeError(`${op}: invalid name '${name}' (non-empty, no '.')`);
 }
 
 /** Layers applied in order, named `0`, `1`, ... (or by `addModule`). */
@@ -290,7 +290,7 @@ export class Sequential extends Module {
   get(i: number): Module {
     const kids = this.children();
     const m = kids[i < 0 ? kids.length + i : i];
-    if (!m) throw new Error(`Sequential: index ${i} is out of range for ${kids.length} layers`);
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${kids.length} layers`);
     return m;
   }
   get length(): number {
