@@ -5,7 +5,8 @@
  * @module
  */
 
-import { TORCH_DTYPE, type DType } from './dtype.js';
+import { isFloating, TORCH_DTYPE, type DType } from './dtype.js';
+import type { NestedArray } from './tensor.js';
 export type { DType };
 
 const LINEWIDTH = 80;
@@ -170,4 +171,18 @@ export function formatTensor(data: ArrayLike<number>, shape: number[], opts: For
     }
   }
   return out + ')';
+}
+
+/** @internal The elements as `tolist()` gives them: nested arrays of numbers, booleans for a bool dtype. */
+export function nestedArray(data: Float32Array, shape: number[], dtype: DType): NestedArray {
+  // + 0: an integer tensor's -0 (0 * -1 in float32) reads as 0
+  const conv = dtype === 'bool' ? (v: number) => v !== 0 : isFloating(dtype) ? (v: number) => v : (v: number) => v + 0;
+  if (shape.length === 0) return conv(data[0]!);
+  let off = 0;
+  const build = (d: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[d]!; i++) out.push(d === shape.length - 1 ? conv(data[off++]!) : build(d + 1));
+    return out;
+  };
+  return build(0);
 }

@@ -3,11 +3,12 @@
  * names (camelCase where PyTorch has snake_case) and record autograd as PyTorch does.
  * @module
  */
-import { formatTensor } from './format.js';
+import { formatTensor, nestedArray } from './format.js';
 import { binaryDType, checkRequiresGrad, DTYPES, isFloating, matmulDType, powScalarDType, reductionDType, resultType, scalarDType, unaryDType, type BinaryName, type DType, type Operand, type UnaryName } from './dtype.js';
 import { castHandle, divide, intPow, type DivKind } from './intops.js';
+import * as movement from './movement.js';
 import { resolveDevice, type DeviceName, type DeviceSpec } from './gpu/index.js';
-import { boolArg, dimArg, dimsArg, enumArg, intArg, optionsArg, intListArg, isTensor, numberArg, operandArg, optIntArg, optTensorArg, registerTensorClass, shapeArg, show, tensorArg, viewShapeArg } from './check.js';
+import { boolArg, dimArg, dimsArg, enumArg, isTensor, numberArg, operandArg, optionsArg, optTensorArg, registerTensorClass, show, tensorArg, viewShapeArg } from './check.js';
 import { release, track, untrack } from './memory.js';
 import { BinaryOp, UnaryOp } from './ops.generated.js';
 import { wasm } from './wasm.js';
@@ -419,12 +420,7 @@ export class Tensor {
     return wrap(wasm().reshape(this.h, viewShapeArg('view', shape)), this.dtype);
   }
   permute(...dims: (number | number[])[]): Tensor {
-    const list = intListArg('permute', 'dims', dims);
-    const n = this.ndim;
-    if (list.length !== n) throw new RangeError(`permute: number of dims don't match in permute: got ${show(list)} for a tensor of shape [${this.shape.join(', ')}]`);
-    const d = list.map((x, i) => dimArg('permute', `dims[${i}]`, x, n));
-    if (new Set(d).size !== n) throw new RangeError(`permute: repeated dim in ${show(list)}`);
-    return wrap(wasm().permute(this.h, Int32Array.from(d)), this.dtype);
+    return wrap(movement.permute(this, dims), this.dtype);
   }
   transpose(dim0: number, dim1: number): Tensor {
     const n = this.ndim;
@@ -438,18 +434,7 @@ export class Tensor {
     return this.permute([...Array(this.ndim).keys()].reverse());
   }
   expand(...shape: (number | number[])[]): Tensor {
-    const s = intListArg('expand', 'size', shape);
-    const cur = this.shape;
-    if (s.length < cur.length) throw new RangeError(`expand: the number of sizes provided (${s.length}) must be greater or equal to the number of dimensions in the tensor (${cur.length})`);
-    const full = s.map((d, i) => {
-      const j = i - (s.length - cur.length);
-      if (d === -1) {
-        if (j < 0) throw new RangeError(`expand: -1 is not allowed in a leading, non-existing dimension (size ${show(s)})`);
-        return cur[j]!;
-      }
-      return d;
-    });
-    return wrap(wasm().expand(this.h, shapeArg('expand', 'size', full)), this.dtype);
+    return wrap(movement.expand(this, shape), this.dtype);
   }
   contiguous(): Tensor {
     return wrap(wasm().contiguous(this.h), this.dtype);
@@ -459,48 +444,19 @@ export class Tensor {
    * from the end, bounds past the ends are clamped, `step` is positive.
    */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    const op = 'slice';
-    const d = dimArg(op, 'dim', dim, this.ndim);
-    const s = optIntArg(op, 'start', start);
-    const e = optIntArg(op, 'end', end);
-    const st = intArg(op, 'step', step);
-    if (st <= 0) throw new RangeError(`slice: step must be greater than zero, got ${st}`);
-    if (this.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
-    const size = this.shape[d]!;
-    const clampBound = (v: number | undefined, dflt: number): number => (v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
-    // a step past the dim's size picks the range's first element alone, as a step of the size
-    // does (and the core's step is a u32: 2**32 must not wrap to 0)
-    return wrap(wasm().slice(this.h, d, clampBound(s, 0), clampBound(e, size), Math.min(st, Math.max(size, 1))), this.dtype);
+    return wrap(movement.slice(this, dim, start, end, step), this.dtype);
   }
   /** `torch.narrow`: `length` entries of `dim` from `start` (negative `start` counts from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
-    const op = 'narrow';
-    if (this.ndim === 0) throw new RangeError('narrow: narrow() cannot be applied to a 0-dim tensor');
-    const d = dimArg(op, 'dim', dim, this.ndim);
-    const size = this.shape[d]!;
-    const s0 = intArg(op, 'start', start, -size, size);
-    const len = intArg(op, 'length', length, 0);
-    const s = s0 < 0 ? s0 + size : s0;
-    if (s + len > size) throw new RangeError(`narrow: start (${s0}) + length (${len}) exceeds dimension size (${size})`);
-    return wrap(wasm().slice(this.h, d, s, s + len, 1), this.dtype);
+    return wrap(movement.narrow(this, dim, start, length), this.dtype);
   }
   /** `x[index]` along `dim` (the dim is removed). */
   select(dim: number, index: number): Tensor {
-    const op = 'select';
-    if (this.ndim === 0) throw new RangeError('select: select() cannot be applied to a 0-dim tensor');
-    const d = dimArg(op, 'dim', dim, this.ndim);
-    const size = this.shape[d]!;
-    if (typeof index !== 'number' || !Number.isInteger(index)) intArg(op, 'index', index);
-    if (index < -size || index >= size) throw new RangeError(`select: index ${show(index)} is out of range for dimension ${d} with size ${size}`);
-    return wrap(wasm().select(this.h, d, index < 0 ? index + size : index), this.dtype);
+    return wrap(movement.select(this, dim, index), this.dtype);
   }
   /** `x[i]`: the i-th entry along the first dim. */
   at(index: number): Tensor {
-    if (this.ndim === 0) throw new RangeError('at: invalid index of a 0-dim tensor');
-    const size = this.shape[0]!;
-    const i = intArg('at', 'index', index, -(2 ** 53), 2 ** 53);
-    if (i < -size || i >= size) throw new RangeError(`at: index ${i} is out of range for dimension 0 with size ${size}`);
-    return this.select(0, i);
+    return this.select(0, movement.atIndex(this, index));
   }
   unsqueeze(dim: number): Tensor {
     return wrap(wasm().unsqueeze(this.h, dimArg('unsqueeze', 'dim', dim, this.ndim, 1)), this.dtype);
@@ -510,11 +466,7 @@ export class Tensor {
     return wrap(wasm().squeeze(this.h, d), this.dtype);
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    const n = this.ndim;
-    const s = dimArg('flatten', 'start_dim', startDim, n);
-    const e = dimArg('flatten', 'end_dim', endDim, n);
-    if (s > e) throw new RangeError(`flatten: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
-    return wrap(wasm().flatten(this.h, s, e), this.dtype);
+    return wrap(movement.flatten(this, startDim, endDim), this.dtype);
   }
 
   // ---- in place (no autograd; for parameter updates and loading) ----
@@ -573,23 +525,11 @@ export class Tensor {
   /** Nested arrays of numbers (booleans for bool tensors), like `tolist()` (CPU; see {@link array}). */
   toArray(): NestedArray {
     if (this.device === 'gpu') throw syncReadError('toArray', this);
-    return this.#nest(this.dataSync());
+    return nestedArray(this.dataSync(), this.shape, this.dtype);
   }
   /** {@link toArray} on any device. */
   async array(): Promise<NestedArray> {
-    return this.#nest(await this.data());
-  }
-  #nest(data: Float32Array): NestedArray {
-    const shape = this.shape;
-    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : isFloating(this.dtype) ? (v: number) => v : (v: number) => v + 0;
-    if (shape.length === 0) return conv(data[0]!);
-    let off = 0;
-    const build = (d: number): NestedArray[] => {
-      const out: NestedArray[] = [];
-      for (let i = 0; i < shape[d]!; i++) out.push(d === shape.length - 1 ? conv(data[off++]!) : build(d + 1));
-      return out;
-    };
-    return build(0);
+    return nestedArray(await this.data(), this.shape, this.dtype);
   }
   toString(): string {
     if (this.device === 'gpu') throw syncReadError('toString', this);

@@ -2,7 +2,8 @@
  * Small d2l helpers: `init_cnn`, `add_to_class`, and taking the first batch of a loader.
  * @module
  */
-import { Conv2d, Linear } from '../nn/layers.js';
+import { Conv2d } from '../nn/conv_layers.js';
+import { Linear } from '../nn/layers.js';
 import { xavierUniform_ } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
 

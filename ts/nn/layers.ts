@@ -1,18 +1,14 @@
 /**
- * Layers of d2l chapters 7–8: linear and convolution (eager and lazy), pooling, activations,
- * flatten and dropout, with PyTorch's default initialisation and repr.
+ * Layers of d2l chapters 7–8: linear (eager and lazy), activations, flatten and dropout, with
+ * PyTorch's default initialisation and repr (convolutions: `conv_layers.ts`).
  * @module
  */
-import { boolArg, intArg, numberArg, optionsArg, pairArg, show } from '../check.js';
+import { boolArg, intArg, numberArg, optionsArg, show } from '../check.js';
 import { rand, withDefaultDevice } from '../creation.js';
 import * as F from '../functional.js';
-import { conv2dAct, type Activation } from '../functional.js';
-import { paddingMode } from '../conv.js';
-import type { Pair } from '../functional.js';
+import type { Activation } from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { Module, Parameter } from './module.js';
-
-const fmtPair = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;
 
 /**
  * PyTorch's `reset_parameters` of Linear/Conv: kaiming_uniform(a=√5) for the weight, which is
@@ -79,101 +75,6 @@ export class LazyLinear extends Linear {
   }
   override get typeName(): string {
     return this.initialized ? 'Linear' : 'LazyLinear';
-  }
-}
-
-export interface Conv2dOptions {
-  stride?: Pair;
-  /** `Pair`, or PyTorch's `'valid'` / `'same'` (stride 1 only). */
-  padding?: Pair | F.PaddingMode;
-  dilation?: Pair;
-  groups?: number;
-  bias?: boolean;
-}
-
-export class Conv2d extends Module {
-  weight: Parameter | null = null;
-  bias: Parameter | null = null;
-  inChannels: number | null;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  /** `[h, w]`, or PyTorch's string padding. */
-  readonly padding: [number, number] | F.PaddingMode;
-  readonly dilation: [number, number];
-  readonly groups: number;
-  readonly hasBias: boolean;
-
-  protected static readonly lazy: boolean = false;
-
-  constructor(inChannels: number | null, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
-    super();
-    const lazy = (new.target as unknown as { lazy: boolean }).lazy;
-    const op = lazy ? 'LazyConv2d' : 'Conv2d';
-    if (!lazy) intArg(op, 'in_channels', inChannels, 1, 0x7fffffff);
-    intArg(op, 'out_channels', outChannels, 1, 0x7fffffff);
-    const o = optionsArg(op, opts, ['stride', 'padding', 'dilation', 'groups', 'bias']);
-    this.inChannels = lazy ? null : inChannels;
-    this.kernelSize = pairArg(op, 'kernel_size', kernelSize, 1);
-    this.stride = pairArg(op, 'stride', o.stride ?? 1, 1);
-    const mode = paddingMode(op, o.padding);
-    this.padding = mode ?? pairArg(op, 'padding', o.padding ?? 0, 0);
-    this.dilation = pairArg(op, 'dilation', o.dilation ?? 1, 1);
-    if (mode === 'same' && this.stride.some((v) => v !== 1)) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions (stride ${fmtPair(this.stride)})`);
-    this.groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
-    this.hasBias = boolArg(op, 'bias', o.bias ?? true);
-    if (outChannels % this.groups !== 0) throw new RangeError(`${op}: out_channels must be divisible by groups (out_channels=${outChannels}, groups=${this.groups})`);
-    if (this.inChannels !== null) this.materialize(this.inChannels);
-  }
-  get initialized(): boolean {
-    return this.weight !== null;
-  }
-  protected materialize(inChannels: number): void {
-    intArg(this.typeName, 'in_channels', inChannels, 1, 0x7fffffff);
-    if (inChannels % this.groups !== 0) throw new RangeError(`${this.typeName}: in_channels must be divisible by groups (in_channels=${inChannels}, groups=${this.groups})`);
-    this.inChannels = inChannels;
-    const [kh, kw] = this.kernelSize;
-    const fanIn = (inChannels / this.groups) * kh * kw;
-    [this.weight, this.bias] = initialParameters([this.outChannels, inChannels / this.groups, kh, kw], fanIn, this.hasBias ? this.outChannels : null);
-  }
-  forward(x: Tensor): Tensor {
-    return F.conv2d(this.ready(x), this.weight!, this.convOptions());
-  }
-  /** Materialises a lazy layer from its first input. */
-  private ready(x: Tensor): Tensor {
-    if (!this.weight) {
-      if (x.ndim !== 4) throw new RangeError(`${this.typeName}: expected a 4-D input (N, C, H, W), got shape [${x.shape.join(', ')}]`);
-      withDefaultDevice(x.device, () => this.materialize(x.shape[1]!));
-    }
-    return x;
-  }
-  private convOptions(): F.Conv2dOptions {
-    return { bias: this.bias, stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-  }
-  /** A following ReLU, Sigmoid or Tanh runs as this conv's epilogue (unless either forward is overridden). */
-  override fuseWith(next: Module): ((x: Tensor) => Tensor) | null {
-    if (this.forward !== Conv2d.prototype.forward) return null;
-    const act = fusableActivation(next);
-    return act ? (x) => conv2dAct(this.ready(x), this.weight!, this.convOptions(), act) : null;
-  }
-  override extraRepr(): string {
-    let s = `${this.inChannels ?? 0}, ${this.outChannels}, kernel_size=${fmtPair(this.kernelSize)}, stride=${fmtPair(this.stride)}`;
-    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
-    else if (this.padding.some((p) => p !== 0)) s += `, padding=${fmtPair(this.padding)}`;
-    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${fmtPair(this.dilation)}`;
-    if (this.groups !== 1) s += `, groups=${this.groups}`;
-    if (!this.hasBias) s += ', bias=False';
-    return s;
-  }
-}
-
-/** `nn.LazyConv2d(out_channels, kernel_size, ...)`: `in_channels` is inferred on the first call. */
-export class LazyConv2d extends Conv2d {
-  protected static override readonly lazy: boolean = true;
-  constructor(outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
-    super(null, outChannels, kernelSize, opts);
-  }
-  override get typeName(): string {
-    return this.initialized ? 'Conv2d' : 'LazyConv2d';
   }
 }
 
