@@ -6,7 +6,7 @@
 #![cfg(feature = "gpu")]
 
 use ferrograd_core::backend::wgpu::GpuDevice;
-use ferrograd_core::backend::{BinaryOp, UnaryOp};
+use ferrograd_core::backend::{Activation, BinaryOp, UnaryOp};
 use ferrograd_core::{Device, Result, Tensor};
 use std::sync::{Mutex, OnceLock};
 
@@ -340,6 +340,32 @@ fn batch_norm_and_dropout() {
             ("running_mean".into(), rm),
             ("running_var".into(), rv),
             ("eval".into(), ye),
+        ])
+    });
+    // the GPU's one-pass normalisation (wgpu/norm.rs) with neither, one or both of weight and
+    // bias, and with its fused activation
+    parity("batch_norm affine options and fused activations", |d| {
+        let x = leaf(&[2, 5, 3, 4], 55, -2.0, 2.0, d);
+        let w = leaf(&[5], 56, 0.5, 1.5, d);
+        let b = leaf(&[5], 57, -0.5, 0.5, d);
+        let plain = x.batch_norm(None, None, None, true, 1e-5)?;
+        let scaled = x.batch_norm(Some(&w), None, None, true, 1e-3)?;
+        let shifted = x.batch_norm(None, Some(&b), None, true, 1e-5)?;
+        let relu = x.batch_norm_act(Some(&w), Some(&b), None, true, 1e-5, Activation::Relu)?;
+        let sigmoid = x.batch_norm_act(None, Some(&b), None, true, 1e-5, Activation::Sigmoid)?;
+        let tanh = x.batch_norm_act(Some(&w), None, None, true, 1e-5, Activation::Tanh)?;
+        let total = [&scaled, &shifted, &relu, &sigmoid, &tanh].iter().try_fold(plain.clone(), |acc, t| acc.add(t))?;
+        backward_weighted(&total)?;
+        Ok(vec![
+            ("plain".into(), plain),
+            ("scaled".into(), scaled),
+            ("shifted".into(), shifted),
+            ("relu".into(), relu),
+            ("sigmoid".into(), sigmoid),
+            ("tanh".into(), tanh),
+            ("dx".into(), grad(&x)?),
+            ("dw".into(), grad(&w)?),
+            ("db".into(), grad(&b)?),
         ])
     });
     let _g = RNG_LOCK.lock().unwrap_or_else(|e| e.into_inner());

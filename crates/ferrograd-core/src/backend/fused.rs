@@ -49,6 +49,7 @@ pub fn batch_norm_stats<S: BackendStorage>(x: &S, p: &BatchNormParams) -> Result
     Ok((mean, var))
 }
 
+/// The normalisation as broadcast binary ops, then the activation as its own elementwise op.
 pub fn batch_norm_apply<S: BackendStorage>(
     x: &S,
     mean: &S,
@@ -56,6 +57,7 @@ pub fn batch_norm_apply<S: BackendStorage>(
     weight: Option<&S>,
     bias: Option<&S>,
     p: &BatchNormParams,
+    act: Option<Activation>,
 ) -> Result<S> {
     let (l, bl, _) = layouts(p)?;
     let mut y = x.binary(&l, mean, &bl, BinaryOp::Sub)?.binary(&l, inv_std, &bl, BinaryOp::Mul)?;
@@ -65,7 +67,10 @@ pub fn batch_norm_apply<S: BackendStorage>(
     if let Some(b) = bias {
         y = y.binary(&l, b, &bl, BinaryOp::Add)?;
     }
-    Ok(y)
+    match act {
+        Some(a) => y.unary(&l, a.unary()),
+        None => Ok(y),
+    }
 }
 
 /// `dx = ((g - Σg/count) - x̂·Σ(g·x̂)/count) · weight·inv_std` with batch statistics, else
@@ -109,6 +114,7 @@ impl Storage {
         let x = self;
         on_storage!((x), x.batch_norm_stats(p), two)
     }
+    #[allow(clippy::too_many_arguments)]
     pub fn batch_norm_apply(
         &self,
         mean: &Storage,
@@ -116,13 +122,14 @@ impl Storage {
         weight: Option<&Storage>,
         bias: Option<&Storage>,
         p: &BatchNormParams,
+        act: Option<Activation>,
     ) -> Result<Storage> {
         let x = self;
         on_storage!(
             "batch_norm",
             (x, mean, inv_std),
             [weight, bias],
-            x.batch_norm_apply(mean, inv_std, weight, bias, p),
+            x.batch_norm_apply(mean, inv_std, weight, bias, p, act),
             one
         )
     }

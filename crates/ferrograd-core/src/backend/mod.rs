@@ -80,7 +80,9 @@ pub trait BackendStorage: Sized {
     fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
         fused::batch_norm_stats(self, p)
     }
-    /// `((x - mean) · inv_std) · weight + bias` per channel of a contiguous `[n, c, s]` tensor.
+    /// `act(((x - mean) · inv_std) · weight + bias)` per channel of a contiguous `[n, c, s]`
+    /// tensor; `act` is a fused epilogue (d2l's BN + ReLU), `None` the identity.
+    #[allow(clippy::too_many_arguments)]
     fn batch_norm_apply(
         &self,
         mean: &Self,
@@ -88,8 +90,9 @@ pub trait BackendStorage: Sized {
         weight: Option<&Self>,
         bias: Option<&Self>,
         p: &BatchNormParams,
+        act: Option<Activation>,
     ) -> Result<Self> {
-        fused::batch_norm_apply(self, mean, inv_std, weight, bias, p)
+        fused::batch_norm_apply(self, mean, inv_std, weight, bias, p, act)
     }
     /// Gradients of [`Self::batch_norm_apply`] (`self` is its input `x`): `(dx, dweight,
     /// dbias)`, the last two `[c]`. With `batch_stats`, mean and inv_std were computed from `x`

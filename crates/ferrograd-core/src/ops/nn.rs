@@ -3,7 +3,6 @@
 use crate::autograd::Op;
 use crate::backend::{Activation, BatchNormParams, UnaryOp};
 use crate::shape::normalize_axis;
-use crate::shape::Layout;
 use crate::tensor::no_grad;
 use crate::{bail, Result, Tensor};
 
@@ -199,14 +198,11 @@ impl Tensor {
         let (weight, bias) = (weight.map(Tensor::dense).transpose()?, bias.map(Tensor::dense).transpose()?);
         let y = {
             let (w, b) = (weight.as_ref().map(|w| w.storage()), bias.as_ref().map(|b| b.storage()));
-            x.storage().batch_norm_apply(&mean.storage(), &inv_std.storage(), w.as_deref(), b.as_deref(), &p)?
+            x.storage().batch_norm_apply(&mean.storage(), &inv_std.storage(), w.as_deref(), b.as_deref(), &p, act)?
         };
         let op = |act| Op::BatchNorm { x, weight, bias, mean, inv_std, p, batch_stats: training, act };
         Ok(match act {
-            Some(a) => {
-                let y = y.unary(&Layout::contiguous(shape), a.unary())?;
-                Tensor::from_op_saving_output(y, shape, |out| op(Some((a, out))))
-            }
+            Some(a) => Tensor::from_op_saving_output(y, shape, |out| op(Some((a, out)))),
             None => Tensor::from_op(y, shape, Some(op(None))),
         })
     }

@@ -246,7 +246,7 @@ mod tests {
             let inv = CpuStorage(v.0.iter().map(|v| (v + 1e-5).powf(-0.5)).collect());
             let (w, b) = (CpuStorage(data(p.c, 5)), CpuStorage(data(p.c, 6)));
             for (wo, bo) in [(Some(&w), Some(&b)), (None, None), (Some(&w), None)] {
-                let want = fused::batch_norm_apply(&x, &m, &inv, wo, bo, &p).unwrap();
+                let want = fused::batch_norm_apply(&x, &m, &inv, wo, bo, &p, None).unwrap();
                 let got = batch_norm_apply(&x.0, &m.0, &inv.0, wo.map(|w| &w.0[..]), bo.map(|b| &b.0[..]), &p);
                 assert_eq!(bits(&got), bits(&want.0), "apply {p:?}");
                 for stats in [true, false] {

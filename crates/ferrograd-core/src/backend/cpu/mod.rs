@@ -200,6 +200,7 @@ impl BackendStorage for CpuStorage {
         let (m, v) = fused::batch_norm_stats(&self.0, p);
         Ok((CpuStorage(m), CpuStorage(v)))
     }
+    /// The activation runs in place on the normalisation's fresh output.
     fn batch_norm_apply(
         &self,
         mean: &Self,
@@ -207,10 +208,15 @@ impl BackendStorage for CpuStorage {
         weight: Option<&Self>,
         bias: Option<&Self>,
         p: &BatchNormParams,
+        act: Option<Activation>,
     ) -> Result<Self> {
         alloc::ensure("batch_norm", p.n * p.c * p.s)?;
         let (w, b) = (weight.map(|w| w.0.as_slice()), bias.map(|b| b.0.as_slice()));
-        Ok(CpuStorage(fused::batch_norm_apply(&self.0, &mean.0, &inv_std.0, w, b, p)))
+        let mut out = fused::batch_norm_apply(&self.0, &mean.0, &inv_std.0, w, b, p);
+        if let Some(a) = act {
+            elementwise::unary_in_place(&mut out, a.unary());
+        }
+        Ok(CpuStorage(out))
     }
     fn batch_norm_backward(
         &self,

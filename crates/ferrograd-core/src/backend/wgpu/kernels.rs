@@ -67,15 +67,16 @@ pub(crate) fn act_code(act: Option<Activation>) -> u32 {
     }
 }
 
-/// `conv_act(x)`: the activation `prm[26]` names, with the elementwise kernels' own functions
-/// from the op table (so the fused epilogue computes what the separate op would).
-fn conv_act_source() -> String {
+/// `name(x)`: the activation the parameter word `word` names (an [`act_code`]), with the
+/// elementwise kernels' own functions from the op table (so a fused epilogue computes what the
+/// separate op would).
+fn act_source(name: &str, word: u32) -> String {
     let mut s = String::new();
-    let mut body = String::from("fn conv_act(x: f32) -> f32 {\n");
+    let mut body = format!("fn {name}(x: f32) -> f32 {{\n");
     for a in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
         let c = act_code(Some(a));
-        s += &a.unary().wgsl_named(&format!("act_{c}"));
-        body += &format!("    if (prm[26] == {c}u) {{\n        return act_{c}(x, 0.0, 0.0);\n    }}\n");
+        s += &a.unary().wgsl_named(&format!("{name}_{c}"));
+        body += &format!("    if (prm[{word}] == {c}u) {{\n        return {name}_{c}(x, 0.0, 0.0);\n    }}\n");
     }
     s + &body + "    return x;\n}\n"
 }
@@ -131,6 +132,7 @@ impl Tile {
         }
     }
 }
+const BN: &str = wgsl!("ew_math.wgsl", "bn.wgsl");
 const CONV_DIRECT: &str = wgsl!("conv_common.wgsl", "conv_direct.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -151,6 +153,8 @@ pub(crate) enum Kernel {
     ConvFwd(Tile),
     ConvBwdInput(Tile),
     ConvBwdWeight(Tile),
+    BnPack,
+    BnApply,
     DirectFwd,
     DirectBwdInput,
     DirectBwdWeight,
@@ -187,7 +191,7 @@ impl Kernel {
             Matmul(Tile::T64) => ("matmul", MATMUL),
             ConvFwd(t) => {
                 let (name, base) = if t == Tile::T64 { ("conv_fwd", CONV_FWD) } else { ("conv_fwd_big", CONV_FWD_BIG) };
-                return (Cow::Borrowed(name), Cow::Owned(format!("{base}\n{}", conv_act_source())));
+                return (Cow::Borrowed(name), Cow::Owned(format!("{base}\n{}", act_source("conv_act", 26))));
             }
             ConvBwdInput(Tile::T64) => ("conv_bwd_input", CONV_BWD_INPUT),
             ConvBwdWeight(Tile::T64) => ("conv_bwd_weight", CONV_BWD_WEIGHT),
@@ -195,6 +199,7 @@ impl Kernel {
             MatmulVec4 => ("matmul_vec4", MATMUL_VEC4),
             ConvBwdInput(Tile::T128) => ("conv_bwd_input_big", CONV_BWD_INPUT_BIG),
             ConvBwdWeight(Tile::T128) => ("conv_bwd_weight_big", CONV_BWD_WEIGHT_BIG),
+            BnPack | BnApply => return (Cow::Borrowed("bn"), Cow::Owned(format!("{BN}\n{}", act_source("bn_act", 4)))),
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
             PoolFwd | PoolIndices | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
                 return (Cow::Borrowed("pool"), Cow::Owned(pool_constants() + POOL))
@@ -216,6 +221,8 @@ impl Kernel {
             ReduceThread => "reduce_thread",
             ArgMax => "argmax",
             Matmul(_) | MatmulVec4 | ConvFwd(_) | ConvBwdInput(_) | ConvBwdWeight(_) => "gemm",
+            BnPack => "bn_pack",
+            BnApply => "bn_apply",
             DirectFwd => "direct_fwd",
             DirectBwdInput => "direct_bwd_input",
             DirectBwdWeight => "direct_bwd_weight",
@@ -248,6 +255,8 @@ impl Kernel {
         }
         v.extend([
             Kernel::MatmulVec4,
+            Kernel::BnPack,
+            Kernel::BnApply,
             Kernel::DirectFwd,
             Kernel::DirectBwdInput,
             Kernel::DirectBwdWeight,

@@ -4,6 +4,7 @@
 
 mod context;
 mod kernels;
+mod norm;
 mod ops;
 
 use super::*;
@@ -193,6 +194,17 @@ impl BackendStorage for GpuStorage {
     }
     fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
         self.conv_fwd(w, bias, p, None)
+    }
+    fn batch_norm_apply(
+        &self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        bias: Option<&Self>,
+        p: &BatchNormParams,
+        act: Option<Activation>,
+    ) -> Result<Self> {
+        self.batch_norm_apply_impl(mean, inv_std, weight, bias, p, act)
     }
     /// The GEMM path applies the activation as it stores C; the direct kernels compose it.
     fn conv2d_act(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams, act: Activation) -> Result<Self> {

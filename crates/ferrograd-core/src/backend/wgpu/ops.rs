@@ -136,7 +136,7 @@ impl GpuStorage {
     }
 
     /// Launches `k` writing a fresh storage of `len` floats.
-    fn launch(
+    pub(super) fn launch(
         &self,
         k: Kernel,
         op: &'static str,
