@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]`
+// `npm run bench [-- --json out.json] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--no-relaxed-simd] [--no-torch] [--no-build] [--tiering]`
 //
 // CPU benchmarks in Node through the public TypeScript API, on the threaded wasm build (thread
 // counts from --threads, default 1 and 2): sgemm GFLOP/s, conv2d forward+backward GFLOP/s for
@@ -24,7 +24,7 @@ const value = (f) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--relaxed-simd] [--no-torch] [--no-build] [--tiering]');
+  console.log('usage: npm run bench -- [--json FILE] [--quick] [--breakdown] [--conv-algos] [--only sgemm,conv,lenet,epoch,models,gpu] [--threads 1,2] [--no-relaxed-simd] [--no-torch] [--no-build] [--tiering]');
   process.exit(0);
 }
 const only = new Set((value('--only') ?? 'sgemm,conv,lenet,epoch,models,gpu').split(','));
@@ -69,11 +69,14 @@ process.env.FERROGRAD_THREADS = String(Math.max(2, ...threadCounts));
 // Steady-state code from the first call: V8 otherwise starts wasm in its baseline compiler
 // and swaps in optimised code in the background, which on a loaded machine can take longer
 // than a short benchmark. Training runs long enough to be optimised either way.
-if (!flag('--tiering')) (await import('node:v8')).setFlagsFromString('--no-liftoff');
-// Node 20 has relaxed SIMD only behind a flag; with it the loader's probe picks the FMA builds.
-if (flag('--relaxed-simd')) (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+// The CLI's engine (ts/cli-engine.ts), so rows measure what `npm run train` runs: TurboFan up
+// front (`--tiering` keeps V8's tiering) and relaxed SIMD where V8 has it behind a flag
+// (Node 20; `--no-relaxed-simd` keeps SIMD128).
+if (flag('--tiering')) process.env.FERROGRAD_WASM_TIERING = '1';
+if (flag('--no-relaxed-simd')) process.env.FERROGRAD_RELAXED_SIMD = '0';
 const { register } = await import('tsx/esm/api');
 register();
+const { relaxedSimdByFlag } = await import(pathToFileURL(path.join(root, 'ts/cli-engine.ts')).href);
 const fg = await import(pathToFileURL(path.join(root, 'ts/node.ts')).href);
 const { benchSgemm, benchConv, CONV_ALGOS, CONV_SHAPES } = await import('./bench/kernels.mjs');
 const { wasm } = await import(pathToFileURL(path.join(root, 'ts/wasm.ts')).href);
@@ -101,11 +104,12 @@ const machine = {
   loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   build: info.variant,
   relaxedSimd: info.relaxedSimd,
+  relaxedSimdByFlag,
   wasmBytes: Object.fromEntries(wasmFiles.map((f) => [path.basename(f), statSync(f).size])),
   date: new Date().toISOString(),
 };
 if (info.variant !== 'threads') console.log(`bench: the threaded build did not load (${info.reason}); every row runs on one thread`);
-console.log(`ferrograd bench — wasm ${info.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${info.variant} build, threads ${threadCounts.join(' and ')}`);
+console.log(`ferrograd bench — wasm ${info.relaxedSimd ? `relaxed SIMD (FMA${relaxedSimdByFlag ? ", V8's --experimental-wasm-relaxed-simd" : ''})` : 'SIMD128'}, ${info.variant} build, threads ${threadCounts.join(' and ')}`);
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, load ${machine.loadavg}`);
 console.log('figures: median of the timed samples; "best": the fastest sample (less sensitive to other load)');
 

@@ -16,7 +16,7 @@ const run = async (args: string[]): Promise<{ lines: string[]; out: string }> =>
 describe('ferrograd train', () => {
   it('--device cpu: trains, says where, writes plot, weights and metrics', async () => {
     const { lines, out } = await run(['--device', 'cpu', '--seed', '3']);
-    expect(lines[0]).toMatch(/^ferrograd: lenet, 1 epochs, batch 128, lr 0\.1 \(sgd\), 256 train \/ 128 val images at 28x28, data from .+; CPU \(--device cpu\): (threaded wasm, \d+ thread\(s\)|single-threaded wasm.*), (relaxed SIMD \(FMA\)|SIMD128 \(no relaxed SIMD on this host\))$/);
+    expect(lines[0]).toMatch(/^ferrograd: lenet, 1 epochs, batch 128, lr 0\.1 \(sgd\), 256 train \/ 128 val images at 28x28, data from .+; CPU \(--device cpu\): (threaded wasm, \d+ thread\(s\)|single-threaded wasm.*), (relaxed SIMD \(FMA(, V8's --experimental-wasm-relaxed-simd)?\)|SIMD128 \(no relaxed SIMD on this host\))$/);
     expect(lines[1]).toMatch(/^epoch 1\/1: train_loss \d\.\d{4}, val_loss \d\.\d{4}, val_acc 0\.\d{4} \(\d+ img\/s\)$/);
     for (const f of ['lenet.svg', 'lenet.safetensors', 'lenet.json']) expect(existsSync(path.join(out, f)), f).toBe(true);
     const m = JSON.parse(readFileSync(path.join(out, 'lenet.json'), 'utf8')) as { history: { trainLoss: number }[]; lr: number };

@@ -6,7 +6,7 @@
  * @module
  */
 // first: sets V8's wasm flags before ./node.js compiles the core
-import './cli-engine.js';
+import { relaxedSimdByFlag } from './cli-engine.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Adam, d2l, manualSeed, releaseGpu, selectDevice, SGD, threadsInfo, type Optimizer } from './node.js';
@@ -131,6 +131,12 @@ const DEFAULTS: Record<ModelName, { lr: number; resize: number }> = {
   regnetx32: { lr: 0.05, resize: 96 }, // §8.8
 };
 
+/** Whether the user turned relaxed SIMD off. */
+function relaxedOff(): boolean {
+  const v = process.env.FERROGRAD_RELAXED_SIMD;
+  return v === '0' || v === 'false';
+}
+
 function makeModel(name: ModelName, lr: number, optimizer: 'sgd' | 'adam'): d2l.Classifier {
   const make: Record<ModelName, () => d2l.Classifier> = {
     lenet: () => new d2l.LeNet({ lr }),
@@ -164,7 +170,7 @@ export async function train(argv: string[], log: (s: string) => void = console.l
   const data = new d2l.FashionMNIST({ batchSize: a.batchSize, resize, root: a.data, trainLimit: a.trainLimit, valLimit: a.valLimit, seed: a.seed, quiet: a.quiet });
   await data.load();
   const t = threadsInfo();
-  const cpu = `${t.variant === 'threads' ? `threaded wasm, ${t.threads} thread(s)` : `single-threaded wasm${t.reason ? ` (${t.reason})` : ''}`}, ${t.relaxedSimd ? 'relaxed SIMD (FMA)' : 'SIMD128 (no relaxed SIMD on this host)'}`;
+  const cpu = `${t.variant === 'threads' ? `threaded wasm, ${t.threads} thread(s)` : `single-threaded wasm${t.reason ? ` (${t.reason})` : ''}`}, ${t.relaxedSimd ? `relaxed SIMD (FMA${relaxedSimdByFlag ? ", V8's --experimental-wasm-relaxed-simd" : ''})` : `SIMD128 (${relaxedOff() ? 'FERROGRAD_RELAXED_SIMD=0' : 'no relaxed SIMD on this host'})`}`;
   const where = device === 'gpu' ? `GPU (WebGPU: ${adapter}, --device ${a.device})` : `CPU (${a.device === 'cpu' ? '--device cpu' : `--device auto: ${why || 'no GPU'}`}): ${cpu}`;
   log(`ferrograd: ${a.model}, ${a.epochs} epochs, batch ${a.batchSize}, lr ${lr} (${a.optimizer}), ${data.train!.count} train / ${data.val!.count} val images at ${resize}x${resize}, data from ${path.dirname(data.sources.trainImages ?? '?')}; ${where}`);
   const model = makeModel(a.model, lr, a.optimizer);

@@ -9,7 +9,9 @@
  * - `simd-relaxed`, `threads-relaxed`: the same with relaxed SIMD (the GEMM and convolution
  *   tiles multiply-add with `f32x4.relaxed_madd`, an FMA). Picked where `WebAssembly.validate`
  *   accepts a one-instruction relaxed probe (Chrome >= 114, Node >= 21, Deno); Node 20 refuses
- *   any module containing a relaxed opcode, so there the SIMD128 files load. A relaxed build
+ *   any module containing a relaxed opcode unless V8's `--experimental-wasm-relaxed-simd` is on
+ *   (the CLI and `npm run bench` turn it on, `cli-engine.ts`), so there the SIMD128 files
+ *   load. A relaxed build
  *   shares its SIMD128 twin's glue (scripts/build-wasm.sh checks they match).
  *
  * `init()` loads `threads` when the host allows it and more than one thread is wanted
@@ -27,6 +29,7 @@
  */
 import initSimd, * as simd from '../build/wasm/simd/ferrograd_wasm.js';
 import type * as ThreadsGlue from '../build/wasm/threads/ferrograd_wasm_threads.js';
+import { relaxedSimdValidates } from './relaxed_probe.js';
 import { env } from './runtime.js';
 import { coreCount, spawnPoolWorker, workerKind, type PoolWorker } from './threads/host.js';
 
@@ -123,11 +126,6 @@ function requestedThreads(o: InitOptions): number | 'auto' {
   return Number.isInteger(n) && n >= 1 ? n : 'auto';
 }
 
-/** A function doing one `f32x4.relaxed_madd`: validates only where relaxed SIMD exists. */
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
-]);
-
 /** Whether to load a relaxed-SIMD build: the option, else FERROGRAD_RELAXED_SIMD, else the probe. */
 function wantRelaxed(o: InitOptions): boolean {
   let want = o.relaxedSimd ?? 'auto';
@@ -139,7 +137,7 @@ function wantRelaxed(o: InitOptions): boolean {
       // Deno without --allow-env
     }
   }
-  return want !== false && WebAssembly.validate(RELAXED_PROBE);
+  return want !== false && relaxedSimdValidates();
 }
 
 /** A module with a shared memory and an atomic load: validates only where wasm threads exist. */
