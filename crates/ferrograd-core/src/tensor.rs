@@ -245,6 +245,12 @@ impl Tensor {
             && self.is_contiguous()
             && self.numel() == self.0.buffer.storage.read().map(|s| s.len()).unwrap_or(0)
     }
+    /// True when this handle is the only reference to the tensor and the tensor the only one to
+    /// its buffer, which it covers contiguously: nothing else can observe an in-place write
+    /// (backward's intermediate gradients).
+    pub(crate) fn is_sole_owner(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::strong_count(&self.0.buffer) == 1 && self.owns_buffer()
+    }
     pub fn same_buffer(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0.buffer, &other.0.buffer)
     }

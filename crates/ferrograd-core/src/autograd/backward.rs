@@ -37,11 +37,18 @@ fn topo_order(root: &Tensor) -> Result<Vec<Tensor>> {
     Ok(order)
 }
 
+/// Adds `g` to `t`'s pending gradient: in place when backward holds the only reference to the
+/// pending one (a residual's two branches, a weight shared by two ops), else into a new tensor.
 fn accumulate(grads: &mut HashMap<TensorId, Tensor>, t: &Tensor, g: Tensor) -> Result<()> {
     if !t.requires_grad() {
         return Ok(());
     }
     let g = match grads.remove(&t.id()) {
+        // prev·1 + g·1 is prev + g bit for bit
+        Some(prev) if prev.is_sole_owner() && prev.shape() == g.shape() => {
+            prev.axpby_(1.0, &g, 1.0)?;
+            prev
+        }
         Some(prev) => prev.add(&g)?,
         None => g,
     };
@@ -119,8 +126,15 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>) -> Result<()> {
     })
 }
 
-/// `g · act'` from the activation's output (sigmoid, tanh) or input (relu), in one pass.
+/// `g · act'` from the activation's output (sigmoid, tanh) or input (relu), in one pass:
+/// written over `g` when backward holds the only reference to it, else into a new buffer.
 fn activation_grad(y: &Tensor, g: &Tensor, act: Activation) -> Result<Tensor> {
+    if g.is_sole_owner() && g.shape() == y.shape() {
+        let done = y.storage().activation_backward_in_place(y.layout(), &mut g.storage_mut(), act)?;
+        if done {
+            return Ok(g.clone());
+        }
+    }
     let s = y.storage().activation_backward(y.layout(), &g.storage(), g.layout(), act)?;
     Tensor::from_storage(s, y.shape())
 }

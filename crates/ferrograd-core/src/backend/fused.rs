@@ -110,6 +110,16 @@ impl Storage {
         let (y, g) = (self, grad);
         on_storage!("activation_backward", (y, g), [], y.activation_backward(l, g, gl, act), one)
     }
+    /// `Ok(false)` when the backend cannot, or the operands are on different devices.
+    pub fn activation_backward_in_place(&self, l: &Layout, grad: &mut Storage, act: Activation) -> Result<bool> {
+        match (self, grad) {
+            (Storage::Cpu(y), Storage::Cpu(g)) => y.activation_backward_in_place(l, g, act),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(y), Storage::Gpu(g)) => y.activation_backward_in_place(l, g, act),
+            #[cfg(feature = "gpu")]
+            (Storage::Cpu(_), Storage::Gpu(_)) | (Storage::Gpu(_), Storage::Cpu(_)) => Ok(false),
+        }
+    }
     pub fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Storage, Storage)> {
         let x = self;
         on_storage!((x), x.batch_norm_stats(p), two)

@@ -76,6 +76,12 @@ pub trait BackendStorage: Sized {
     fn activation_backward(&self, layout: &Layout, grad: &Self, grad_layout: &Layout, act: Activation) -> Result<Self> {
         fused::activation_backward(self, layout, grad, grad_layout, act)
     }
+    /// [`Self::activation_backward`] written over `grad` (a whole contiguous storage nothing else
+    /// holds, the same values); `Ok(false)` where the backend has no such kernel and the caller
+    /// takes the allocating form.
+    fn activation_backward_in_place(&self, _layout: &Layout, _grad: &mut Self, _act: Activation) -> Result<bool> {
+        Ok(false)
+    }
     /// Per-channel mean and biased variance of a contiguous `[n, c, s]` tensor, as `[c]` each.
     fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
         fused::batch_norm_stats(self, p)

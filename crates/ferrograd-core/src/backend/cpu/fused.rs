@@ -16,8 +16,20 @@ const TASK: usize = 1 << 15;
 
 /// `g · act'(y)` for contiguous operands of equal length.
 pub fn activation_backward(y: &[f32], g: &[f32], act: Activation) -> Vec<f32> {
+    let mut out = super::alloc::scratch(y.len());
+    activation_backward_to(y, Some(g), &mut out, act);
+    out
+}
+
+/// [`activation_backward`] written over `g` itself (a gradient nothing else holds).
+pub fn activation_backward_in_place(y: &[f32], g: &mut [f32], act: Activation) {
+    activation_backward_to(y, None, g, act);
+}
+
+/// `out = g · act'(y)`, with `g` read from `out` when `None`.
+fn activation_backward_to(y: &[f32], g: Option<&[f32]>, out: &mut [f32], act: Activation) {
     let n = y.len();
-    let mut out = super::alloc::scratch(n);
+    assert!(out.len() == n && g.is_none_or(|g| g.len() == n));
     let (one, neg, zero) = (F32x4::splat(1.0), F32x4::splat(-1.0), F32x4::zero());
     // The default's steps: Affine{-1, 1} is `y·(-1) + 1`; Step is `x > 0 ? 1 : 0`.
     let lanes = move |y: F32x4| match act {
@@ -38,22 +50,24 @@ pub fn activation_backward(y: &[f32], g: &[f32], act: Activation) -> Vec<f32> {
             }
         }
     };
-    for_each_chunk_mut(&mut out, TASK, n, |t, o| {
-        let (y, g) = (&y[t * TASK..][..o.len()], &g[t * TASK..][..o.len()]);
+    for_each_chunk_mut(out, TASK, n, |t, o| {
+        let y = &y[t * TASK..][..o.len()];
+        let g = g.map(|g| &g[t * TASK..][..o.len()]);
         let mut i = 0;
-        // SAFETY: every vector access is below i + 4 <= o.len(), the length of all three.
+        // SAFETY: every vector access is below i + 4 <= o.len(), the length of all three (g is
+        // o itself when None).
         unsafe {
-            let (yp, gp, op) = (y.as_ptr(), g.as_ptr(), o.as_mut_ptr());
+            let (yp, op) = (y.as_ptr(), o.as_mut_ptr());
+            let gp = g.map_or(op.cast_const(), <[f32]>::as_ptr);
             while i + 4 <= o.len() {
                 F32x4::load(gp.add(i)).mul(lanes(F32x4::load(yp.add(i)))).store(op.add(i));
                 i += 4;
             }
         }
-        for ((o, &y), &g) in o[i..].iter_mut().zip(&y[i..]).zip(&g[i..]) {
-            *o = g * scalar(y);
+        for k in i..o.len() {
+            o[k] = g.map_or(o[k], |g| g[k]) * scalar(y[k]);
         }
     });
-    out
 }
 
 /// Per channel `Σ f(i)` over the channel's elements `i`, in the order of the composed
@@ -224,6 +238,9 @@ mod tests {
                 let want =
                     fused::activation_backward(&CpuStorage(y.clone()), &l, &CpuStorage(g.clone()), &l, act).unwrap();
                 assert_eq!(bits(&activation_backward(&y, &g, act)), bits(&want.0), "{act:?} {n}");
+                let mut in_place = g.clone();
+                activation_backward_in_place(&y, &mut in_place, act);
+                assert_eq!(bits(&in_place), bits(&want.0), "{act:?} {n} in place");
             }
         }
         // every run structure of [N, C, S] over (N, S): size-1 dims merge runs; long planes

@@ -196,6 +196,15 @@ impl BackendStorage for CpuStorage {
             _ => crate::backend::fused::activation_backward(self, l, g, gl, act),
         }
     }
+    fn activation_backward_in_place(&self, l: &Layout, g: &mut Self, act: Activation) -> Result<bool> {
+        match l.contiguous_range() {
+            Some(ry) if ry.len() == g.0.len() => {
+                fused::activation_backward_in_place(&self.0[ry], &mut g.0, act);
+                Ok(true)
+            }
+            Some(_) | None => Ok(false),
+        }
+    }
     fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
         let (m, v) = fused::batch_norm_stats(&self.0, p);
         Ok((CpuStorage(m), CpuStorage(v)))
