@@ -132,7 +132,7 @@ impl Tile {
         }
     }
 }
-const BN: &str = wgsl!("ew_math.wgsl", "bn.wgsl");
+const BN: &str = wgsl!("ew_math.wgsl", "reduce.wgsl", "bn.wgsl");
 const CONV_DIRECT: &str = wgsl!("conv_common.wgsl", "conv_direct.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -155,6 +155,10 @@ pub(crate) enum Kernel {
     ConvBwdWeight(Tile),
     BnPack,
     BnApply,
+    BnStats,
+    BnBwdSums,
+    BnDxPrep,
+    BnDx,
     DirectFwd,
     DirectBwdInput,
     DirectBwdWeight,
@@ -199,7 +203,12 @@ impl Kernel {
             MatmulVec4 => ("matmul_vec4", MATMUL_VEC4),
             ConvBwdInput(Tile::T128) => ("conv_bwd_input_big", CONV_BWD_INPUT_BIG),
             ConvBwdWeight(Tile::T128) => ("conv_bwd_weight_big", CONV_BWD_WEIGHT_BIG),
-            BnPack | BnApply => return (Cow::Borrowed("bn"), Cow::Owned(format!("{BN}\n{}", act_source("bn_act", 4)))),
+            BnPack | BnApply | BnStats | BnBwdSums | BnDxPrep | BnDx => {
+                return (
+                    Cow::Borrowed("bn"),
+                    Cow::Owned(format!("{}{BN}\n{}", reduce_constants(), act_source("bn_act", 4))),
+                )
+            }
             DirectFwd | DirectBwdInput | DirectBwdWeight => ("conv_direct", CONV_DIRECT),
             PoolFwd | PoolIndices | PoolBwd | AdaptiveFwd | AdaptiveBwd | ResizeFwd | ResizeBwd => {
                 return (Cow::Borrowed("pool"), Cow::Owned(pool_constants() + POOL))
@@ -223,6 +232,10 @@ impl Kernel {
             Matmul(_) | MatmulVec4 | ConvFwd(_) | ConvBwdInput(_) | ConvBwdWeight(_) => "gemm",
             BnPack => "bn_pack",
             BnApply => "bn_apply",
+            BnStats => "bn_stats",
+            BnBwdSums => "bn_bwd_sums",
+            BnDxPrep => "bn_dx_prep",
+            BnDx => "bn_dx",
             DirectFwd => "direct_fwd",
             DirectBwdInput => "direct_bwd_input",
             DirectBwdWeight => "direct_bwd_weight",
@@ -257,6 +270,10 @@ impl Kernel {
             Kernel::MatmulVec4,
             Kernel::BnPack,
             Kernel::BnApply,
+            Kernel::BnStats,
+            Kernel::BnBwdSums,
+            Kernel::BnDxPrep,
+            Kernel::BnDx,
             Kernel::DirectFwd,
             Kernel::DirectBwdInput,
             Kernel::DirectBwdWeight,

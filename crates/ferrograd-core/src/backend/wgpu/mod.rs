@@ -195,6 +195,20 @@ impl BackendStorage for GpuStorage {
     fn conv2d(&self, w: &Self, bias: Option<&Self>, p: &Conv2dParams) -> Result<Self> {
         self.conv_fwd(w, bias, p, None)
     }
+    fn batch_norm_stats(&self, p: &BatchNormParams) -> Result<(Self, Self)> {
+        self.batch_norm_stats_impl(p)
+    }
+    fn batch_norm_backward(
+        &self,
+        grad: &Self,
+        mean: &Self,
+        inv_std: &Self,
+        weight: Option<&Self>,
+        p: &BatchNormParams,
+        batch_stats: bool,
+    ) -> Result<(Self, Self, Self)> {
+        self.batch_norm_backward_impl(grad, mean, inv_std, weight, p, batch_stats)
+    }
     fn batch_norm_apply(
         &self,
         mean: &Self,

@@ -115,7 +115,7 @@ fn direct(p: &Conv2dParams) -> bool {
 }
 
 impl GpuStorage {
-    fn ctx(&self) -> &super::Ctx {
+    pub(super) fn ctx(&self) -> &super::Ctx {
         &self.dev.ctx
     }
 

@@ -93,6 +93,22 @@ fn fold_stack(op: u32, stack: ptr<function, array<f32, LEVELS>>, top: u32) -> f3
     return acc;
 }
 
+// The workgroup's values `v` (one per thread) combined by a tree; every thread gets the total.
+// Every thread of the workgroup must call it (barriers).
+fn workgroup_combine(op: u32, li: u32, v: f32) -> f32 {
+    part[li] = v;
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w = w >> 1u) {
+        if (li < w) {
+            part[li] = combine(op, part[li], part[li + w]);
+        }
+        workgroupBarrier();
+    }
+    let total = part[0];
+    workgroupBarrier();
+    return total;
+}
+
 // One workgroup per (output, split): long reductions (batch-norm statistics, bias gradients).
 @compute @workgroup_size(256)
 fn reduce_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -123,16 +139,9 @@ fn reduce_wg(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     if (fill > 0u) {
         top = push_leaf(op, &stack, top, leaves, acc);
     }
-    part[li] = fold_stack(op, &stack, top);
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w = w >> 1u) {
-        if (li < w) {
-            part[li] = combine(op, part[li], part[li + w]);
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_combine(op, li, fold_stack(op, &stack, top));
     if (li == 0u) {
-        dst[g] = part[0];
+        dst[g] = total;
     }
 }
 
