@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => {
@@ -12,12 +13,16 @@ const run = (cmd, args) => {
 };
 if (!existsSync(`${root}/node_modules/.bin/tsx`)) run('npm', ['ci', '--no-audit', '--no-fund']);
 // The loader's choices (ts/wasm.ts): the single-threaded SIMD128 glue always (it is imported
-// statically), the threaded build in Node, and the relaxed-SIMD files where this V8 validates a
-// relaxed instruction (Node >= 21), as the loader's own probe decides.
+// statically), the threaded build in Node, and the relaxed-SIMD files where V8 validates a
+// relaxed instruction, as the loader's own probe decides in the CLI's process: Node >= 21, and
+// Node 20 once ts/cli-engine.ts has turned V8's flag on (unless FERROGRAD_RELAXED_SIMD=0). The
+// same decision here, before tsx exists (the probe is ts/relaxed_probe.ts's).
 const RELAXED_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
 ]);
-const relaxed = WebAssembly.validate(RELAXED_PROBE);
+const relaxedOff = ['0', 'false'].includes(process.env.FERROGRAD_RELAXED_SIMD ?? '');
+if (!relaxedOff && !WebAssembly.validate(RELAXED_PROBE)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+const relaxed = !relaxedOff && WebAssembly.validate(RELAXED_PROBE);
 const files = {
   simd: 'simd/ferrograd_wasm_bg.wasm',
   threads: 'threads/ferrograd_wasm_threads_bg.wasm',
