@@ -75,6 +75,19 @@ describe('F.conv1d and string paddings: argument checks', () => {
     ['conv2d same with stride (1, 2)', () => F.conv2d(x4(), rand([2, 4, 3, 3]), { padding: 'same', stride: [1, 2] }), RangeError, /^conv2d: padding='same' is not supported for strided convolutions \(stride \[1, 2\]\)$/],
     ['conv2d with a 2-D input', () => F.conv2d(rand([4, 5]), rand([2, 4, 3, 3])), RangeError, /^conv2d: expected 3D \(unbatched\) or 4D \(batched\) input, but got input of size \[4, 5\]$/],
     ['conv2d with a 3-D weight', () => F.conv2d(x4(), rand([2, 4, 3])), RangeError, /^conv2d: expected a 4-D weight/],
+    // torch 1.13: padding='valid' is padding 0, so the same "Kernel size can't be greater" refusal
+    ['valid with a kernel longer than the input', () => F.conv1d(rand([2, 4, 2]), w(), { padding: 'valid' }), RangeError, /^conv1d: calculated padded input size per channel: \(2\); kernel size: \(3\)/],
+    ['valid with a dilated kernel longer than the input', () => F.conv1d(rand([1, 4, 3]), rand([1, 4, 2]), { padding: 'valid', dilation: 3 }), RangeError, /^conv1d: calculated padded input size per channel: \(3\); kernel size: \(4\)/],
+    // torch 1.13: stride/padding/dilation/groups=None are TypeErrors ("received an invalid
+    // combination of arguments"), not the defaults; only the bias may be None
+    ['a null stride', () => F.conv1d(x(), w(), { stride: null as never }), TypeError, /^conv1d: argument 'stride' must be an integer, got null/],
+    ['a null padding', () => F.conv1d(x(), w(), { padding: null as never }), TypeError, /^conv1d: argument 'padding' must be an integer, got null/],
+    ['a null dilation', () => F.conv1d(x(), w(), { dilation: null as never }), TypeError, /^conv1d: argument 'dilation' must be an integer, got null/],
+    ['a null groups', () => F.conv1d(x(), w(), { groups: null as never }), TypeError, /^conv1d: argument 'groups' must be an integer, got null/],
+    ['conv2d with a null stride', () => F.conv2d(x4(), rand([2, 4, 3, 3]), { stride: null as never }), TypeError, /^conv2d: argument 'stride' must be an integer, got null/],
+    ['conv2d with a null groups', () => F.conv2d(x4(), rand([2, 4, 3, 3]), { groups: null as never }), TypeError, /^conv2d: argument 'groups' must be an integer, got null/],
+    ['conv_transpose2d with a null outputPadding', () => F.convTranspose2d(x4(), w4(), { outputPadding: null as never }), TypeError, /^conv_transpose2d: argument 'outputPadding' must be an integer, got null/],
+    ['conv_transpose2d with a null dilation', () => F.convTranspose2d(x4(), w4(), { dilation: null as never }), TypeError, /^conv_transpose2d: argument 'dilation' must be an integer, got null/],
   ];
   for (const [what, fn, kind, message] of cases) {
     it(`${what}: ${kind.name}`, () => {

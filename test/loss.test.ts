@@ -36,6 +36,16 @@ describe('F.crossEntropy options', () => {
     ga.forEach((v, i) => expect(gb[i]!).toBeCloseTo(v, 6));
   });
 
+  it('probabilities take no ignore index >= 0 (as PyTorch); a negative one changes nothing', () => {
+    // torch 1.13: F.cross_entropy(x, p, ignore_index=0) raises "ignore_index is not supported
+    // for floating point target"; ignore_index=-1 gives the plain value, 2.1925716400146484
+    const p = () => tensor([[0.2, 0.3, 0.5], [1, 0, 0]]);
+    expect(() => F.crossEntropy(x(), p(), { ignoreIndex: 0 })).toThrow(RangeError);
+    expect(() => F.crossEntropy(x(), p(), { ignoreIndex: 2 })).toThrow(/^cross_entropy: ignore_index is not supported for floating point target .*got ignoreIndex 2$/);
+    expect(F.crossEntropy(x(), p(), { ignoreIndex: -1 }).item()).toBeCloseTo(2.1925716400146484, 6);
+    expect(F.crossEntropy(x(), p()).item()).toBeCloseTo(2.1925716400146484, 6);
+  });
+
   it('every target ignored: the mean is NaN, the sum 0 (as PyTorch)', () => {
     expect(F.crossEntropy(x(), tensor([-100, -100])).item()).toBeNaN();
     expect(F.crossEntropy(x(), tensor([-100, -100]), { reduction: 'sum' }).item()).toBe(0);

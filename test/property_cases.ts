@@ -80,6 +80,8 @@ const values = fc.array(fc.integer({ min: -8, max: 8 }), { minLength: 12, maxLen
 interface Ref {
   shape: number[];
   values?: number[];
+  /** The result's dtype (undefined: not checked). */
+  dtype?: string;
 }
 
 const norm = (d: number, n: number): number => (d < 0 ? d + n : d);
@@ -106,6 +108,133 @@ const operand: fc.Arbitrary<Arg> =
     { weight: 3, arbitrary: fc.constantFrom<unknown>('x', [1, 2], {}, null, undefined, new Float32Array(6), { h: 0 }, NaN).map((v) => (typeof v === 'number' ? good(v) : bad(v))) },
   );
 const other = (b: M, v: unknown): M | number => (typeof v === 'number' ? v : b);
+
+// ---- arguments of interpolate, cross_entropy, floor_divide / remainder and conv1d ----
+
+/** An option left out: `undefined` or `null` (Python's None, the default). */
+const absent: fc.Arbitrary<Arg> = fc.constantFrom(undefined, null).map(good);
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+/** A tensor passed through `resolve` (y), as opposed to a tag or a junk value. */
+const isTensorLike = (v: unknown): boolean => v !== null && typeof v === 'object' && 'shape' in v;
+
+/** `interpolate`'s `mode`; the 2-D/3-D modes need 4-D/5-D input (NotImplementedError in torch). */
+const interpMode: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('nearest', 'linear', 'nearest-exact', 'area', undefined).map(good) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>('bilinear', 'bicubic', 'trilinear', 'cubic', 'Nearest', null, 1).map(bad) },
+);
+/**
+ * `interpolate`'s `size`: an integer or a list of one, left out, or refused (0, -1: torch's
+ * "Input and output sizes should be greater than 0"; two sizes for one spatial dim; 2^32: past
+ * what one tensor can hold).
+ */
+const interpSize: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 7 }).map(good) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 7 }).map((n) => good([n])) },
+  { weight: 4, arbitrary: absent },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(0, -1, [0], [2, 3], 2 ** 32).map(bad) },
+  { weight: 1, arbitrary: junk.map((g) => (g.v == null || (Array.isArray(g.v) && g.v.length === 1 && Number.isInteger(g.v[0]) && (g.v[0] as number) >= 1) ? good(g.v) : g)) },
+);
+/**
+ * `interpolate`'s `scaleFactor`: a number or a list of one (output floor(3·s) ≥ 1), left out, or
+ * refused (floor(3·s) < 1; NaN and ±inf give torch no size; two for one spatial dim).
+ */
+const interpScale: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(0.5, 0.7, 1, 1.2, 4 / 3, 1.5, 2, 2.5, 3, 1 / 3, 2 / 3, 0.34).map(good) },
+  { weight: 1, arbitrary: fc.constantFrom(0.5, 1.5, 2).map((v) => good([v])) },
+  { weight: 4, arbitrary: absent },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(0, -1, 0.3, NaN, Infinity, -Infinity, '2', [1.5, 2], [], true, {}).map(bad) },
+);
+/** An optional flag: left out (null is None), a boolean, or junk. */
+const optBool: fc.Arbitrary<Arg> = fc.oneof({ weight: 4, arbitrary: absent }, { weight: 3, arbitrary: bool.map((g) => (g.v === null ? good(g.v) : g)) });
+/** `antialias`: false or left out; true is refused for the 1-D modes (bilinear/bicubic only). */
+const antialiasArg: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(undefined, false).map(good) },
+  { weight: 1, arbitrary: fc.constant(good(true)) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(1, 'false').map(bad) },
+);
+
+/**
+ * `cross_entropy`'s target: 'idx' (int64 class indices [l0, l1]), y (probabilities: its
+ * softmax), or refused: one or three indices for two rows ("Expected input batch_size (2) to
+ * match target batch_size"), int32 ("expected scalar type Long but found Int"), int64 of the
+ * input's shape ("Expected floating point type for target with class probabilities"), not a tensor.
+ */
+const ceTarget: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(good('idx')) },
+  { weight: 2, arbitrary: fc.constant(good(Y)) },
+  { weight: 2, arbitrary: fc.constantFrom<unknown>('short', 'long', 'int32', 'int64 [2, 3]', [0, 2], null).map(bad) },
+);
+/** A class index: in [0, 3), the default ignore index, or out of range (valid only if ignored). */
+const ceLabel: fc.Arbitrary<Arg> = fc.constantFrom(0, 1, 2, 0, 1, 2, -100, -1, 3).map(good);
+/** `weight`: none, 'w3' ([1, 2, 0.5]), or refused: 'w2' ([1, 2]: not one per class), not a tensor. */
+const ceWeight: fc.Arbitrary<Arg> = fc.oneof({ weight: 4, arbitrary: absent }, { weight: 2, arbitrary: fc.constant(good('w3')) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('w2', [1, 2, 0.5], 'x').map(bad) });
+/** `ignoreIndex`: any integer (torch takes an int64: 2^32 too); None and non-integers are TypeErrors. */
+const ceIgnoreIndex: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(good(undefined)) },
+  { weight: 3, arbitrary: fc.constantFrom(-100, -1, 0, 1, 2, 3, 2 ** 32).map(good) },
+  { weight: 1, arbitrary: junk.map((g) => (g.v === undefined || Number.isSafeInteger(g.v) ? good(g.v) : g)) },
+);
+/** `reduction`; anything else is torch's "... is not a valid value for reduction" (None too). */
+const ceReduction: fc.Arbitrary<Arg> = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('mean', 'sum', 'none', undefined).map(good) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('avg', 'MEAN', '', null, 1).map(bad) });
+/**
+ * `labelSmoothing` in [0, 1] ("label_smoothing must be between 0.0 and 1.0"; None a TypeError).
+ * torch 1.13 checks the bound only when label_smoothing > 0, so it silently runs a negative or a
+ * NaN one as 0; ferrograd refuses them, keeping to the documented range [0.0, 1.0].
+ */
+const ceLabelSmoothing: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(undefined, 0, 0.1, 0.5, 1).map(good) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(1.5, Infinity, '0.1', null, -0.1, NaN).map(bad) },
+);
+
+/** The dividend's dtype: x·4 as int32 or int64, or x as float32. */
+const divLhs: fc.Arbitrary<Arg> = fc.constantFrom('int32', 'int32', 'int64', 'float32').map(good);
+/**
+ * The divisor: a number (0 and false: integer division by zero when the result is an integer;
+ * true is 1), y (cast by `divCast`), or not a number/tensor. Every float divisor here divides
+ * the quarters of x exactly. Not yet drawn: ±Infinity and divisors float32 cannot hold (0.1,
+ * 0.7), where torch's fmod-based kernels and ferrograd's floor(a / b) / a - floor(a / b)·b
+ * disagree (torch: -7 // inf = -1, -7 % inf = inf, 1 // 0.1 = 9, 1 % 0.1 = 0.09999999;
+ * ferrograd: 0, NaN, 10, 0); `divideRef` already models torch there.
+ */
+const divisor: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<unknown>(2, -3, 1, 0, 2.5, -0.5, true, false, NaN).map(good) },
+  { weight: 4, arbitrary: fc.constant(good(Y)) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>('2', null, undefined, [2], {}, 2n).map(bad) },
+);
+/** The dtype a tensor divisor y is cast to (y·4 for the ints). */
+const divCast: fc.Arbitrary<Arg> = fc.constantFrom('int32', 'int64', 'float32').map(good);
+const divOperand = (t: Tensor, dtype: string): Tensor => (dtype === 'float32' ? t : dtype === 'int32' ? t.mul(4).int() : t.mul(4).long());
+
+/** conv1d's padding: a size, 'valid' or 'same', or refused ('full': "Invalid padding string"). */
+const convPadding: fc.Arbitrary<Arg> = fc.oneof({ weight: 4, arbitrary: single(0, 2, [-1]) }, { weight: 1, arbitrary: fc.constantFrom('valid', 'same').map(good) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('full', 'SAME').map(bad) });
+/** conv1d's groups: 1..3 (whether they fit the channels is the reference's), left out, or refused. */
+const convGroups: fc.Arbitrary<Arg> = int(1, 3, [0, -1]).map((g) => (g.v === undefined ? good(g.v) : g));
+/** conv1d's bias: none, 'b1' / 'b2' (a tensor of 1 or 2: right when it has one per output channel), or not a tensor. */
+const convBias: fc.Arbitrary<Arg> = fc.oneof({ weight: 3, arbitrary: absent }, { weight: 3, arbitrary: fc.constantFrom('b1', 'b2').map(good) }, { weight: 1, arbitrary: fc.constantFrom<unknown>([0.5], 'x', 1).map(bad) });
+const CONV_BIAS = [0.5, -1];
+/**
+ * conv1d's arguments [outChannels, weight channels, k, stride, padding, dilation, groups, bias,
+ * batched]: the weight's channels and output channels mostly fit the groups (c · groups = 2,
+ * groups | O), else any, so both the valid calls and PyTorch's two group errors come up.
+ */
+const convArgs: fc.Arbitrary<Arg[]> = fc.tuple(convGroups, fc.integer({ min: 1, max: 4 }).map(good), single(1, 3, [0]), convPadding, single(1, 2, [0]), convBias, fc.boolean().map(good)).chain(([g, k, stride, padding, dilation, bias, batched]) => {
+  const groups = g.ok && typeof g.v === 'number' ? g.v : 1;
+  const o = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }).filter((n) => n % groups === 0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) });
+  const c = fc.oneof({ weight: 3, arbitrary: fc.constant(Math.max(1, Math.floor(2 / groups))) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) });
+  return fc.tuple(o.map(good), c.map(good), fc.constant(k), fc.constant(stride), fc.constant(padding), fc.constant(dilation), fc.constant(g), fc.constant(bias), fc.constant(batched));
+});
+/** The conv1d weight [o, c, k]: small halves, different at every tap. */
+const convWeight = (o: number, c: number, k: number): number[][][] =>
+  Array.from({ length: o }, (_, i) => Array.from({ length: c }, (_, j) => Array.from({ length: k }, (_, t) => (((i * 5 + j * 3 + t * 2) % 7) - 3) / 2)));
+/** What a target tag other than 'idx' makes (the refused ones). */
+function ceOtherTarget(lib: Lib, t: unknown, l0: unknown, l1: unknown): unknown {
+  const [a, b] = [l0 as number, l1 as number];
+  if (t === 'short') return lib.tensor([a], { dtype: 'int64' });
+  if (t === 'long') return lib.tensor([a, b, 0], { dtype: 'int64' });
+  if (t === 'int32') return lib.tensor([a, b], { dtype: 'int32' });
+  if (t === 'int64 [2, 3]') return lib.zeros([2, 3], { dtype: 'int64' });
+  return t;
+}
 
 const CASES: OpCase[] = [
   { name: 'add', args: fc.tuple(operand), call: (_, x, [o]) => x.add(o as Tensor), ref: (a, b, [o]) => elementwise(a, other(b, o), (p, q) => p + q) },
@@ -273,6 +402,57 @@ const CASES: OpCase[] = [
     call: (lib, _x, [i, o]) => new lib.nn.Linear(i as number, o as number).weight!,
     ref: (_a, _b, [i, o]) => ({ shape: [o as number, i as number] }),
   },
+  {
+    // x viewed as [N=1, C=2, L=3]; rules checked against torch 1.13's F.interpolate (see interpolate1d)
+    name: 'interpolate',
+    args: fc.tuple(interpMode, interpSize, interpScale, optBool, optBool, antialiasArg),
+    call: (lib, x, [mode, size, scaleFactor, alignCorners, recomputeScaleFactor, antialias]) =>
+      lib.F.interpolate(x.reshape(1, 2, 3), { mode, size, scaleFactor, alignCorners, recomputeScaleFactor, antialias } as Ferrograd.F.InterpolateOptions),
+    ref: (a, _b, [mode, size, scale, align, recompute, antialias]) => interpolate1d(a, (mode as string | undefined) ?? 'nearest', size, scale, align, recompute, antialias),
+  },
+  {
+    // logits x [N=2, C=3]; the target made in `call` (ceTarget); rules from torch 1.13 (see crossEntropyRef)
+    name: 'cross_entropy',
+    args: fc.tuple(ceTarget, ceLabel, ceLabel, ceWeight, ceIgnoreIndex, ceReduction, ceLabelSmoothing),
+    call: (lib, x, [t, l0, l1, w, ignoreIndex, reduction, labelSmoothing]) => {
+      const target = t === 'idx' ? lib.tensor([l0 as number, l1 as number], { dtype: 'int64' }) : isTensorLike(t) ? (t as Tensor).softmax(1) : ceOtherTarget(lib, t, l0, l1);
+      const weight = w === 'w3' ? lib.tensor([1, 2, 0.5]) : w === 'w2' ? lib.tensor([1, 2]) : w;
+      // only the options given, so a call with none takes the fused kernel
+      const entries = Object.entries({ weight, ignoreIndex, reduction, labelSmoothing }).filter(([, v]) => v !== undefined);
+      const opts = entries.length ? (Object.fromEntries(entries) as Ferrograd.F.CrossEntropyOptions) : undefined;
+      return lib.F.crossEntropy(x, target as Tensor, opts);
+    },
+    ref: (a, b, [t, l0, l1, w, ignoreIndex, reduction, labelSmoothing]) =>
+      crossEntropyRef(a, b, t === 'idx' ? [l0 as number, l1 as number] : null, w === 'w3' ? [1, 2, 0.5] : null, (ignoreIndex as number | undefined) ?? -100, (reduction as string | undefined) ?? 'mean', (labelSmoothing as number | undefined) ?? 0),
+  },
+  {
+    // x as int32 / int64 (x·4: integers in [-8, 8]) or float32 (x); rules from torch 1.13 (see divideRef)
+    name: 'floor_divide',
+    args: fc.tuple(divLhs, divisor, divCast),
+    call: (_, x, [l, o, c]) => divOperand(x, l as string).floorDivide(isTensorLike(o) ? divOperand(o as Tensor, c as string) : (o as number)),
+    ref: (a, b, [l, o, c]) => divideRef('floor', a, b, l as string, o, c as string),
+  },
+  {
+    name: 'remainder',
+    args: fc.tuple(divLhs, divisor, divCast),
+    call: (_, x, [l, o, c]) => divOperand(x, l as string).remainder(isTensorLike(o) ? divOperand(o as Tensor, c as string) : (o as number)),
+    ref: (a, b, [l, o, c]) => divideRef('remainder', a, b, l as string, o, c as string),
+  },
+  {
+    // x as [N=1, C=2, L=3] (or unbatched [2, 3]); the weight [O, C / groups, k] made in `call`
+    name: 'conv1d',
+    args: convArgs,
+    call: (lib, x, [o, c, k, stride, padding, dilation, groups, bias, batched]) =>
+      lib.F.conv1d(batched ? x.reshape(1, 2, 3) : x, lib.tensor(convWeight(o as number, c as number, k as number)), {
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias: bias === 'b1' ? lib.tensor(CONV_BIAS.slice(0, 1)) : bias === 'b2' ? lib.tensor(CONV_BIAS) : bias,
+      } as Ferrograd.F.Conv1dOptions),
+    ref: (a, _b, [o, c, k, stride, padding, dilation, groups, bias, batched]) =>
+      conv1dRef(a, o as number, c as number, k as number, one(stride, 1), padding, one(dilation, 1), (groups as number | undefined) ?? 1, bias === 'b1' ? 1 : bias === 'b2' ? 2 : 0, batched as boolean),
+  },
 ];
 
 /**
@@ -305,6 +485,174 @@ function pool1d(a: M, kind: 'max' | 'avg', k: number, s: number, p: number, d: n
   return { shape: [a.length, out], values };
 }
 
+const f32 = Math.fround;
+
+/**
+ * PyTorch 1.13's `F.interpolate` of each row of `a` as [1, 2, 3], read from
+ * torch/nn/functional.py and aten/src/ATen/native/UpSample.h (and checked against torch 1.13):
+ * - exactly one of size / scale_factor ("only one of size or scale_factor should be defined",
+ *   "either size or scale_factor should be defined"); recompute_scale_factor=True with a size:
+ *   "recompute_scale_factor is not meaningful with an explicit size"; align_corners set (even
+ *   False) with a mode that does not interpolate: "align_corners option can only be set with
+ *   the interpolating modes"; antialias=True: "Anti-alias option is only supported for bilinear
+ *   and bicubic modes".
+ * - the output length is the size, or floor(3 · scale_factor) computed in float64; it must be
+ *   ≥ 1 ("Input and output sizes should be greater than 0").
+ * - the kernels' scale is `(float)(1.0 / scale_factor)` when a scale factor was given and not
+ *   recomputed, else `(float)in / out` (compute_scales_value<float>). 'nearest':
+ *   src = min(floorf(dst · scale), in - 1), in float32; 'nearest-exact': floorf((dst + 0.5) · scale);
+ *   'area': adaptive average pooling over [floor(i·in/out), ceil((i+1)·in/out)); 'linear':
+ *   a copy when out == in, else area_pixel_compute_source_index (align_corners: scale
+ *   (in - 1)/(out - 1), src = scale · dst; else src = scale · (dst + 0.5) - 0.5, clamped at 0)
+ *   and the two taps weighted 1 - λ and λ.
+ */
+function interpolate1d(a: M, mode: string, size: unknown, scale: unknown, align: unknown, recompute: unknown, antialias: unknown): Ref | 'error' {
+  const n = a[0]!.length;
+  if (given(size) === given(scale)) return 'error';
+  if (recompute === true && given(size)) return 'error';
+  if (given(align) && mode !== 'linear') return 'error';
+  if (antialias === true) return 'error';
+  const out = given(size) ? one(size) : Math.floor(n * one(scale));
+  if (out < 1) return 'error';
+  const s = given(scale) && recompute !== true ? f32(1 / one(scale)) : f32(n / out);
+  const resample = (row: number[]): number[] =>
+    Array.from({ length: out }, (_, i) => {
+      if (mode === 'nearest') return row[Math.min(Math.floor(f32(i * s)), n - 1)]!;
+      if (mode === 'nearest-exact') return row[Math.min(Math.floor(f32((i + 0.5) * s)), n - 1)]!;
+      if (mode === 'area') {
+        const [lo, hi] = [Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out)];
+        return row.slice(lo, hi).reduce((p, q) => p + q, 0) / (hi - lo);
+      }
+      if (out === n) return row[i]!;
+      let src: number;
+      if (align === true) src = f32((out > 1 ? f32((n - 1) / (out - 1)) : 0) * i);
+      else src = Math.max(f32(f32(s * f32(i + 0.5)) - 0.5), 0);
+      const j = Math.trunc(src);
+      const l1 = f32(src - j);
+      return (1 - l1) * row[j]! + l1 * row[j < n - 1 ? j + 1 : j]!;
+    });
+  return { shape: [1, a.length, out], values: a.flatMap(resample) };
+}
+
+/**
+ * PyTorch 1.13's `F.cross_entropy` (aten/src/ATen/native/LossNLL.cpp, checked against torch
+ * 1.13) of logits `a` [2, 3]: with class indices (`labels`; a label must be in [0, 3) or
+ * the ignore index: "Target 3 is out of bounds."), per row (1 - ε)·(-w_y·log p_y) + ε/C·(-Σ_c
+ * w_c·log p_c), 0 for an ignored row, the mean dividing by Σ w_y over the kept rows (NaN when
+ * none is kept); with probabilities (`labels` null: softmax(b), smoothed to t·(1 - ε) + ε/C),
+ * -Σ_c w_c·t_c·log p_c per row and the mean over the rows, and an ignore index ≥ 0 refused
+ * ("ignore_index is not supported for floating point target"). In float64: `same` allows float32's
+ * rounding.
+ */
+function crossEntropyRef(a: M, b: M, labels: number[] | null, weight: number[] | null, ignore: number, reduction: string, eps: number): Ref | 'error' {
+  const c = a[0]!.length;
+  const w = weight ?? Array<number>(c).fill(1);
+  const logSoftmax = (r: number[]): number[] => {
+    const m = Math.max(...r);
+    const lse = m + Math.log(r.reduce((s, v) => s + Math.exp(v - m), 0));
+    return r.map((v) => v - lse);
+  };
+  const logp = a.map(logSoftmax);
+  let losses: number[];
+  let count: number;
+  if (labels === null) {
+    // "ignore_index is not supported for floating point target" (torch checks ignore_index < 0)
+    if (ignore >= 0) return 'error';
+    const t = b.map((r) => logSoftmax(r).map((v) => Math.exp(v) * (1 - eps) + eps / c));
+    losses = logp.map((r, i) => -r.reduce((s, v, k) => s + w[k]! * t[i]![k]! * v, 0));
+    count = a.length;
+  } else {
+    if (labels.some((y) => y !== ignore && !(y >= 0 && y < c))) return 'error';
+    losses = labels.map((y, i) => (y === ignore ? 0 : (1 - eps) * -w[y]! * logp[i]![y]! + (eps / c) * -logp[i]!.reduce((s, v, k) => s + w[k]! * v, 0)));
+    count = labels.reduce((s, y) => s + (y === ignore ? 0 : w[y]!), 0);
+  }
+  const total = losses.reduce((p, q) => p + q, 0);
+  if (reduction === 'none') return { shape: [a.length], values: losses };
+  return { shape: [], values: [reduction === 'sum' ? total : total / count] };
+}
+
+/**
+ * `torch.floor_divide` / `torch.remainder` of x (x·4 as an int `lhs`, or x) by `o`: a number,
+ * or y (b·4 cast to `cast`, or b), with torch 1.13's dtype (result_type: a number only lifts the
+ * category, an integer-valued one is an int, true/false are bools) and its kernels
+ * (aten/src/ATen/native/cpu/BinaryOpsKernel.cpp, checked against torch 1.13): an integer result
+ * with a zero divisor is "ZeroDivisionError"; floats use div_floor_floating (fmod-based, so
+ * -7 // inf is -1, and a / 0 is ±inf or NaN) and fmod plus the divisor where the signs differ
+ * (-7 % inf is inf, anything % 0 NaN).
+ */
+function divideRef(kind: 'floor' | 'remainder', a: M, b: M, lhs: string, o: unknown, cast: string): Ref | 'error' {
+  const intDtype = (d: string): boolean => d !== 'float32';
+  const left = intDtype(lhs) ? a.map((r) => r.map((v) => v * 4)) : a;
+  let dtype: string;
+  let right: M | number;
+  if (typeof o === 'number' || typeof o === 'boolean') {
+    right = Number(o);
+    dtype = typeof o === 'boolean' || (Number.isInteger(o) && intDtype(lhs)) ? lhs : 'float32';
+  } else {
+    right = intDtype(cast) ? b.map((r) => r.map((v) => v * 4)) : b;
+    const rank = ['int32', 'int64', 'float32'];
+    dtype = rank[Math.max(rank.indexOf(lhs), rank.indexOf(cast))]!;
+  }
+  if (intDtype(dtype) && (typeof right === 'number' ? right === 0 : right.flat().includes(0))) return 'error';
+  const r = elementwise(left, right, kind === 'floor' ? divFloor : remainderOf);
+  return { ...r, dtype };
+}
+/** c10's div_floor_floating (exact for integers too). */
+function divFloor(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  const f = Math.floor(div);
+  return div - f > 0.5 ? f + 1 : f;
+}
+/** torch's remainder: fmod, plus the divisor where the signs differ. */
+function remainderOf(a: number, b: number): number {
+  const mod = a % b;
+  return mod !== 0 && b < 0 !== mod < 0 ? mod + b : mod;
+}
+
+/**
+ * PyTorch 1.13's `F.conv1d` of x as [1, 2, 3] (or [2, 3] unbatched) with the weight
+ * `convWeight(o, c, k)`, read from aten/src/ATen/native/Convolution.cpp and checked against
+ * torch 1.13: groups must divide the output channels ("expected weight to be divisible by
+ * groups at dimension 0") and c · groups must be the input's 2 channels; a bias must have one
+ * element per output channel; padding='same' pads d(k-1) zeros, the odd one on the right, and is
+ * refused with a stride > 1 ("padding='same' is not supported for strided convolutions"); the
+ * padded input must hold the dilated kernel ("Kernel size can't be greater than actual input
+ * size"); the output length is floor((L + 2p - d(k-1) - 1) / s) + 1.
+ */
+function conv1dRef(a: M, o: number, c: number, k: number, s: number, padding: unknown, d: number, groups: number, biasLen: number, batched: boolean): Ref | 'error' {
+  const channels = a.length;
+  const len = a[0]!.length;
+  if (o % groups !== 0 || c * groups !== channels) return 'error';
+  if (biasLen !== 0 && biasLen !== o) return 'error';
+  const span = d * (k - 1);
+  let left: number;
+  let right: number;
+  if (padding === 'same') {
+    if (s !== 1) return 'error';
+    left = Math.floor(span / 2);
+    right = span - left;
+  } else {
+    left = right = padding === 'valid' ? 0 : one(padding, 0);
+  }
+  if (len + left + right < span + 1) return 'error';
+  const out = Math.floor((len + left + right - span - 1) / s) + 1;
+  const w = convWeight(o, c, k);
+  const at = (ch: number, i: number): number => (i < 0 || i >= len ? 0 : a[ch]![i]!);
+  const values = Array.from({ length: o }, (_, oc) => {
+    const g = Math.floor(oc / (o / groups));
+    return Array.from({ length: out }, (_, t) => {
+      let sum = biasLen ? CONV_BIAS[oc]! : 0;
+      for (let ic = 0; ic < c; ic++) for (let j = 0; j < k; j++) sum += w[oc]![ic]![j]! * at(g * c + ic, t * s + j * d - left);
+      return sum;
+    });
+  }).flat();
+  return { shape: batched ? [1, o, out] : [o, out], values };
+}
+
 function withKeep(r: Ref, d: number, keep: boolean): Ref {
   if (!keep) return r;
   const s = [2, 3];
@@ -312,7 +660,7 @@ function withKeep(r: Ref, d: number, keep: boolean): Ref {
   return { shape: s, ...(r.values ? { values: r.values } : {}) };
 }
 
-const same = (g: number, e: number): boolean => (Number.isNaN(e) ? Number.isNaN(g) : Math.abs(g - e) <= 1e-5 * (1 + Math.abs(e)));
+const same = (g: number, e: number): boolean => (Number.isNaN(e) ? Number.isNaN(g) : g === e || Math.abs(g - e) <= 1e-5 * (1 + Math.abs(e)));
 
 function numel(s: number[]): number {
   return s.reduce((p, d) => p * d, 1);
@@ -367,7 +715,7 @@ export function runProperty(lib: Lib, seed: number, runs: number): PropertyRepor
       try {
         out = lib.scope(() => {
           const r = c.call(lib, x, vals) as Tensor;
-          return { shape: r.shape, values: r.toArray() };
+          return { shape: r.shape, values: r.toArray(), dtype: r.dtype };
         });
       } catch (e) {
         err = e;
@@ -377,14 +725,17 @@ export function runProperty(lib: Lib, seed: number, runs: number): PropertyRepor
         if (!(err instanceof Error)) throw new Error(`${what} threw a non-Error: ${show(err)}`);
         if (err instanceof WebAssembly.RuntimeError) throw new Error(`${what} trapped: ${err.message}`);
         if (!namesOp(err.message, c.name)) throw new Error(`${what} threw an error that does not name the op: ${err.name}: ${err.message}`);
-        if (/Cannot read prop|Cannot convert|is not a function|is not iterable|is not a constructor|\(reading '|unreachable|Maximum call stack|out of bounds/.test(err.message)) throw new Error(`${what} failed inside the library: ${err.message}`);
+        // JS's and wasm's own words ("memory access out of bounds", "Offset is out of bounds",
+        // Rust's "index out of bounds"), not a refusal like "target 3 ... is out of bounds for 3 classes"
+        if (/Cannot read prop|Cannot convert|is not a function|is not iterable|is not a constructor|\(reading '|unreachable|Maximum call stack|(memory access|[Oo]ffset is|index) out of bounds|outside the bounds/.test(err.message)) throw new Error(`${what} failed inside the library: ${err.message}`);
         if (ref !== 'error') throw new Error(`${what} is valid (PyTorch accepts it) but threw ${err.name}: ${err.message}`);
         if (!(err instanceof TypeError || err instanceof RangeError)) throw new Error(`${what} refused a bad argument with a plain ${err.name}, not a TypeError or RangeError: ${err.message}`);
         report.refused++;
       } else {
         if (ref === 'error') throw new Error(`${what} should have been refused but returned ${show(out)}`);
-        const r = out as { shape: number[]; values: unknown };
+        const r = out as { shape: number[]; values: unknown; dtype: string };
         if (JSON.stringify(r.shape) !== JSON.stringify(ref.shape)) throw new Error(`${what}: shape ${show(r.shape)}, expected ${show(ref.shape)}`);
+        if (ref.dtype !== undefined && r.dtype !== ref.dtype) throw new Error(`${what}: dtype ${r.dtype}, expected ${ref.dtype}`);
         if (ref.values) {
           const got = [r.values].flat(8) as number[];
           if (got.length !== ref.values.length || got.some((g, i) => !same(g, ref.values![i]!))) {

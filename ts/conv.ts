@@ -50,6 +50,11 @@ export interface ConvTranspose2dOptions {
 }
 
 const CONV_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups'] as const;
+/**
+ * An option's value, or `dflt` when it is left out (`undefined`). `null` is not "left out":
+ * PyTorch's stride/padding/dilation/groups take no None (a TypeError), so it reaches the check.
+ */
+const given = (v: unknown, dflt: number): unknown => (v === undefined ? dflt : v);
 const shape = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 
 /** A 1-D size/stride/padding: one integer or a one-element array. */
@@ -132,11 +137,11 @@ function convolve(input: Tensor, weight: Tensor, opts: Conv2dOptions, act: numbe
   const wh = tensorArg(op, 'weight', weight);
   const o = optionsArg(op, opts, CONV_KEYS);
   const b = optTensorArg(op, 'bias', o.bias);
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
-  const stride = pairArg(op, 'stride', o.stride ?? 1, 1);
+  const groups = intArg(op, 'groups', given(o.groups, 1), 1, 0x7fffffff);
+  const stride = pairArg(op, 'stride', given(o.stride, 1), 1);
   const mode = paddingMode(op, o.padding);
-  const padding = mode ? [0, 0] : pairArg(op, 'padding', o.padding ?? 0, 0);
-  const dilation = pairArg(op, 'dilation', o.dilation ?? 1, 1);
+  const padding = mode ? [0, 0] : pairArg(op, 'padding', given(o.padding, 0), 0);
+  const dilation = pairArg(op, 'dilation', given(o.dilation, 1), 1);
   if (weight.ndim !== 4) throw new RangeError(`${op}: expected a 4-D weight (C_out, C_in/groups, kH, kW), got shape ${shape(weight)}`);
   return batched(op, input, 3, (x) => {
     let extra = [0, 0];
@@ -166,18 +171,19 @@ export function conv1d(input: Tensor, weight: Tensor, opts: Conv1dOptions = {}):
   const o = optionsArg(op, opts, CONV_KEYS);
   const bias = o.bias ?? null;
   optTensorArg(op, 'bias', bias);
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
-  const stride = singleArg(op, 'stride', o.stride ?? 1, 1);
+  const groups = intArg(op, 'groups', given(o.groups, 1), 1, 0x7fffffff);
+  const stride = singleArg(op, 'stride', given(o.stride, 1), 1);
   const mode = paddingMode(op, o.padding);
-  const padding = mode ? 0 : singleArg(op, 'padding', o.padding ?? 0, 0);
-  const dilation = singleArg(op, 'dilation', o.dilation ?? 1, 1);
+  const padding = mode ? 0 : singleArg(op, 'padding', given(o.padding, 0), 0);
+  const dilation = singleArg(op, 'dilation', given(o.dilation, 1), 1);
   if (weight.ndim !== 3) throw new RangeError(`${op}: expected a 3-D weight (C_out, C_in/groups, k), got shape ${shape(weight)}`);
   return batched(op, input, 2, (x) => {
     checkConv(op, x, weight, groups, bias);
     if (mode === 'same' && stride !== 1) throw new RangeError(`${op}: padding='same' is not supported for strided convolutions (stride ${show(o.stride)})`);
     const k = weight.shape[2]!;
     const len = x.shape[2]!;
-    if (mode === undefined && len + 2 * padding < dilation * (k - 1) + 1) {
+    // 'valid' is padding 0, checked here too (else the conv2d below refuses in its own name)
+    if (mode !== 'same' && len + 2 * padding < dilation * (k - 1) + 1) {
       throw new RangeError(`${op}: calculated padded input size per channel: (${len + 2 * padding}); kernel size: (${dilation * (k - 1) + 1}); kernel size can't be greater than actual input size (input ${shape(x)}, weight ${shape(weight)})`);
     }
     const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), {
@@ -204,11 +210,11 @@ export function convTranspose2d(input: Tensor, weight: Tensor, opts: ConvTranspo
   const o = optionsArg(op, opts, ['bias', 'stride', 'padding', 'outputPadding', 'groups', 'dilation']);
   const b = optTensorArg(op, 'bias', o.bias);
   const u32 = (name: string, v: unknown, min: 0 | 1): Uint32Array => Uint32Array.from(pairArg(op, name, v, min));
-  const stride = u32('stride', o.stride ?? 1, 1);
-  const padding = u32('padding', o.padding ?? 0, 0);
-  const outputPadding = u32('outputPadding', o.outputPadding ?? 0, 0);
-  const dilation = u32('dilation', o.dilation ?? 1, 1);
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1, 0x7fffffff);
+  const stride = u32('stride', given(o.stride, 1), 1);
+  const padding = u32('padding', given(o.padding, 0), 0);
+  const outputPadding = u32('outputPadding', given(o.outputPadding, 0), 0);
+  const dilation = u32('dilation', given(o.dilation, 1), 1);
+  const groups = intArg(op, 'groups', given(o.groups, 1), 1, 0x7fffffff);
   return wrap(wasm().convTranspose2d(x, w, b, stride, padding, outputPadding, dilation, groups));
 }
 

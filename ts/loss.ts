@@ -55,6 +55,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   if (input.ndim < 2) throw new RangeError(`${OP}: input must be [N, C] or [N, C, d1, ...] logits, got shape [${input.shape.join(', ')}]`);
   const c = input.shape[1]!;
   const soft = target.ndim === input.ndim;
+  // PyTorch's TORCH_CHECK(ignore_index < 0) for probabilities: they have no class index to ignore
+  if (soft && ignoreIndex >= 0) throw new RangeError(`${OP}: ignore_index is not supported for floating point target (class probabilities), got ignoreIndex ${ignoreIndex}`);
   const wantTarget = soft ? input.shape : [input.shape[0]!, ...input.shape.slice(2)];
   if (target.shape.length !== wantTarget.length || target.shape.some((d, i) => d !== wantTarget[i])) {
     throw new RangeError(`${OP}: target of shape [${target.shape.join(', ')}] does not fit input [${input.shape.join(', ')}]: expected [${wantTarget.join(', ')}] (class indices) or [${input.shape.join(', ')}] (probabilities)`);
