@@ -9,8 +9,12 @@
  * 2.5 ulp off, so it can come out one too high on the GPU: it is corrected with the remainder
  * (`r = |a| - q|b|`; every product is at most |a| + 4, so exact unless |a| is within a few of
  * 2^24 on the GPU), and the signs are applied to the exact magnitudes. Negative operands never
- * meet a float `floor` of a negative quotient, which rounds away from zero. Floats follow PyTorch's formulas directly (`floor(a / b)`,
- * `trunc(a / b)`, `a - floor(a / b) * b`): ±inf and NaN for a zero divisor, as PyTorch.
+ * meet a float `floor` of a negative quotient, which rounds away from zero. Floats are composed
+ * as `floor(a / b)`, `trunc(a / b)`, `a - floor(a / b) * b`: ±inf and NaN for a zero divisor, as
+ * PyTorch. PyTorch's float kernels start from an exact `fmod` instead, so they differ where
+ * `a / b` rounds across an integer or the divisor is infinite (torch: `1 // 0.1` = 9,
+ * `1 % 0.1` = 0.09999999, `-7 // inf` = -1, `-7 % inf` = inf; here 10, 0, 0, NaN): the core has
+ * no exact fmod primitive yet (WGSL's `%` is not one either). docs/api.md lists it.
  * @module
  */
 import type { DType } from './dtype.js';
