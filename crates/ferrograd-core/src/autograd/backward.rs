@@ -44,8 +44,9 @@ fn accumulate(grads: &mut HashMap<TensorId, Tensor>, t: &Tensor, g: Tensor) -> R
         return Ok(());
     }
     let g = match grads.remove(&t.id()) {
-        // prev·1 + g·1 is prev + g bit for bit
-        Some(prev) if prev.is_sole_owner() && prev.shape() == g.shape() => {
+        // prev·1 + g·1 is prev + g bit for bit; a `g` that is a view (an expanded sum's
+        // gradient) would first be copied whole, so it takes the one-pass `add`
+        Some(prev) if prev.is_sole_owner() && g.owns_buffer() && prev.shape() == g.shape() => {
             prev.axpby_(1.0, &g, 1.0)?;
             prev
         }
