@@ -122,6 +122,14 @@ function forward(c: Case, t: Record<string, Tensor>): Tensor {
       return x.flatten(int(c, 'start'), int(c, 'end'));
     case 'matmul':
       return t.a!.matmul(t.b!);
+    case 'fmod':
+      return t.a!.fmod(t.b!);
+    case 'remainder':
+      return t.a!.remainder(t.b!);
+    case 'floor_divide':
+      return t.a!.floorDivide(t.b!);
+    case 'div_trunc':
+      return t.a!.div(t.b!, { roundingMode: 'trunc' });
     default:
       throw new Error(`golden: no runner for op '${c.op}'`);
   }
@@ -188,11 +196,20 @@ export async function runLastImage(c: Case, device: Device): Promise<void> {
 
 // conv2d, pools, batch norm, cross-entropy, resize and convolve are required here; the rest
 // come along because they cost nothing.
-export const FAMILIES = ['conv2d', 'conv2d_edge', 'conv_transpose', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'interpolate', 'convolve', 'activations', 'misc'];
+export const FAMILIES = ['conv2d', 'conv2d_edge', 'conv_transpose', 'pool', 'pool_options', 'batchnorm', 'losses', 'cross_entropy_options', 'resize', 'interpolate', 'convolve', 'activations', 'misc', 'division'];
 
+
+const SPECIAL: Record<string, number> = { inf: Infinity, '-inf': -Infinity, nan: NaN };
+/** JSON has no infinities or NaN: the generator writes them as "inf", "-inf" and "nan". */
+function decode(c: Case): Case {
+  const fix = (f: Fixture): Fixture => ({ ...f, data: f.data.map((v: unknown) => (typeof v === 'string' ? SPECIAL[v]! : (v as number))) });
+  const all = (r: Record<string, Fixture>): Record<string, Fixture> => Object.fromEntries(Object.entries(r).map(([k, f]) => [k, fix(f)]));
+  return { ...c, inputs: all(c.inputs), output: fix(c.output), ...(c.upstream && { upstream: fix(c.upstream) }), ...(c.grads && { grads: all(c.grads) }) };
+}
 
 /** Every case of every family on `device`, as vitest tests; `load` reads a family's file. */
-export function goldenSuite(device: Device, load: (family: string) => Case[]): void {
+export function goldenSuite(device: Device, loadRaw: (family: string) => Case[]): void {
+  const load = (family: string): Case[] => loadRaw(family).map(decode);
   describe('batch slices (offset views) through the kernels', () => {
     for (const family of ['conv2d', 'conv_transpose', 'pool', 'resize']) {
       for (const c of load(family).filter((c) => c.inputs.x !== undefined && c.inputs.x.shape[0]! > 1 && c.grads?.x)) {

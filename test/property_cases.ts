@@ -174,14 +174,12 @@ const ceLabelSmoothing: fc.Arbitrary<Arg> = fc.oneof(
 const divLhs: fc.Arbitrary<Arg> = fc.constantFrom('int32', 'int32', 'int64', 'float32').map(good);
 /**
  * The divisor: a number (0 and false: integer division by zero when the result is an integer;
- * true is 1), y (cast by `divCast`), or not a number/tensor. Every float divisor here divides
- * the quarters of x exactly. Not yet drawn: ±Infinity and divisors float32 cannot hold (0.1,
- * 0.7), where torch's fmod-based kernels and ferrograd's floor(a / b) / a - floor(a / b)·b
- * disagree (torch: -7 // inf = -1, -7 % inf = inf, 1 // 0.1 = 9, 1 % 0.1 = 0.09999999;
- * ferrograd: 0, NaN, 10, 0); `divideRef` already models torch there.
+ * true is 1; ±Infinity and divisors float32 cannot hold, 0.1 and 0.7, where PyTorch's exact-fmod
+ * kernels differ from rounding a / b: -7 // inf = -1, -7 % inf = inf, 1 // 0.1 = 9), y (cast
+ * by `divCast`), or not a number/tensor.
  */
 const divisor: fc.Arbitrary<Arg> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom<unknown>(2, -3, 1, 0, 2.5, -0.5, true, false, NaN).map(good) },
+  { weight: 4, arbitrary: fc.constantFrom<unknown>(2, -3, 1, 0, 2.5, -0.5, true, false, NaN, Infinity, -Infinity, 0.1, -0.7).map(good) },
   { weight: 4, arbitrary: fc.constant(good(Y)) },
   { weight: 1, arbitrary: fc.constantFrom<unknown>('2', null, undefined, [2], {}, 2n).map(bad) },
 );

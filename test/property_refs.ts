@@ -161,7 +161,7 @@ export function divideRef(kind: 'floor' | 'remainder', a: M, b: M, lhs: string, 
   let dtype: string;
   let right: M | number;
   if (typeof o === 'number' || typeof o === 'boolean') {
-    right = Number(o);
+    right = Math.fround(Number(o));
     dtype = typeof o === 'boolean' || (Number.isInteger(o) && intDtype(lhs)) ? lhs : 'float32';
   } else {
     right = intDtype(cast) ? b.map((r) => r.map((v) => v * 4)) : b;
@@ -172,20 +172,21 @@ export function divideRef(kind: 'floor' | 'remainder', a: M, b: M, lhs: string, 
   const r = elementwise(left, right, kind === 'floor' ? divFloor : remainderOf);
   return { ...r, dtype };
 }
-/** c10's div_floor_floating (exact for integers too). */
+/** c10's div_floor_floating (exact for integers too), in float32 arithmetic (`fmod` is exact). */
 export function divFloor(a: number, b: number): number {
+  const f32 = Math.fround;
   if (b === 0) return a / b;
   const mod = a % b;
-  let div = (a - mod) / b;
-  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  let div = f32(f32(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = f32(div - 1);
   if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
   const f = Math.floor(div);
-  return div - f > 0.5 ? f + 1 : f;
+  return f32(div - f) > 0.5 ? f32(f + 1) : f;
 }
-/** torch's remainder: fmod, plus the divisor where the signs differ. */
+/** torch's remainder: fmod, plus the divisor where the signs differ (float32 arithmetic). */
 export function remainderOf(a: number, b: number): number {
   const mod = a % b;
-  return mod !== 0 && b < 0 !== mod < 0 ? mod + b : mod;
+  return mod !== 0 && b < 0 !== mod < 0 ? Math.fround(mod + b) : mod;
 }
 
 /**

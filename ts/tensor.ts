@@ -207,7 +207,7 @@ export class Tensor {
   /**
    * Integer dtypes: exact for |values| < 2^24, and a zero divisor is PyTorch's
    * ZeroDivisionError (a RangeError) on the CPU. On the GPU the divisor is not read back, so a
-   * zero divisor is not detected: the quotient and remainder come out NaN.
+   * zero divisor is not detected: the results are the float ones (±inf or NaN).
    */
   #divide(kind: DivKind, name: BinaryName, other: TensorOrScalar): Tensor {
     const op = name === 'div_trunc' ? 'div' : name;

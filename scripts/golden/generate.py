@@ -32,10 +32,14 @@ torch.manual_seed(0)
 RNG = np.random.default_rng(0)  # reseeded per family in main()
 
 
+SPECIAL = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
+
+
 def f32_list(a):
-    """Flat float32 values as the shortest decimals that round-trip through float32."""
+    """Flat float32 values as the shortest decimals that round-trip through float32; JSON has
+    no infinities or NaN, so those are the strings "inf", "-inf" and "nan" (the readers map them)."""
     a = np.asarray(a, dtype=np.float32).reshape(-1)
-    return [float(str(v)) for v in a]
+    return [float(str(v)) if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")) for v in a]
 
 
 def enc(t):
@@ -680,6 +684,36 @@ def misc_cases():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+def division_cases():
+    """fmod, remainder, floor_divide and div(rounding_mode='trunc') of floats, where PyTorch's
+    kernels (an exact fmod first: aten/src/ATen/native/cpu/BinaryOpsKernel.cpp, c10's
+    div_floor_floating) differ from rounding a / b: divisors float32 cannot hold (0.1, 0.7),
+    infinite ones, zeros, signed zeros and a quotient past 2^24."""
+    cases = []
+    x = torch.tensor([1.0, -1.0, 1.0, -7.0, -7.0, 7.0, 5.5, -5.5, 0.3, -0.3, 1e7 + 1.0, 2.5,
+                      0.0, -0.0, 3.0, 1e-3, 100.0, -100.0, 16777215.0, 0.7])
+    y = torch.tensor([0.1, 0.1, -0.1, float("inf"), float("-inf"), float("-inf"), 2.0, 2.0, 0.7, 0.7,
+                      0.3, -0.5, 2.0, 2.0, 0.0, 0.1, 0.7, 0.7, 0.1, 1e-7])
+    inputs = {"a": x, "b": y}
+    for op, fn, src, grads in (
+            ("fmod", lambda a, b: torch.fmod(a, b), "torch.fmod(a, b)", ["a", "b"]),
+            ("remainder", lambda a, b: torch.remainder(a, b), "torch.remainder(a, b)", ["a", "b"]),
+            ("floor_divide", lambda a, b: torch.floor_divide(a, b), "torch.floor_divide(a, b)", []),
+            ("div_trunc", lambda a, b: torch.div(a, b, rounding_mode="trunc"),
+             "torch.div(a, b, rounding_mode='trunc')", [])):
+        cases.append(run_case(f"{op} of awkward divisors", op, src, {}, inputs, fn, grads))
+    # the same ops broadcast over a [2, 3] dividend by a [3] divisor
+    a = randn(2, 3, scale=5.0)
+    b = torch.tensor([0.1, -0.7, 3.0])
+    for op, fn in (("fmod", torch.fmod), ("remainder", torch.remainder)):
+        cases.append(run_case(f"{op} broadcast by a row", op, f"torch.{op}(a, b)", {}, {"a": a, "b": b},
+                              lambda a, b, fn=fn: fn(a, b), ["a", "b"]))
+    cases.append(run_case("floor_divide broadcast by a row", "floor_divide", "torch.floor_divide(a, b)", {},
+                          {"a": a, "b": b}, lambda a, b: torch.floor_divide(a, b), []))
+    return cases
+
+
 FAMILIES = {
     "conv2d": conv2d_cases,
     "conv2d_edge": conv2d_edge_cases,
@@ -694,6 +728,7 @@ FAMILIES = {
     "interpolate": interpolate_cases,
     "convolve": convolve_cases,
     "misc": misc_cases,
+    "division": division_cases,
 }
 
 

@@ -15,7 +15,7 @@ export function expectClose(actual: Tensor | ArrayLike<number> | NestedArray, ex
   const e = isTensor(expected) ? Array.from(expected.dataSync()) : flat(expected as NestedArray);
   expect(a.length, 'element count').toBe(e.length);
   for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i]! - e[i]!) <= atol + rtol * Math.abs(e[i]!) || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
+    const ok = Math.abs(a[i]! - e[i]!) <= atol + rtol * Math.abs(e[i]!) || a[i] === e[i] || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
     if (!ok) expect.fail(`element ${i}: got ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol})`);
   }
 }

@@ -8,6 +8,7 @@
 mod common;
 
 use common::{check_all, close_to_fixture, pair, tensor};
+use ferrograd_core::backend::{BinaryOp, UnaryOp};
 use ferrograd_core::{BatchNormState, Device, PoolDivisor, PoolOptions, Tensor};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -189,6 +190,11 @@ fn forward(case: &Value, ins: &Inputs) -> ferrograd_core::Result<Tensor> {
         "stack" => Tensor::stack(&numbered(ins), cfg_int(case, "dim")),
         "flatten" => x()?.flatten(cfg_int(case, "start"), cfg_int(case, "end")),
         "matmul" => ins["a"].matmul(&ins["b"]),
+        "fmod" => ins["a"].binary(&ins["b"], BinaryOp::Fmod),
+        "remainder" => ins["a"].binary(&ins["b"], BinaryOp::Remainder),
+        "floor_divide" => ins["a"].binary(&ins["b"], BinaryOp::FloorDivide),
+        // as ts/intops.ts composes it for floats
+        "div_trunc" => ins["a"].div(&ins["b"])?.unary(UnaryOp::Trunc),
         other => Err(ferrograd_core::Error::new("golden", format!("the test has no runner for op '{other}'"))),
     }
 }
@@ -280,6 +286,13 @@ fn argmax_cat_stack_flatten_matmul_match_pytorch() {
     check_all("misc", run);
 }
 
+/// fmod, remainder, floor_divide and trunc division: PyTorch's exact-fmod kernels, with
+/// divisors float32 cannot hold, infinite and zero ones.
+#[test]
+fn division_matches_pytorch() {
+    check_all("division", run);
+}
+
 /// Every fixture file is exercised by a test above (a new family must get its own test).
 #[test]
 fn every_fixture_family_is_tested() {
@@ -295,6 +308,7 @@ fn every_fixture_family_is_tested() {
         "conv_transpose",
         "convolve",
         "cross_entropy_options",
+        "division",
         "interpolate",
         "losses",
         "misc",

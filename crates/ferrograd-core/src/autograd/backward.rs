@@ -191,6 +191,10 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 let gb = g.mul(&out.mul(&ln_a)?)?;
                 vec![(a, ga), (b, gb)]
             }
+            // d/da = 1; d/db = -(the quotient the remainder was taken of), as PyTorch's
+            // FmodBackward1 (trunc(a / b)) and RemainderBackward1 (a // b)
+            BinaryOp::Fmod => vec![(a, g.clone()), (b, g.mul(&a.div(b)?.unary(UnaryOp::Trunc)?)?.neg()?)],
+            BinaryOp::Remainder => vec![(a, g.clone()), (b, g.mul(&a.binary(b, BinaryOp::FloorDivide)?)?.neg()?)],
             BinaryOp::Maximum | BinaryOp::Minimum => {
                 // ties split the gradient evenly, like torch.maximum
                 let (win, lose) =
@@ -201,7 +205,7 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
                 vec![(a, g.mul(&ma)?), (b, g.mul(&mb)?)]
             }
             // not differentiable: never recorded
-            BinaryOp::Gt | BinaryOp::Lt | BinaryOp::Ge | BinaryOp::Le | BinaryOp::Eq => vec![],
+            BinaryOp::FloorDivide | BinaryOp::Gt | BinaryOp::Lt | BinaryOp::Ge | BinaryOp::Le | BinaryOp::Eq => vec![],
         },
         Op::Reduce(x, dims, rop) => {
             // back to the keepdim shape, then broadcast over the reduced dims

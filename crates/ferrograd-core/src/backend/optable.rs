@@ -281,6 +281,16 @@ binary_table! {
     /// `x ^ y` with powf's rules (`pow(x, 0) = pow(1, y) = 1`, NaN or not).
     Pow { name: "pow", grad_fn: Some("PowBackward1"), saves: true,
         cpu: |x, y| powf(x, y), wgsl: "fpow(x, y)", nan: "select(special(NAN_BITS), 1.0, y == 0.0 || x == 1.0)" }
+    /// C's remainder, with the dividend's sign, exact (`torch.fmod`).
+    Fmod { name: "fmod", grad_fn: Some("FmodBackward1"), saves: true,
+        cpu: |x, y| fmod(x, y), wgsl: "ffmod(x, y)", nan: "special(NAN_BITS)" }
+    /// Python's modulus, with the divisor's sign (`torch.remainder`), from the exact fmod.
+    Remainder { name: "remainder", grad_fn: Some("RemainderBackward1"), saves: true,
+        cpu: |x, y| remainder(x, y), wgsl: "fremainder(x, y)", nan: "special(NAN_BITS)" }
+    /// The quotient rounded down (`torch.floor_divide`), from the exact fmod; not
+    /// differentiable, as PyTorch's.
+    FloorDivide { name: "floor_divide", grad_fn: None, saves: false,
+        cpu: |x, y| floor_divide(x, y), wgsl: "ffloor_divide(x, y)", nan: "special(NAN_BITS)" }
     /// NaN-propagating, like torch.maximum; a tie keeps x (`std::max`), so signed zeros do
     /// not depend on how a compiler lowers a max.
     Maximum { name: "maximum", grad_fn: Some("MaximumBackward0"), saves: true,

@@ -31,7 +31,14 @@ pub fn shape_of(v: &Value) -> Vec<usize> {
 }
 
 pub fn data_of(v: &Value) -> Vec<f32> {
-    v["data"].as_array().expect("data").iter().map(|d| d.as_f64().expect("number") as f32).collect()
+    // JSON has no infinities or NaN: the generator writes them as "inf", "-inf" and "nan"
+    let value = |d: &Value| match d.as_str() {
+        Some("inf") => f32::INFINITY,
+        Some("-inf") => f32::NEG_INFINITY,
+        Some("nan") => f32::NAN,
+        _ => d.as_f64().expect("number") as f32,
+    };
+    v["data"].as_array().expect("data").iter().map(value).collect()
 }
 
 pub fn tensor(v: &Value) -> Tensor {

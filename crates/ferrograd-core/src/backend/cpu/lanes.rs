@@ -363,3 +363,49 @@ pub fn ln<L: Lane>(x: L) -> L {
 pub fn powf<L: Lane>(x: L, y: L) -> L {
     x.per_lane2(y, f32::powf)
 }
+/// C's `fmod`, exact: Rust's `%` on floats is libm's `fmodf` (the remainder of the truncated
+/// quotient computed on the mantissas, no rounding), which PyTorch's division kernels start from.
+#[inline(always)]
+pub fn fmod<L: Lane>(x: L, y: L) -> L {
+    x.per_lane2(y, |a, b| a % b)
+}
+/// Python's modulus, with the divisor's sign: PyTorch's float `remainder` kernel.
+#[inline(always)]
+pub fn remainder<L: Lane>(x: L, y: L) -> L {
+    x.per_lane2(y, remainder_f32)
+}
+/// The quotient rounded down: PyTorch's `div_floor_floating` (`c10/util/generic_math.h`).
+#[inline(always)]
+pub fn floor_divide<L: Lane>(x: L, y: L) -> L {
+    x.per_lane2(y, floor_divide_f32)
+}
+
+fn remainder_f32(a: f32, b: f32) -> f32 {
+    let m = a % b;
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        m + b
+    } else {
+        m
+    }
+}
+
+fn floor_divide_f32(a: f32, b: f32) -> f32 {
+    if b == 0.0 {
+        return a / b;
+    }
+    let m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        div -= 1.0;
+    }
+    if div != 0.0 {
+        let f = div.floor();
+        if div - f > 0.5 {
+            f + 1.0
+        } else {
+            f
+        }
+    } else {
+        0f32.copysign(a / b)
+    }
+}

@@ -92,7 +92,7 @@ macro_rules! wgsl {
 
 const ELEMENTWISE: &str = wgsl!("elementwise.wgsl");
 const UNARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "unary.wgsl");
-const BINARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "binary.wgsl");
+const BINARY: &str = wgsl!("elementwise.wgsl", "ew_math.wgsl", "ew_fmod.wgsl", "binary.wgsl");
 const REDUCE: &str = wgsl!("reduce.wgsl");
 const POOL: &str = wgsl!("pool.wgsl");
 const INDEX: &str = wgsl!("index.wgsl");
