@@ -1,6 +1,7 @@
 //! Convolution: each pass (forward, input gradient, weight gradient) picks between the direct
-//! stride-1 kernels of `conv_direct.rs`, Winograd F(2×2, 3×3) (`conv_winograd.rs`, forward and
-//! input gradient of 3×3 stride-1 layers) and im2col + GEMM, by shape.
+//! stride-1 kernels of `conv_direct.rs`, Winograd F(2×2, 3×3) or F(4×4, 3×3) for 3×3 stride-1
+//! layers (`conv_winograd.rs`, the weight gradient in `conv_winograd_wgrad.rs`) and im2col +
+//! GEMM, by shape.
 //!
 //! im2col + GEMM works over chunks of the batch: one GEMM spans several images, so small
 //! layers still give the micro-kernel long rows. The chunk keeps the column buffer bounded
@@ -10,6 +11,7 @@
 use super::conv_direct as direct;
 use super::conv_wgrad;
 use super::conv_winograd::{self as winograd, Tile};
+use super::conv_winograd_wgrad as winograd_wgrad;
 use super::gemm::{gemm, MatRef};
 use super::parallel::for_each_chunk_mut;
 use super::simd::{copy_row, fill_row, F32x4};
@@ -28,8 +30,7 @@ pub enum Algo {
     /// Winograd F(2×2, 3×3) for every pass of 3×3 stride-1 layers; other shapes fall back to
     /// im2col.
     Winograd,
-    /// Winograd F(4×4, 3×3) for the forward pass and the input gradient of 3×3 stride-1
-    /// layers (their weight gradient as [`Algo::Auto`] picks it); other shapes fall back to
+    /// Winograd F(4×4, 3×3) for every pass of 3×3 stride-1 layers; other shapes fall back to
     /// im2col.
     Winograd4,
 }
@@ -42,7 +43,7 @@ enum Kernel {
     Winograd(Tile),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pass {
     Forward,
     BackwardInput,
@@ -77,24 +78,30 @@ fn prefer_direct(pass: Pass, p: &Conv2dParams) -> bool {
 ///   tiles waste 78%: 23 vs 31 ms F(4×4), 41 ms im2col); narrower layers on small maps tie with
 ///   the direct kernels or lose.
 ///
-/// The Winograd weight gradient (F(2×2) only) lost on every layer measured (its second input
-/// transform and the gradient tiles cost more than the GEMM saves: 697 vs 625 ms per
-/// forward+backward at 64→64, 56²), so it runs only when forced.
+/// The weight gradient's tiles cover the output map, and its GEMMs are `cin × cout` summed over
+/// the tiles: the same rule where `cin >= 32` and the tiles waste at most 35% (forward +
+/// backward ms, 1 thread, the forward and input gradient the same either way: VGG 64→64 at 56²
+/// 309 vs 437 direct, 128→128 at 28² 265 vs 362, 64→128 at 28² 153 vs 208, 32→64 at 56² 225 vs
+/// 243; ResNet-18's 128→128 at 12² 74 vs 114, 256→256 at 6² by F(2×2) 72 vs 79). Narrow inputs
+/// lose (VGG 16→32 at 112²: 416 vs 348) and so do maps the tiles overhang (512→512 at 3²: 153
+/// F(2×2) vs 125). It also wants at least 64 tiles in the batch: the GEMMs' sums run over them,
+/// and over one or two F(4×4) tiles the adjoint transforms' rounding (up to 1.5e-5 of the summed
+/// magnitudes, `conv_tests.rs`) is not yet averaged out.
 pub(super) fn prefer_winograd(pass: Pass, p: &Conv2dParams) -> Option<Tile> {
     let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
     let (mh, mw) = match pass {
-        Pass::Forward => (p.out_h, p.out_w),
+        Pass::Forward | Pass::BackwardWeight => (p.out_h, p.out_w),
         Pass::BackwardInput => (p.h, p.w),
-        Pass::BackwardWeight => return None,
     };
-    if !winograd::supports(p) {
+    let tiles = |m: usize| p.n * mh.div_ceil(m) * mw.div_ceil(m);
+    if !winograd::supports(p) || (pass == Pass::BackwardWeight && (cig < 32 || tiles(4) < 64)) {
         return None;
     }
-    // 4×4 tiles over an mh×mw map: covered area / map area <= 1.35
-    let covered = mh.div_ceil(4) * 4 * mw.div_ceil(4) * 4;
-    if cig * cog >= 512 && covered * 100 <= mh * mw * 135 {
+    // m×m tiles over an mh×mw map: covered area / map area <= 1.35
+    let fits = |m: usize| mh.div_ceil(m) * m * mw.div_ceil(m) * m * 100 <= mh * mw * 135;
+    if cig * cog >= 512 && fits(4) {
         Some(Tile::F4)
-    } else if cig * cog >= 8192 {
+    } else if cig * cog >= 8192 && (pass != Pass::BackwardWeight || fits(2)) {
         Some(Tile::F2)
     } else {
         None
@@ -114,10 +121,7 @@ fn pick(algo: Algo, pass: Pass, p: &Conv2dParams) -> Kernel {
             Pass::Forward | Pass::BackwardWeight => direct::supports(p),
         }),
         Algo::Winograd if winograd::supports(p) => Kernel::Winograd(Tile::F2),
-        Algo::Winograd4 if winograd::supports(p) => match pass {
-            Pass::Forward | Pass::BackwardInput => Kernel::Winograd(Tile::F4),
-            Pass::BackwardWeight => pick(Algo::Auto, pass, p),
-        },
+        Algo::Winograd4 if winograd::supports(p) => Kernel::Winograd(Tile::F4),
         Algo::Winograd | Algo::Winograd4 => Kernel::Im2col,
     }
 }
@@ -167,9 +171,7 @@ pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
 
 pub fn backward_weight_with(algo: Algo, x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
     match pick(algo, Pass::BackwardWeight, p) {
-        Kernel::Winograd(Tile::F2) => return winograd::backward_weight(x, dy, p),
-        // no F(4×4) weight gradient: `pick` never chooses one
-        Kernel::Winograd(Tile::F4) => {}
+        Kernel::Winograd(tile) => return winograd_wgrad::backward_weight(tile, x, dy, p),
         Kernel::Direct => {
             if let Some(dw) = conv_wgrad::backward_weight(x, dy, p) {
                 return dw;

@@ -10,9 +10,8 @@
 //! matrices `V[k]` (`cin × tiles`), then `A²` GEMMs `M[k] = U[k] · V[k]` and the output
 //! transform of `M`. Tiles run over the whole batch in chunks sized so `V` and `M` stay bounded.
 //! The input gradient of a 3×3 stride-1 conv is such a convolution too (of the output gradient
-//! with the flipped, transposed filter), so it runs here as well. The weight gradient (F(2×2)
-//! only) is Winograd's adjoint: `dU[k] = Σ_tiles (A dY Aᵀ)[k] · V[k]` by 16 GEMMs over the
-//! tiles, then `Gᵀ dU G`.
+//! with the flipped, transposed filter), so it runs here as well. The weight gradient is
+//! Winograd's adjoint (`conv_winograd_wgrad.rs`).
 //!
 //! Every output element is computed by the same operations whatever the thread count (the
 //! transforms split by channel, the GEMM by tile), so results stay bitwise identical.
@@ -26,7 +25,7 @@ use crate::backend::Conv2dParams;
 use std::array::from_fn;
 
 /// Floats of `V` or `M` per chunk (16 MiB each).
-const BUDGET: usize = 1 << 22;
+pub(super) const BUDGET: usize = 1 << 22;
 
 /// The output tile size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,23 +50,30 @@ pub fn supports(p: &Conv2dParams) -> bool {
 
 /// One tile size F(M×M, 3×3) with `A×A` input tiles (`A = M + 2`): its 1-D transforms, which
 /// the 2-D ones apply to a tile's columns and then its rows.
-trait Variant<const M: usize, const A: usize> {
+pub(super) trait Variant<const M: usize, const A: usize> {
     /// `G g`: three filter taps to `A` values.
     fn g(g: [f32; 3]) -> [f32; A];
     /// `Bᵀ d`.
     fn bt<L: Lane>(d: [L; A]) -> [L; A];
     /// `Aᵀ m`.
     fn at<L: Lane>(m: [L; A]) -> [L; M];
+    /// `A y`: `M` output-gradient values to `A` (the weight gradient's transform of `dY`).
+    fn a<L: Lane>(y: [L; M]) -> [L; A];
+    /// `Gᵀ u`: `A` values back to three filter taps (the weight gradient's last step).
+    fn gt(u: [f32; A]) -> [f32; 3];
     /// Four tiles side by side in an input row (`row` holds the `3M + A` values from the first
     /// tile's left edge): value `c` of tile `l` in lane `l`, i.e. `row[M·l + c]`.
     fn gather(row: &[f32]) -> [F32x4; A];
     /// Four tiles' output row (lane `l` of `y[j]` is tile `l`'s column `j`) as the `4M`
     /// consecutive values of the map's row.
     fn scatter(y: [F32x4; M]) -> [F32x4; M];
+    /// The inverse of [`Variant::scatter`]: `4M` consecutive values of a row of the output map
+    /// to four tiles' columns (lane `l` of result `j` is `row[M·l + j]`).
+    fn gather_out(row: &[f32]) -> [F32x4; M];
 }
 
-struct F2;
-struct F4;
+pub(super) struct F2;
+pub(super) struct F4;
 
 impl Variant<2, 4> for F2 {
     #[inline(always)]
@@ -83,6 +89,14 @@ impl Variant<2, 4> for F2 {
         [m0 + m1 + m2, m1 - m2 - m3]
     }
     #[inline(always)]
+    fn a<L: Lane>([y0, y1]: [L; 2]) -> [L; 4] {
+        [y0, y0 + y1, y0 - y1, -y1]
+    }
+    #[inline(always)]
+    fn gt([u0, u1, u2, u3]: [f32; 4]) -> [f32; 3] {
+        [u0 + 0.5 * u1 + 0.5 * u2, 0.5 * u1 - 0.5 * u2, 0.5 * u1 + 0.5 * u2 + u3]
+    }
+    #[inline(always)]
     fn gather(row: &[f32]) -> [F32x4; 4] {
         let (e0, o0) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
         let (e2, o2) = F32x4::from_slice(&row[2..]).deinterleave(F32x4::from_slice(&row[6..]));
@@ -92,6 +106,11 @@ impl Variant<2, 4> for F2 {
     fn scatter([y0, y1]: [F32x4; 2]) -> [F32x4; 2] {
         let (lo, hi) = y0.interleave(y1);
         [lo, hi]
+    }
+    #[inline(always)]
+    fn gather_out(row: &[f32]) -> [F32x4; 2] {
+        let (even, odd) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
+        [even, odd]
     }
 }
 
@@ -127,6 +146,22 @@ impl Variant<4, 6> for F4 {
         [m0 + s12 + s34, d12 + k(2.0) * d34, s12 + k(4.0) * s34, d12 + k(8.0) * d34 + m5]
     }
     #[inline(always)]
+    fn a<L: Lane>([y0, y1, y2, y3]: [L; 4]) -> [L; 6] {
+        let k = L::splat;
+        let (e, o) = (y0 + y2, y1 + y3);
+        let (e2, o2) = (y0 + k(4.0) * y2, k(2.0) * y1 + k(8.0) * y3);
+        [y0, e + o, e - o, e2 + o2, e2 - o2, y3]
+    }
+    #[inline(always)]
+    fn gt([u0, u1, u2, u3, u4, u5]: [f32; 6]) -> [f32; 3] {
+        let (s12, d12, s34, d34) = (u1 + u2, u2 - u1, u3 + u4, u3 - u4);
+        [
+            0.25 * u0 - s12 * (1.0 / 6.0) + s34 * (1.0 / 24.0),
+            d12 * (1.0 / 6.0) + d34 * (1.0 / 12.0),
+            (s34 - s12) * (1.0 / 6.0) + u5,
+        ]
+    }
+    #[inline(always)]
     fn gather(row: &[f32]) -> [F32x4; 6] {
         let at = |o: usize| F32x4::from_slice(&row[o..]);
         let [c0, c1, _, _] = F32x4::transpose([at(0), at(4), at(8), at(12)]);
@@ -136,6 +171,11 @@ impl Variant<4, 6> for F4 {
     #[inline(always)]
     fn scatter(y: [F32x4; 4]) -> [F32x4; 4] {
         F32x4::transpose(y)
+    }
+    #[inline(always)]
+    fn gather_out(row: &[f32]) -> [F32x4; 4] {
+        let at = |o: usize| F32x4::from_slice(&row[o..]);
+        F32x4::transpose([at(0), at(4), at(8), at(12)])
     }
 }
 
@@ -163,29 +203,29 @@ fn transform_weights<V: Variant<M, A>, const M: usize, const A: usize>(
 }
 
 /// A chunk of tiles `t0..t0 + nt` of group `grp`: what each transform works on.
-struct Chunk<'a> {
-    p: &'a Conv2dParams,
-    tiles: &'a Tiles,
-    grp: usize,
-    t0: usize,
-    nt: usize,
+pub(super) struct Chunk<'a> {
+    pub(super) p: &'a Conv2dParams,
+    pub(super) tiles: &'a Tiles,
+    pub(super) grp: usize,
+    pub(super) t0: usize,
+    pub(super) nt: usize,
 }
 
 /// Where the tiles of a chunk are.
-struct Tiles {
+pub(super) struct Tiles {
     /// Tiles per row and per image.
-    tw: usize,
-    per_image: usize,
+    pub(super) tw: usize,
+    pub(super) per_image: usize,
 }
 
 impl Tiles {
-    fn new(p: &Conv2dParams, m: usize) -> Tiles {
+    pub(super) fn new(p: &Conv2dParams, m: usize) -> Tiles {
         let tw = p.out_w.div_ceil(m);
         Tiles { tw, per_image: p.out_h.div_ceil(m) * tw }
     }
     /// (image, tile row, tile column) of global tile `t`.
     #[inline(always)]
-    fn at(&self, t: usize) -> (usize, usize, usize) {
+    pub(super) fn at(&self, t: usize) -> (usize, usize, usize) {
         let (n, r) = (t / self.per_image, t % self.per_image);
         (n, r / self.tw, r % self.tw)
     }
@@ -210,7 +250,12 @@ fn output_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(m: &[[
 /// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`. Four tiles of
 /// one row at a time where their window lies inside the image (one vector lane per tile), one
 /// at a time elsewhere: the same operations either way.
-fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(x: &[f32], c: &Chunk, cig: usize, v: &mut [f32]) {
+pub(super) fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(
+    x: &[f32],
+    c: &Chunk,
+    cig: usize,
+    v: &mut [f32],
+) {
     let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
     let hw = p.h * p.w;
     let (ph, pw) = (p.padding.0 as isize, p.padding.1 as isize);
@@ -400,96 +445,4 @@ pub fn backward_input(tile: Tile, dy: &[f32], w: &[f32], p: &Conv2dParams) -> Ve
     let dx = forward(tile, dy, &wt, None, &q);
     alloc::recycle(wt);
     dx
-}
-
-/// `T[k][t][co] = (A dY Aᵀ)[k]` of the output-gradient tiles `t0..t0 + nt` of group `grp` (a
-/// 2×2 tile, zero past the map's edge, to 4×4), laid out so the weight GEMM reads it row-major.
-fn transform_grad(dy: &[f32], c: &Chunk, cog: usize, out: &mut [f32]) {
-    let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
-    let ohow = p.out_h * p.out_w;
-    let tp = SendPtr(out.as_mut_ptr());
-    assert!(out.len() >= 16 * nt * cog);
-    for_each_task(cog, cog * nt * 40, |co| {
-        for t in 0..nt {
-            let (n, ty, tx) = tiles.at(t0 + t);
-            let plane = &dy[(n * p.c_out + grp * cog + co) * ohow..][..ohow];
-            let at = |i: usize, j: usize| {
-                let (oy, ox) = (2 * ty + i, 2 * tx + j);
-                if oy < p.out_h && ox < p.out_w {
-                    plane[oy * p.out_w + ox]
-                } else {
-                    0.0
-                }
-            };
-            let g = [[at(0, 0), at(0, 1)], [at(1, 0), at(1, 1)]];
-            // P = A g (4×2), then T = P Aᵀ (4×4); A = [[1,0],[1,1],[1,-1],[0,-1]]
-            let pr = [
-                g[0],
-                [g[0][0] + g[1][0], g[0][1] + g[1][1]],
-                [g[0][0] - g[1][0], g[0][1] - g[1][1]],
-                [-g[1][0], -g[1][1]],
-            ];
-            for (i, r) in pr.iter().enumerate() {
-                let vals = [r[0], r[0] + r[1], r[0] - r[1], -r[1]];
-                for (j, &val) in vals.iter().enumerate() {
-                    // SAFETY: ((4i + j)·nt + t)·cog + co < 16·nt·cog <= out.len() (asserted);
-                    // task co alone writes column co, and `out` is borrowed mutably throughout.
-                    unsafe { *tp.get().add(((i * 4 + j) * nt + t) * cog + co) = val };
-                }
-            }
-        }
-    });
-}
-
-/// The weight gradient `[c_out, cig, 3, 3]` by F(2×2, 3×3) (`p` must satisfy [`supports`]).
-pub fn backward_weight(x: &[f32], dy: &[f32], p: &Conv2dParams) -> Vec<f32> {
-    let (cig, cog) = (p.c_in / p.groups, p.c_out / p.groups);
-    let tiles = Tiles::new(p, 2);
-    let total = p.n * tiles.per_image;
-    let mut dw = alloc::zeroed(p.c_out * cig * 9);
-    if total == 0 || cig == 0 || cog == 0 {
-        return dw;
-    }
-    let chunk = (BUDGET / (16 * cig.max(cog))).max(16).min(total);
-    let mut v = alloc::scratch(16 * cig * chunk);
-    let mut g = alloc::scratch(16 * cog * chunk);
-    // dUᵀ[k][ci][co], summed over the chunks in order
-    let mut du = alloc::scratch(16 * cig * cog);
-    for grp in 0..p.groups {
-        for t0 in (0..total).step_by(chunk) {
-            let nt = chunk.min(total - t0);
-            let c = Chunk { p, tiles: &tiles, grp, t0, nt };
-            transform_input::<F2, 2, 4>(x, &c, cig, &mut v);
-            transform_grad(dy, &c, cog, &mut g);
-            for k in 0..16 {
-                let a = MatRef { data: &v, offset: k * cig * nt, rs: nt, cs: 1 };
-                let b = MatRef { data: &g, offset: k * nt * cog, rs: cog, cs: 1 };
-                gemm(cig, cog, nt, a, b, &mut du, k * cig * cog, cog, t0 > 0);
-            }
-        }
-        // dW = Gᵀ dU G per (co, ci)
-        for co in 0..cog {
-            for ci in 0..cig {
-                let u = |a: usize, b: usize| du[((a * 4 + b) * cig + ci) * cog + co];
-                // r = Gᵀ dU (3×4), then dW = r G (3×3)
-                let r: [[f32; 4]; 3] = std::array::from_fn(|i| {
-                    std::array::from_fn(|b| match i {
-                        0 => u(0, b) + 0.5 * u(1, b) + 0.5 * u(2, b),
-                        1 => 0.5 * u(1, b) - 0.5 * u(2, b),
-                        _ => 0.5 * u(1, b) + 0.5 * u(2, b) + u(3, b),
-                    })
-                });
-                let out = &mut dw[((grp * cog + co) * cig + ci) * 9..][..9];
-                for (i, row) in r.iter().enumerate() {
-                    out[i * 3] = row[0] + 0.5 * row[1] + 0.5 * row[2];
-                    out[i * 3 + 1] = 0.5 * row[1] - 0.5 * row[2];
-                    out[i * 3 + 2] = 0.5 * row[1] + 0.5 * row[2] + row[3];
-                }
-            }
-        }
-    }
-    alloc::recycle(v);
-    alloc::recycle(g);
-    alloc::recycle(du);
-    dw
 }

@@ -8,6 +8,7 @@ mod conv_direct;
 mod conv_tests;
 mod conv_wgrad;
 mod conv_winograd;
+mod conv_winograd_wgrad;
 mod elementwise;
 mod fused;
 pub mod gemm;
