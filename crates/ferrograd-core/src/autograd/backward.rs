@@ -225,8 +225,23 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             }
         }
         Op::Matmul(a, b) => {
-            let ga = g.matmul(&b.transpose(-1, -2)?)?;
-            let gb = a.transpose(-1, -2)?.matmul(g)?;
+            // A matrix operand that is a transposed view (a linear layer's `w.t()`) gets its
+            // gradient as the transpose of `gᵀ · a` (or `b · gᵀ`): the transpose's own backward
+            // then hands the leaf a contiguous gradient, where `aᵀ · g` would have to be copied
+            // across (a 4096 × 6272 weight: 100 MB, ~150 ms in wasm).
+            let transposed =
+                |t: &Tensor| t.rank() == 2 && !t.is_contiguous() && t.transpose(0, 1).is_ok_and(|v| v.is_contiguous());
+            let plain = a.rank() == 2 && g.rank() == 2 && b.rank() == 2;
+            let ga = if plain && transposed(a) {
+                b.matmul(&g.transpose(0, 1)?)?.transpose(0, 1)?
+            } else {
+                g.matmul(&b.transpose(-1, -2)?)?
+            };
+            let gb = if plain && transposed(b) {
+                g.transpose(0, 1)?.matmul(a)?.transpose(0, 1)?
+            } else {
+                a.transpose(-1, -2)?.matmul(g)?
+            };
             vec![(a, ga), (b, gb)]
         }
         Op::Reshape(x) => vec![(x, g.reshape(x.shape())?)],

@@ -23,6 +23,7 @@ use super::parallel::{for_each_task, SendPtr};
 use super::simd::F32x4;
 use crate::backend::Conv2dParams;
 use std::array::from_fn;
+use std::cell::RefCell;
 
 /// Floats of `V` or `M` per chunk (16 MiB each).
 pub(super) const BUDGET: usize = 1 << 22;
@@ -61,15 +62,9 @@ pub(super) trait Variant<const M: usize, const A: usize> {
     fn a<L: Lane>(y: [L; M]) -> [L; A];
     /// `Gᵀ u`: `A` values back to three filter taps (the weight gradient's last step).
     fn gt(u: [f32; A]) -> [f32; 3];
-    /// Four tiles side by side in an input row (`row` holds the `3M + A` values from the first
-    /// tile's left edge): value `c` of tile `l` in lane `l`, i.e. `row[M·l + c]`.
-    fn gather(row: &[f32]) -> [F32x4; A];
     /// Four tiles' output row (lane `l` of `y[j]` is tile `l`'s column `j`) as the `4M`
     /// consecutive values of the map's row.
     fn scatter(y: [F32x4; M]) -> [F32x4; M];
-    /// The inverse of [`Variant::scatter`]: `4M` consecutive values of a row of the output map
-    /// to four tiles' columns (lane `l` of result `j` is `row[M·l + j]`).
-    fn gather_out(row: &[f32]) -> [F32x4; M];
 }
 
 pub(super) struct F2;
@@ -97,20 +92,9 @@ impl Variant<2, 4> for F2 {
         [u0 + 0.5 * u1 + 0.5 * u2, 0.5 * u1 - 0.5 * u2, 0.5 * u1 + 0.5 * u2 + u3]
     }
     #[inline(always)]
-    fn gather(row: &[f32]) -> [F32x4; 4] {
-        let (e0, o0) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
-        let (e2, o2) = F32x4::from_slice(&row[2..]).deinterleave(F32x4::from_slice(&row[6..]));
-        [e0, o0, e2, o2]
-    }
-    #[inline(always)]
     fn scatter([y0, y1]: [F32x4; 2]) -> [F32x4; 2] {
         let (lo, hi) = y0.interleave(y1);
         [lo, hi]
-    }
-    #[inline(always)]
-    fn gather_out(row: &[f32]) -> [F32x4; 2] {
-        let (even, odd) = F32x4::from_slice(row).deinterleave(F32x4::from_slice(&row[4..]));
-        [even, odd]
     }
 }
 
@@ -162,20 +146,8 @@ impl Variant<4, 6> for F4 {
         ]
     }
     #[inline(always)]
-    fn gather(row: &[f32]) -> [F32x4; 6] {
-        let at = |o: usize| F32x4::from_slice(&row[o..]);
-        let [c0, c1, _, _] = F32x4::transpose([at(0), at(4), at(8), at(12)]);
-        let [c2, c3, c4, c5] = F32x4::transpose([at(2), at(6), at(10), at(14)]);
-        [c0, c1, c2, c3, c4, c5]
-    }
-    #[inline(always)]
     fn scatter(y: [F32x4; 4]) -> [F32x4; 4] {
         F32x4::transpose(y)
-    }
-    #[inline(always)]
-    fn gather_out(row: &[f32]) -> [F32x4; 4] {
-        let at = |o: usize| F32x4::from_slice(&row[o..]);
-        F32x4::transpose([at(0), at(4), at(8), at(12)])
     }
 }
 
@@ -247,70 +219,128 @@ fn output_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(m: &[[
     from_fn(|i| V::at(from_fn(|c| s[c][i])).map(|y| y + bias))
 }
 
-/// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`. Four tiles of
-/// one row at a time where their window lies inside the image (one vector lane per tile), one
-/// at a time elsewhere: the same operations either way.
+/// Lane `l` of column `j` is `rows[l][j]`, for the first `N <= 8` columns of four rows (each
+/// row at least `max(N, 4)` long): one or two 4×4 transposes.
+#[inline(always)]
+pub(super) fn columns<const N: usize>(rows: [&[f32]; 4]) -> [F32x4; N] {
+    let at = |o: usize| F32x4::transpose(from_fn(|l| F32x4::from_slice(&rows[l][o..])));
+    let lo = at(0);
+    if N <= 4 {
+        return from_fn(|j| lo[j]);
+    }
+    let hi = at(N - 4);
+    from_fn(|j| if j < 4 { lo[j] } else { hi[j + 4 - N] })
+}
+
+thread_local! {
+    /// A task's staged planes (see [`stage`]).
+    static STAGE: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The staged planes of one channel for the images a chunk's tiles touch, with a zero border:
+/// every tile's window is inside, so all tiles go through the four-lane transforms, four
+/// consecutive tiles at a time whatever row or image each is in.
+pub(super) struct Staged<'a> {
+    pub(super) buf: &'a [f32],
+    /// The first image, and a plane's rows and row length.
+    n0: usize,
+    hp: usize,
+    wp: usize,
+}
+
+impl Staged<'_> {
+    /// Where tile `t` of `tiles` (`m×m` output tiles) starts.
+    #[inline(always)]
+    pub(super) fn tile(&self, tiles: &Tiles, t: usize, m: usize) -> usize {
+        let (n, ty, tx) = tiles.at(t);
+        ((n - self.n0) * self.hp + m * ty) * self.wp + m * tx
+    }
+    /// The start of each of four tiles (the last repeated past `count`).
+    #[inline(always)]
+    pub(super) fn four(&self, tiles: &Tiles, t: usize, count: usize, m: usize) -> [usize; 4] {
+        from_fn(|l| self.tile(tiles, t + l.min(count - 1), m))
+    }
+    pub(super) fn row_len(&self) -> usize {
+        self.wp
+    }
+}
+
+/// Runs `f` on channel `ch` of `src` (`[n, c_total, h, w]`) for the images of tiles
+/// `t0..t0 + nt`, each plane at row `top`, column `left` of a zeroed plane of the tile grid's
+/// size plus `extra` rows and columns.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stage<R>(
+    src: &[f32],
+    (c_total, ch): (usize, usize),
+    (h, w): (usize, usize),
+    c: &Chunk,
+    m: usize,
+    (top, left): (usize, usize),
+    extra: usize,
+    f: impl FnOnce(&Staged) -> R,
+) -> R {
+    let (n0, n1) = (c.tiles.at(c.t0).0, c.tiles.at(c.t0 + c.nt - 1).0 + 1);
+    let (hp, wp) = (m * (c.tiles.per_image / c.tiles.tw) + extra, m * c.tiles.tw + extra);
+    STAGE.with(|s| {
+        let buf = &mut *s.borrow_mut();
+        buf.clear();
+        buf.resize((n1 - n0) * hp * wp, 0.0);
+        for n in n0..n1 {
+            let plane = &src[(n * c_total + ch) * h * w..][..h * w];
+            for (y, row) in plane.chunks_exact(w).enumerate() {
+                buf[((n - n0) * hp + top + y) * wp + left..][..w].copy_from_slice(row);
+            }
+        }
+        f(&Staged { buf, n0, hp, wp })
+    })
+}
+
+/// Stores the four lanes of `val` at `dst[off..]`, or the first `count` of them.
+#[inline(always)]
+pub(super) fn store_lanes(val: F32x4, dst: SendPtr<f32>, off: usize, count: usize) {
+    let mut t = [0.0f32; 4];
+    val.write_to(&mut t);
+    if count == 4 {
+        // SAFETY: the callers' bounds (each asserts its output holds every tile's values).
+        unsafe { val.store(dst.get().add(off)) };
+    } else {
+        for (l, &e) in t[..count].iter().enumerate() {
+            // SAFETY: as above, one element.
+            unsafe { *dst.get().add(off + l) = e };
+        }
+    }
+}
+
+/// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`, four tiles at
+/// a time (one vector lane each) from the zero-bordered staged planes of channel `ci`.
 pub(super) fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(
     x: &[f32],
     c: &Chunk,
     cig: usize,
     v: &mut [f32],
 ) {
-    let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
-    let hw = p.h * p.w;
-    let (ph, pw) = (p.padding.0 as isize, p.padding.1 as isize);
+    let (p, tiles, grp, nt) = (c.p, c.tiles, c.grp, c.nt);
     let vp = SendPtr(v.as_mut_ptr());
     assert!(v.len() >= A * A * cig * nt);
-    let span = 3 * M + A;
-    let inside =
-        |y0: isize, x0: isize, cols: usize| y0 >= 0 && x0 >= 0 && y0 as usize + A <= p.h && x0 as usize + cols <= p.w;
     for_each_task(cig, cig * nt * 3 * A * A, |ci| {
-        let mut t = 0;
-        while t < nt {
-            let (n, ty, tx) = tiles.at(t0 + t);
-            let plane = &x[(n * p.c_in + grp * cig + ci) * hw..][..hw];
-            let (y0, x0) = ((M * ty) as isize - ph, (M * tx) as isize - pw);
-            if t + 4 <= nt && tx + 4 <= tiles.tw && inside(y0, x0, span) {
-                let d: [[F32x4; A]; A] =
-                    from_fn(|r| V::gather(&plane[(y0 as usize + r) * p.w + x0 as usize..][..span]));
-                for (k, val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
-                    // SAFETY: (k·cig + ci)·nt + t + 4 <= A²·cig·nt <= v.len() (asserted); task ci
+        // the padded input: tile (ty, tx)'s window starts at row M·ty, column M·tx
+        stage(x, (p.c_in, grp * cig + ci), (p.h, p.w), c, M, p.padding, A - M, |st| {
+            for t in (0..nt).step_by(4) {
+                let count = (nt - t).min(4);
+                let b = st.four(tiles, c.t0 + t, count, M);
+                let d: [[F32x4; A]; A] = from_fn(|r| columns(from_fn(|l| &st.buf[b[l] + r * st.row_len()..])));
+                for (k, &val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
+                    // (k·cig + ci)·nt + t + count <= A²·cig·nt <= v.len() (asserted); task ci
                     // alone writes channel ci's elements, and `v` is borrowed mutably throughout.
-                    unsafe { val.store(vp.get().add((k * cig + ci) * nt + t)) };
-                }
-                t += 4;
-                continue;
-            }
-            let mut d = [[0.0f32; A]; A];
-            if inside(y0, x0, A) {
-                for (r, row) in d.iter_mut().enumerate() {
-                    row.copy_from_slice(&plane[(y0 as usize + r) * p.w + x0 as usize..][..A]);
-                }
-            } else {
-                for (r, row) in d.iter_mut().enumerate() {
-                    let iy = y0 + r as isize;
-                    if iy < 0 || iy >= p.h as isize {
-                        continue;
-                    }
-                    for (c, e) in row.iter_mut().enumerate() {
-                        let ix = x0 + c as isize;
-                        if ix >= 0 && ix < p.w as isize {
-                            *e = plane[iy as usize * p.w + ix as usize];
-                        }
-                    }
+                    store_lanes(val, vp, (k * cig + ci) * nt + t, count);
                 }
             }
-            for (k, &val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
-                // SAFETY: as above, one element.
-                unsafe { *vp.get().add((k * cig + ci) * nt + t) = val };
-            }
-            t += 1;
-        }
+        })
     });
 }
 
-/// `out[n, grp·cog + co] = Aᵀ M A (+ bias)` for the tiles `t0..t0 + nt`: four tiles of a row at
-/// a time where their outputs lie inside the map, else one at a time.
+/// `out[n, grp·cog + co] = Aᵀ M A (+ bias)` for the tiles `t0..t0 + nt`, four tiles at a time;
+/// each tile's rows are cut at the map's edge.
 fn transform_output<V: Variant<M, A>, const M: usize, const A: usize>(
     m: &[f32],
     c: &Chunk,
@@ -325,37 +355,38 @@ fn transform_output<V: Variant<M, A>, const M: usize, const A: usize>(
     for_each_task(cog, cog * nt * 5 * A * A / 2, |co| {
         let oc = grp * cog + co;
         let b = bias.map_or(0.0, |b| b[oc]);
-        let mut t = 0;
-        while t < nt {
-            let (n, ty, tx) = tiles.at(t0 + t);
-            let base = (n * p.c_out + oc) * ohow;
-            let (oy, ox) = (M * ty, M * tx);
-            if t + 4 <= nt && tx + 4 <= tiles.tw && oy + M <= p.out_h && ox + 4 * M <= p.out_w {
-                let mm: [[F32x4; A]; A] =
-                    from_fn(|r| from_fn(|c| F32x4::from_slice(&m[((r * A + c) * cog + co) * nt + t..])));
-                for (i, y) in output_tile::<V, _, M, A>(&mm, F32x4::splat(b)).into_iter().enumerate() {
-                    for (l, val) in V::scatter(y).into_iter().enumerate() {
-                        // SAFETY: base + (oy + i)·ow + ox + 4M <= n·c_out·ohow (checked above and
-                        // asserted); task co alone writes channel oc, and `out` is borrowed mutably.
-                        unsafe { val.store(op.get().add(base + (oy + i) * p.out_w + ox + 4 * l)) };
+        for t in (0..nt).step_by(4) {
+            let count = (nt - t).min(4);
+            let mm: [[F32x4; A]; A] = from_fn(|r| {
+                from_fn(|c| {
+                    let row = &m[((r * A + c) * cog + co) * nt + t..];
+                    if count == 4 {
+                        F32x4::from_slice(row)
+                    } else {
+                        F32x4::from_slice(&from_fn::<f32, 4, _>(|l| row[l.min(count - 1)]))
+                    }
+                })
+            });
+            for (i, y) in output_tile::<V, _, M, A>(&mm, F32x4::splat(b)).into_iter().enumerate() {
+                // the 4M values of the four tiles' row i, tile l's at M·l
+                let mut vals = [0.0f32; 16];
+                for (q, v) in V::scatter(y).into_iter().enumerate() {
+                    v.write_to(&mut vals[4 * q..]);
+                }
+                for l in 0..count {
+                    let (n, ty, tx) = tiles.at(t0 + t + l);
+                    let (oy, ox) = (M * ty + i, M * tx);
+                    if oy >= p.out_h {
+                        continue;
+                    }
+                    let dst = (n * p.c_out + oc) * ohow + oy * p.out_w + ox;
+                    for (j, &e) in vals[M * l..M * l + M].iter().enumerate().take(p.out_w - ox) {
+                        // SAFETY: dst + j < n·c_out·ohow (oy < out_h, ox + j < out_w; asserted
+                        // above); task co alone writes channel oc, and `out` is borrowed mutably.
+                        unsafe { *op.get().add(dst + j) = e };
                     }
                 }
-                t += 4;
-                continue;
             }
-            let mm: [[f32; A]; A] = from_fn(|r| from_fn(|c| m[((r * A + c) * cog + co) * nt + t]));
-            for (i, y) in output_tile::<V, _, M, A>(&mm, b).iter().enumerate() {
-                if oy + i >= p.out_h {
-                    break;
-                }
-                for (j, &val) in y.iter().enumerate() {
-                    if ox + j < p.out_w {
-                        // SAFETY: in bounds (as above); one element of channel oc.
-                        unsafe { *op.get().add(base + (oy + i) * p.out_w + ox + j) = val };
-                    }
-                }
-            }
-            t += 1;
         }
     });
 }

@@ -10,7 +10,7 @@
 //! are summed in order: every element comes from the same operations whatever the thread count.
 
 use super::alloc;
-use super::conv_winograd::{transform_input, Chunk, Tile, Tiles, Variant, BUDGET, F2, F4};
+use super::conv_winograd::{columns, stage, store_lanes, transform_input, Chunk, Tile, Tiles, Variant, BUDGET, F2, F4};
 use super::gemm::{gemm, MatRef};
 use super::lanes::Lane;
 use super::parallel::{for_each_chunk_mut, for_each_task, SendPtr};
@@ -27,39 +27,25 @@ fn grad_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(g: &[[L;
 }
 
 /// `W[k][co][t] = (A dY Aᵀ)[k]` of the output-gradient tiles `t0..t0 + nt` of group `grp` (an
-/// M×M tile, zero past the map's edge): four tiles of a row at a time where they lie inside the
-/// map, else one at a time.
+/// M×M tile, zero past the map's edge), four tiles at a time from the staged planes of `co`.
 fn transform_grad<V: Variant<M, A>, const M: usize, const A: usize>(dy: &[f32], c: &Chunk, cog: usize, w: &mut [f32]) {
-    let (p, tiles, grp, t0, nt) = (c.p, c.tiles, c.grp, c.t0, c.nt);
-    let ohow = p.out_h * p.out_w;
+    let (p, tiles, grp, nt) = (c.p, c.tiles, c.grp, c.nt);
     let wp = SendPtr(w.as_mut_ptr());
     assert!(w.len() >= A * A * cog * nt);
     for_each_task(cog, cog * nt * 5 * A * A / 2, |co| {
-        let plane = |n: usize| &dy[(n * p.c_out + grp * cog + co) * ohow..][..ohow];
-        let mut t = 0;
-        while t < nt {
-            let (n, ty, tx) = tiles.at(t0 + t);
-            let (oy, ox) = (M * ty, M * tx);
-            if t + 4 <= nt && tx + 4 <= tiles.tw && oy + M <= p.out_h && ox + 4 * M <= p.out_w {
-                let g: [[F32x4; M]; M] = from_fn(|r| V::gather_out(&plane(n)[(oy + r) * p.out_w + ox..][..4 * M]));
-                for (k, val) in grad_tile::<V, _, M, A>(&g).iter().flatten().enumerate() {
-                    // SAFETY: (k·cog + co)·nt + t + 4 <= A²·cog·nt <= w.len() (asserted); task co
+        // two extra columns: F(2×2)'s rows are read four values at a time
+        stage(dy, (p.c_out, grp * cog + co), (p.out_h, p.out_w), c, M, (0, 0), 2, |st| {
+            for t in (0..nt).step_by(4) {
+                let count = (nt - t).min(4);
+                let b = st.four(tiles, c.t0 + t, count, M);
+                let g: [[F32x4; M]; M] = from_fn(|r| columns(from_fn(|l| &st.buf[b[l] + r * st.row_len()..])));
+                for (k, &val) in grad_tile::<V, _, M, A>(&g).iter().flatten().enumerate() {
+                    // (k·cog + co)·nt + t + count <= A²·cog·nt <= w.len() (asserted); task co
                     // alone writes channel co's elements, and `w` is borrowed mutably throughout.
-                    unsafe { val.store(wp.get().add((k * cog + co) * nt + t)) };
+                    store_lanes(val, wp, (k * cog + co) * nt + t, count);
                 }
-                t += 4;
-                continue;
             }
-            let pl = plane(n);
-            let g: [[f32; M]; M] = from_fn(|r| {
-                from_fn(|j| if oy + r < p.out_h && ox + j < p.out_w { pl[(oy + r) * p.out_w + ox + j] } else { 0.0 })
-            });
-            for (k, &val) in grad_tile::<V, _, M, A>(&g).iter().flatten().enumerate() {
-                // SAFETY: as above, one element.
-                unsafe { *wp.get().add((k * cog + co) * nt + t) = val };
-            }
-            t += 1;
-        }
+        })
     });
 }
 
