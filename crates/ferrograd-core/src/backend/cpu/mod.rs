@@ -146,12 +146,18 @@ impl BackendStorage for CpuStorage {
         if pool_fast::applies(p) {
             return Ok(CpuStorage(pool_fast::avg2x2_forward(&self.0, p)));
         }
+        if pool_fast::applies_max(p) {
+            return Ok(CpuStorage(pool_fast::max2x2_forward(&self.0, p)));
+        }
         Ok(CpuStorage(pool::forward(&self.0, p)))
     }
     fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
         alloc::ensure("pool2d_backward", p.n * p.c * p.h * p.w)?;
         if pool_fast::applies(p) {
             return Ok(CpuStorage(pool_fast::avg2x2_backward(&g.0, p)));
+        }
+        if pool_fast::applies_max(p) {
+            return Ok(CpuStorage(pool_fast::max2x2_backward(&self.0, &g.0, p)));
         }
         Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
     }
