@@ -149,7 +149,7 @@ pub fn max2x2_backward(x: &[f32], dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ow, ohow) = (p.h * p.w, p.out_w, p.out_h * p.out_w);
     assert!(x.len() >= p.n * p.c * hw && dy.len() >= p.n * p.c * ohow);
     // an odd last row or column gets no gradient
-    let covered = p.h % 2 == 0 && p.w % 2 == 0;
+    let covered = p.h.is_multiple_of(2) && p.w.is_multiple_of(2);
     let mut dx = if covered { super::alloc::scratch(p.n * p.c * hw) } else { super::alloc::zeroed(p.n * p.c * hw) };
     let zero = F32x4::zero();
     for_each_plane(&mut dx, hw, p.n * p.c * hw, |i, d| {
