@@ -18,11 +18,23 @@ struct Window {
     kx: (usize, usize),
 }
 
-#[inline]
-fn window(p: &Pool2dParams, oy: usize, ox: usize) -> Window {
-    let (y, ky0, ky1) = Pool2dParams::taps(oy, p.stride.0, p.padding.0, p.kh, p.dilation.0, p.h);
-    let (x, kx0, kx1) = Pool2dParams::taps(ox, p.stride.1, p.padding.1, p.kw, p.dilation.1, p.w);
-    Window { y, ky: (ky0, ky1), x, kx: (kx0, kx1) }
+/// The taps of every output row and column, computed once per call (not per output cell).
+struct Windows {
+    rows: Vec<(isize, usize, usize)>,
+    cols: Vec<(isize, usize, usize)>,
+}
+
+impl Windows {
+    fn new(p: &Pool2dParams) -> Windows {
+        let rows = (0..p.out_h).map(|o| Pool2dParams::taps(o, p.stride.0, p.padding.0, p.kh, p.dilation.0, p.h));
+        let cols = (0..p.out_w).map(|o| Pool2dParams::taps(o, p.stride.1, p.padding.1, p.kw, p.dilation.1, p.w));
+        Windows { rows: rows.collect(), cols: cols.collect() }
+    }
+    #[inline(always)]
+    fn at(&self, oy: usize, ox: usize) -> Window {
+        let ((y, ky0, ky1), (x, kx0, kx1)) = (self.rows[oy], self.cols[ox]);
+        Window { y, ky: (ky0, ky1), x, kx: (kx0, kx1) }
+    }
 }
 
 impl Window {
@@ -31,7 +43,7 @@ impl Window {
     }
 
     /// Calls `f(plane index)` for every tap, row by row.
-    #[inline]
+    #[inline(always)]
     fn for_each(&self, p: &Pool2dParams, mut f: impl FnMut(usize)) {
         if self.is_empty() {
             return;
@@ -41,8 +53,11 @@ impl Window {
         let x1 = (self.x + ((self.kx.1 - 1) * dw) as isize) as usize + 1;
         for ky in self.ky.0..self.ky.1 {
             let row = (self.y + (ky * dh) as isize) as usize * p.w;
-            for i in (row + x0..row + x1).step_by(dw) {
-                f(i);
+            if dw == 1 {
+                // the common case, without step_by's general stepping
+                (row + x0..row + x1).for_each(&mut f);
+            } else {
+                (row + x0..row + x1).step_by(dw).for_each(&mut f);
             }
         }
     }
@@ -95,11 +110,12 @@ fn avg_scale(p: &Pool2dParams, oy: usize, ox: usize) -> f32 {
 pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut out = super::alloc::zeroed(p.n * p.c * ohow);
+    let wins = Windows::new(p);
     for_each_plane(&mut out, ohow, p.n * p.c * ohow * p.kh * p.kw, |i, o| {
         let plane = &x[i * hw..][..hw];
         for oy in 0..p.out_h {
             for ox in 0..p.out_w {
-                let win = window(p, oy, ox);
+                let win = wins.at(oy, ox);
                 o[oy * p.out_w + ox] = match p.kind {
                     PoolKind::Max => window_max(plane, p, win),
                     PoolKind::Avg => {
@@ -119,11 +135,12 @@ pub fn forward(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
 pub fn max_indices(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut out = super::alloc::zeroed(p.n * p.c * ohow);
+    let wins = Windows::new(p);
     for_each_plane(&mut out, ohow, p.n * p.c * ohow * p.kh * p.kw, |i, o| {
         let plane = &x[i * hw..][..hw];
         for oy in 0..p.out_h {
             for ox in 0..p.out_w {
-                o[oy * p.out_w + ox] = argmax(plane, p, window(p, oy, ox)).map_or(-1.0, |a| a as f32);
+                o[oy * p.out_w + ox] = argmax(plane, p, wins.at(oy, ox)).map_or(-1.0, |a| a as f32);
             }
         }
     });
@@ -133,11 +150,12 @@ pub fn max_indices(x: &[f32], p: &Pool2dParams) -> Vec<f32> {
 pub fn backward(x: &[f32], dy: &[f32], p: &Pool2dParams) -> Vec<f32> {
     let (hw, ohow) = (p.h * p.w, p.out_h * p.out_w);
     let mut dx = super::alloc::zeroed(p.n * p.c * hw);
+    let wins = Windows::new(p);
     for_each_plane(&mut dx, hw, p.n * p.c * ohow * p.kh * p.kw, |i, d| {
         let (plane, g) = (&x[i * hw..][..hw], &dy[i * ohow..][..ohow]);
         for oy in 0..p.out_h {
             for ox in 0..p.out_w {
-                let win = window(p, oy, ox);
+                let win = wins.at(oy, ox);
                 let gv = g[oy * p.out_w + ox];
                 match p.kind {
                     PoolKind::Max => {
@@ -324,7 +342,7 @@ mod tests {
                         let o = i * ohow + oy * p.out_w + ox;
                         let want = argmax_reference(plane, &p, oy, ox);
                         let what = format!("{k:?} {stride:?} {padding:?} {dilation:?} at {o}");
-                        assert_eq!(argmax(plane, &p, window(&p, oy, ox)), want, "{what}");
+                        assert_eq!(argmax(plane, &p, Windows::new(&p).at(oy, ox)), want, "{what}");
                         assert_eq!(idx[o], want.map_or(-1.0, |j| j as f32), "indices {what}");
                         let v = want.map_or(f32::NEG_INFINITY, |j| plane[j]);
                         assert_eq!(fwd[o].to_bits(), v.to_bits(), "forward {what}");
