@@ -17,6 +17,7 @@ pub(crate) mod math;
 pub(crate) mod parallel;
 mod pool;
 mod pool_fast;
+mod pool_max3;
 mod reduce;
 mod resize;
 pub(crate) mod simd;
@@ -149,6 +150,9 @@ impl BackendStorage for CpuStorage {
         if pool_fast::applies_max(p) {
             return Ok(CpuStorage(pool_fast::max2x2_forward(&self.0, p)));
         }
+        if pool_max3::applies(p) {
+            return Ok(CpuStorage(pool_max3::forward(&self.0, p)));
+        }
         Ok(CpuStorage(pool::forward(&self.0, p)))
     }
     fn pool2d_backward(&self, g: &Self, p: &Pool2dParams) -> Result<Self> {
@@ -158,6 +162,9 @@ impl BackendStorage for CpuStorage {
         }
         if pool_fast::applies_max(p) {
             return Ok(CpuStorage(pool_fast::max2x2_backward(&self.0, &g.0, p)));
+        }
+        if pool_max3::applies(p) {
+            return Ok(CpuStorage(pool_max3::backward(&self.0, &g.0, p)));
         }
         Ok(CpuStorage(pool::backward(&self.0, &g.0, p)))
     }

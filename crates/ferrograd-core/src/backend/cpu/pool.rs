@@ -11,7 +11,7 @@ use crate::backend::{AdaptivePoolParams, Pool2dParams, PoolKind, Unpool2dParams}
 /// Taps of output cell (oy, ox): tap (ky, kx) for ky in `ky`, kx in `kx` reads input
 /// `(y + ky·dh, x + kx·dw)`; only taps inside the image are listed.
 #[derive(Clone, Copy)]
-struct Window {
+pub(super) struct Window {
     y: isize,
     ky: (usize, usize),
     x: isize,
@@ -19,19 +19,19 @@ struct Window {
 }
 
 /// The taps of every output row and column, computed once per call (not per output cell).
-struct Windows {
+pub(super) struct Windows {
     rows: Vec<(isize, usize, usize)>,
     cols: Vec<(isize, usize, usize)>,
 }
 
 impl Windows {
-    fn new(p: &Pool2dParams) -> Windows {
+    pub(super) fn new(p: &Pool2dParams) -> Windows {
         let rows = (0..p.out_h).map(|o| Pool2dParams::taps(o, p.stride.0, p.padding.0, p.kh, p.dilation.0, p.h));
         let cols = (0..p.out_w).map(|o| Pool2dParams::taps(o, p.stride.1, p.padding.1, p.kw, p.dilation.1, p.w));
         Windows { rows: rows.collect(), cols: cols.collect() }
     }
     #[inline(always)]
-    fn at(&self, oy: usize, ox: usize) -> Window {
+    pub(super) fn at(&self, oy: usize, ox: usize) -> Window {
         let ((y, ky0, ky1), (x, kx0, kx1)) = (self.rows[oy], self.cols[ox]);
         Window { y, ky: (ky0, ky1), x, kx: (kx0, kx1) }
     }
@@ -66,7 +66,7 @@ impl Window {
 /// Index (within the plane) of the first maximum of the window, or of its first NaN (PyTorch
 /// propagates NaN); `None` when the window lies entirely in padding.
 #[inline]
-fn argmax(plane: &[f32], p: &Pool2dParams, win: Window) -> Option<usize> {
+pub(super) fn argmax(plane: &[f32], p: &Pool2dParams, win: Window) -> Option<usize> {
     if win.is_empty() {
         return None;
     }
@@ -86,7 +86,7 @@ fn argmax(plane: &[f32], p: &Pool2dParams, win: Window) -> Option<usize> {
 
 /// The value [`argmax`] picks (the same comparisons, without the index); -inf for an empty window.
 #[inline]
-fn window_max(plane: &[f32], p: &Pool2dParams, win: Window) -> f32 {
+pub(super) fn window_max(plane: &[f32], p: &Pool2dParams, win: Window) -> f32 {
     let mut first = true;
     let mut best = f32::NEG_INFINITY;
     win.for_each(p, |i| {

@@ -96,7 +96,7 @@ pub fn applies_max(p: &Pool2dParams) -> bool {
 /// (a tie keeps `best`), with a NaN `v` let through: no compare-and-pick a relaxed-SIMD build
 /// could turn into a host-dependent `relaxed_max`.
 #[inline(always)]
-fn step(best: F32x4, v: F32x4) -> (F32x4, F32x4) {
+pub(super) fn step(best: F32x4, v: F32x4) -> (F32x4, F32x4) {
     let nan_in = v.nan_mask().andnot(best.nan_mask());
     let take = v.gt(best).andnot(best.nan_mask()).or(nan_in);
     (take, nan_in.select(v, best.max_keep(v)))
