@@ -90,11 +90,16 @@ export class ImageLoader implements DataLoader {
     const o = this.#o;
     const order = o.shuffleSeed ? (o.permute ?? identityPermutation)(o.count, o.shuffleSeed()) : undefined;
     let prev: Batch | undefined;
+    // one staging buffer per pass (the tensors copy it): no 400 KB typed array per batch for
+    // the garbage collector
+    const px = o.rows * o.cols;
+    const xs = new Float32Array(Math.min(o.batchSize, o.count) * px);
+    const ys = new Float32Array(Math.min(o.batchSize, o.count));
     for (let start = 0; start < o.count; start += o.batchSize) {
       if (prev && !o.keepBatches) releaseBatch(prev);
       prev = undefined;
       const end = Math.min(start + o.batchSize, o.count);
-      const batch = this.#batch(order, start, end);
+      const batch = this.#batch(order, start, end, xs, ys);
       prev = batch;
       yield batch;
     }
@@ -102,12 +107,12 @@ export class ImageLoader implements DataLoader {
     if (prev && !o.keepBatches) releaseBatch(prev);
   }
 
-  #batch(order: Uint32Array | undefined, start: number, end: number): Batch {
+  #batch(order: Uint32Array | undefined, start: number, end: number, xs: Float32Array, ys: Float32Array): Batch {
     const { images, labels, rows, cols, resize } = this.#o;
     const B = end - start;
     const px = rows * cols;
-    const x = new Float32Array(B * px);
-    const y = new Float32Array(B);
+    const x = xs.subarray(0, B * px);
+    const y = ys.subarray(0, B);
     for (let b = 0; b < B; b++) {
       const i = order ? order[start + b]! : start + b;
       const src = i * px;

@@ -222,7 +222,7 @@ fn output_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(m: &[[
 /// Lane `l` of column `j` is `rows[l][j]`, for the first `N <= 8` columns of four rows (each
 /// row at least `max(N, 4)` long): one or two 4×4 transposes.
 #[inline(always)]
-pub(super) fn columns<const N: usize>(rows: [&[f32]; 4]) -> [F32x4; N] {
+fn columns<const N: usize>(rows: [&[f32]; 4]) -> [F32x4; N] {
     let at = |o: usize| F32x4::transpose(from_fn(|l| F32x4::from_slice(&rows[l][o..])));
     let lo = at(0);
     if N <= 4 {
@@ -240,8 +240,8 @@ thread_local! {
 /// The staged planes of one channel for the images a chunk's tiles touch, with a zero border:
 /// every tile's window is inside, so all tiles go through the four-lane transforms, four
 /// consecutive tiles at a time whatever row or image each is in.
-pub(super) struct Staged<'a> {
-    pub(super) buf: &'a [f32],
+struct Staged<'a> {
+    buf: &'a [f32],
     /// The first image, and a plane's rows and row length.
     n0: usize,
     hp: usize,
@@ -251,42 +251,41 @@ pub(super) struct Staged<'a> {
 impl Staged<'_> {
     /// Where tile `t` of `tiles` (`m×m` output tiles) starts.
     #[inline(always)]
-    pub(super) fn tile(&self, tiles: &Tiles, t: usize, m: usize) -> usize {
+    fn tile(&self, tiles: &Tiles, t: usize, m: usize) -> usize {
         let (n, ty, tx) = tiles.at(t);
         ((n - self.n0) * self.hp + m * ty) * self.wp + m * tx
     }
     /// The start of each of four tiles (the last repeated past `count`).
     #[inline(always)]
-    pub(super) fn four(&self, tiles: &Tiles, t: usize, count: usize, m: usize) -> [usize; 4] {
+    fn four(&self, tiles: &Tiles, t: usize, count: usize, m: usize) -> [usize; 4] {
         from_fn(|l| self.tile(tiles, t + l.min(count - 1), m))
-    }
-    pub(super) fn row_len(&self) -> usize {
-        self.wp
     }
 }
 
-/// Runs `f` on channel `ch` of `src` (`[n, c_total, h, w]`) for the images of tiles
-/// `t0..t0 + nt`, each plane at row `top`, column `left` of a zeroed plane of the tile grid's
-/// size plus `extra` rows and columns.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn stage<R>(
-    src: &[f32],
-    (c_total, ch): (usize, usize),
-    (h, w): (usize, usize),
-    c: &Chunk,
-    m: usize,
-    (top, left): (usize, usize),
-    extra: usize,
-    f: impl FnOnce(&Staged) -> R,
-) -> R {
+/// What a chunk's four-lane transforms read: channel `ch0 + i` of `data` (`[n, c_total, h, w]`)
+/// for transform task `i`, each plane placed at row and column `at` of a zeroed plane `extra`
+/// rows and columns larger than the tile grid.
+pub(super) struct Source<'a> {
+    pub(super) data: &'a [f32],
+    pub(super) c_total: usize,
+    pub(super) ch0: usize,
+    pub(super) hw: (usize, usize),
+    pub(super) at: (usize, usize),
+    pub(super) extra: usize,
+}
+
+/// Runs `f` on the staged planes of channel `ch0 + i` of `src` for the images of the chunk's
+/// tiles (`m×m` output tiles).
+fn stage<R>(src: &Source, i: usize, c: &Chunk, m: usize, f: impl FnOnce(&Staged) -> R) -> R {
+    let ((h, w), (top, left)) = (src.hw, src.at);
     let (n0, n1) = (c.tiles.at(c.t0).0, c.tiles.at(c.t0 + c.nt - 1).0 + 1);
-    let (hp, wp) = (m * (c.tiles.per_image / c.tiles.tw) + extra, m * c.tiles.tw + extra);
+    let (hp, wp) = (m * (c.tiles.per_image / c.tiles.tw) + src.extra, m * c.tiles.tw + src.extra);
     STAGE.with(|s| {
         let buf = &mut *s.borrow_mut();
         buf.clear();
         buf.resize((n1 - n0) * hp * wp, 0.0);
         for n in n0..n1 {
-            let plane = &src[(n * c_total + ch) * h * w..][..h * w];
+            let plane = &src.data[(n * src.c_total + src.ch0 + i) * h * w..][..h * w];
             for (y, row) in plane.chunks_exact(w).enumerate() {
                 buf[((n - n0) * hp + top + y) * wp + left..][..w].copy_from_slice(row);
             }
@@ -295,9 +294,38 @@ pub(super) fn stage<R>(
     })
 }
 
+/// `out[k][i][t]`: the `A×A` results of `tile` for the chunk's tiles `t` of each of `channels`
+/// channels `i` of `src` (one task per channel), four tiles at a time, `tile` given the `R×R`
+/// window at each of four tiles' starts in the staged planes (lane `l`: tile `t + l`).
+pub(super) fn transform_tiles<const M: usize, const R: usize, const A: usize>(
+    src: &Source,
+    c: &Chunk,
+    channels: usize,
+    out: &mut [f32],
+    tile: impl Fn(&[[F32x4; R]; R]) -> [[F32x4; A]; A] + Sync,
+) {
+    let nt = c.nt;
+    let op = SendPtr(out.as_mut_ptr());
+    assert!(out.len() >= A * A * channels * nt);
+    for_each_task(channels, channels * nt * 3 * A * A, |i| {
+        stage(src, i, c, M, |st| {
+            for t in (0..nt).step_by(4) {
+                let count = (nt - t).min(4);
+                let b = st.four(c.tiles, c.t0 + t, count, M);
+                let d: [[F32x4; R]; R] = from_fn(|r| columns(from_fn(|l| &st.buf[b[l] + r * st.wp..])));
+                for (k, &val) in tile(&d).iter().flatten().enumerate() {
+                    // (k·channels + i)·nt + t + count <= A²·channels·nt <= out.len() (asserted);
+                    // task i alone writes channel i's elements, and `out` is borrowed mutably.
+                    store_lanes(val, op, (k * channels + i) * nt + t, count);
+                }
+            }
+        })
+    });
+}
+
 /// Stores the four lanes of `val` at `dst[off..]`, or the first `count` of them.
 #[inline(always)]
-pub(super) fn store_lanes(val: F32x4, dst: SendPtr<f32>, off: usize, count: usize) {
+fn store_lanes(val: F32x4, dst: SendPtr<f32>, off: usize, count: usize) {
     let mut t = [0.0f32; 4];
     val.write_to(&mut t);
     if count == 4 {
@@ -311,32 +339,17 @@ pub(super) fn store_lanes(val: F32x4, dst: SendPtr<f32>, off: usize, count: usiz
     }
 }
 
-/// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`, four tiles at
-/// a time (one vector lane each) from the zero-bordered staged planes of channel `ci`.
+/// `V[k][ci][t] = (Bᵀ d B)[k]` for the input tiles `t0..t0 + nt` of group `grp`, from the
+/// zero-bordered (padded) input: tile (ty, tx)'s window starts at row M·ty, column M·tx.
 pub(super) fn transform_input<V: Variant<M, A>, const M: usize, const A: usize>(
     x: &[f32],
     c: &Chunk,
     cig: usize,
     v: &mut [f32],
 ) {
-    let (p, tiles, grp, nt) = (c.p, c.tiles, c.grp, c.nt);
-    let vp = SendPtr(v.as_mut_ptr());
-    assert!(v.len() >= A * A * cig * nt);
-    for_each_task(cig, cig * nt * 3 * A * A, |ci| {
-        // the padded input: tile (ty, tx)'s window starts at row M·ty, column M·tx
-        stage(x, (p.c_in, grp * cig + ci), (p.h, p.w), c, M, p.padding, A - M, |st| {
-            for t in (0..nt).step_by(4) {
-                let count = (nt - t).min(4);
-                let b = st.four(tiles, c.t0 + t, count, M);
-                let d: [[F32x4; A]; A] = from_fn(|r| columns(from_fn(|l| &st.buf[b[l] + r * st.row_len()..])));
-                for (k, &val) in input_tile::<V, _, M, A>(&d).iter().flatten().enumerate() {
-                    // (k·cig + ci)·nt + t + count <= A²·cig·nt <= v.len() (asserted); task ci
-                    // alone writes channel ci's elements, and `v` is borrowed mutably throughout.
-                    store_lanes(val, vp, (k * cig + ci) * nt + t, count);
-                }
-            }
-        })
-    });
+    let p = c.p;
+    let src = Source { data: x, c_total: p.c_in, ch0: c.grp * cig, hw: (p.h, p.w), at: p.padding, extra: A - M };
+    transform_tiles::<M, A, A>(&src, c, cig, v, input_tile::<V, F32x4, M, A>);
 }
 
 /// `out[n, grp·cog + co] = Aᵀ M A (+ bias)` for the tiles `t0..t0 + nt`, four tiles at a time;

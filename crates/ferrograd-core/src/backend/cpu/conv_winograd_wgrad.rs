@@ -10,10 +10,10 @@
 //! are summed in order: every element comes from the same operations whatever the thread count.
 
 use super::alloc;
-use super::conv_winograd::{columns, stage, store_lanes, transform_input, Chunk, Tile, Tiles, Variant, BUDGET, F2, F4};
+use super::conv_winograd::{transform_input, transform_tiles, Chunk, Source, Tile, Tiles, Variant, BUDGET, F2, F4};
 use super::gemm::{gemm, MatRef};
 use super::lanes::Lane;
-use super::parallel::{for_each_chunk_mut, for_each_task, SendPtr};
+use super::parallel::for_each_chunk_mut;
 use super::simd::F32x4;
 use crate::backend::Conv2dParams;
 use std::array::from_fn;
@@ -27,26 +27,12 @@ fn grad_tile<V: Variant<M, A>, L: Lane, const M: usize, const A: usize>(g: &[[L;
 }
 
 /// `W[k][co][t] = (A dY Aᵀ)[k]` of the output-gradient tiles `t0..t0 + nt` of group `grp` (an
-/// M×M tile, zero past the map's edge), four tiles at a time from the staged planes of `co`.
+/// M×M tile, zero past the map's edge; two extra columns, as F(2×2)'s rows are read four
+/// values at a time).
 fn transform_grad<V: Variant<M, A>, const M: usize, const A: usize>(dy: &[f32], c: &Chunk, cog: usize, w: &mut [f32]) {
-    let (p, tiles, grp, nt) = (c.p, c.tiles, c.grp, c.nt);
-    let wp = SendPtr(w.as_mut_ptr());
-    assert!(w.len() >= A * A * cog * nt);
-    for_each_task(cog, cog * nt * 5 * A * A / 2, |co| {
-        // two extra columns: F(2×2)'s rows are read four values at a time
-        stage(dy, (p.c_out, grp * cog + co), (p.out_h, p.out_w), c, M, (0, 0), 2, |st| {
-            for t in (0..nt).step_by(4) {
-                let count = (nt - t).min(4);
-                let b = st.four(tiles, c.t0 + t, count, M);
-                let g: [[F32x4; M]; M] = from_fn(|r| columns(from_fn(|l| &st.buf[b[l] + r * st.row_len()..])));
-                for (k, &val) in grad_tile::<V, _, M, A>(&g).iter().flatten().enumerate() {
-                    // (k·cog + co)·nt + t + count <= A²·cog·nt <= w.len() (asserted); task co
-                    // alone writes channel co's elements, and `w` is borrowed mutably throughout.
-                    store_lanes(val, wp, (k * cog + co) * nt + t, count);
-                }
-            }
-        })
-    });
+    let p = c.p;
+    let src = Source { data: dy, c_total: p.c_out, ch0: c.grp * cog, hw: (p.out_h, p.out_w), at: (0, 0), extra: 2 };
+    transform_tiles::<M, M, A>(&src, c, cog, w, grad_tile::<V, F32x4, M, A>);
 }
 
 /// The weight gradient `[c_out, cig, 3, 3]` (`p` must satisfy `conv_winograd::supports`).
