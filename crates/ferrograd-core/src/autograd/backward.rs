@@ -225,13 +225,14 @@ fn input_grads<'a>(op: &'a Op, out: &Tensor, g: &Tensor) -> Result<Vec<(&'a Tens
             }
         }
         Op::Matmul(a, b) => {
-            // A matrix operand that is a transposed view (a linear layer's `w.t()`) gets its
-            // gradient as the transpose of `gᵀ · a` (or `b · gᵀ`): the transpose's own backward
-            // then hands the leaf a contiguous gradient, where `aᵀ · g` would have to be copied
-            // across (a 4096 × 6272 weight: 100 MB, ~150 ms in wasm).
+            // On the CPU, a matrix operand that is a transposed view (a linear layer's `w.t()`)
+            // gets its gradient as the transpose of `gᵀ · a` (or `b · gᵀ`): the transpose's own
+            // backward then hands the leaf a contiguous gradient, where `aᵀ · g` would be copied
+            // across later (a 4096 × 6272 weight: 100 MB, ~150 ms in wasm). GPU kernels read
+            // strided gradients at full speed, so the GPU keeps the plain form.
             let transposed =
                 |t: &Tensor| t.rank() == 2 && !t.is_contiguous() && t.transpose(0, 1).is_ok_and(|v| v.is_contiguous());
-            let plain = a.rank() == 2 && g.rank() == 2 && b.rank() == 2;
+            let plain = a.rank() == 2 && g.rank() == 2 && b.rank() == 2 && g.device() == crate::Device::Cpu;
             let ga = if plain && transposed(a) {
                 b.matmul(&g.transpose(0, 1)?)?.transpose(0, 1)?
             } else {
